@@ -1,0 +1,85 @@
+/*
+ * buf.c: growable byte buffer (see buf.h). Growth doubles, so appends are amortised O(1).
+ * Buffers are 64-byte aligned so that typed access to columns built in them is aligned.
+ */
+#include "common/buf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/common.h"
+
+void strom_buf_init(strom_buf *b) { b->data = NULL; b->len = b->cap = 0; }
+
+void strom_buf_free(strom_buf *b)
+{
+    free(b->data);
+    strom_buf_init(b);
+}
+
+int strom_buf_reserve(strom_buf *b, size_t extra)
+{
+    if (extra <= b->cap - b->len)
+        return 0;
+    if (extra > SIZE_MAX / 2 - b->len)
+        return STROM_ELIMIT;
+    size_t need = b->len + extra;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < need)
+        cap *= 2;
+    cap = (size_t)strom_align_up(cap, 64);
+    uint8_t *p = aligned_alloc(64, cap);
+    if (!p)
+        return STROM_ENOMEM;
+    if (b->len)
+        memcpy(p, b->data, b->len);
+    free(b->data);
+    b->data = p;
+    b->cap = cap;
+    return 0;
+}
+
+int strom_buf_append(strom_buf *b, const void *p, size_t n)
+{
+    if (n == 0)
+        return 0;
+    STROM_TRY(strom_buf_reserve(b, n));
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    return 0;
+}
+
+int strom_buf_zeros(strom_buf *b, size_t n)
+{
+    if (n == 0)
+        return 0;
+    STROM_TRY(strom_buf_reserve(b, n));
+    memset(b->data + b->len, 0, n);
+    b->len += n;
+    return 0;
+}
+
+int strom_buf_pad(strom_buf *b, size_t align)
+{
+    size_t pad = (size_t)(strom_align_up(b->len, align) - b->len);
+    return strom_buf_zeros(b, pad);
+}
+
+uint8_t *strom_buf_detach(strom_buf *b, size_t *len)
+{
+    uint8_t *p = b->data;
+    if (len)
+        *len = b->len;
+    strom_buf_init(b);
+    return p;
+}
+
+int64_t strom_popcount_bits(const uint8_t *bits, int64_t nbits)
+{
+    int64_t n = 0, i = 0;
+    for (; i + 64 <= nbits; i += 64)
+        n += __builtin_popcountll(strom_ld64(bits + i / 8));
+    for (; i < nbits; i++)
+        n += strom_bit_get(bits, i);
+    return n;
+}

@@ -1,0 +1,84 @@
+/* Unit tests for src/common: error table, buffers, CRC32C. */
+#include "common/buf.h"
+#include "common/common.h"
+#include "common/crc32c.h"
+#include "test.h"
+
+TEST(crc32c_known_values)
+{
+    /* Check value of CRC-32C from the RFC 3720 / iSCSI test vectors. */
+    CHECK_EQ(strom_crc32c(0, "123456789", 9), 0xE3069283u);
+    uint8_t zeros[32] = {0}, ones[32];
+    memset(ones, 0xff, sizeof ones);
+    CHECK_EQ(strom_crc32c(0, zeros, 32), 0x8A9136AAu);
+    CHECK_EQ(strom_crc32c(0, ones, 32), 0x62A8AB43u);
+    CHECK_EQ(strom_crc32c(0, "", 0), 0u);
+}
+
+TEST(crc32c_hw_matches_sw_and_chains)
+{
+    uint8_t buf[4099];
+    uint32_t x = 12345;
+    for (size_t i = 0; i < sizeof buf; i++) {
+        x = x * 1103515245u + 12345u;
+        buf[i] = (uint8_t)(x >> 16);
+    }
+    for (size_t n = 0; n < sizeof buf; n += 37) {
+        uint32_t a = strom_crc32c(0, buf + 1, n - (n ? 1 : 0));
+        uint32_t b = strom_crc32c_sw(0, buf + 1, n - (n ? 1 : 0));
+        CHECK_EQ(a, b);
+    }
+    uint32_t whole = strom_crc32c(0, buf, sizeof buf);
+    uint32_t part = strom_crc32c(strom_crc32c(0, buf, 1000), buf + 1000, sizeof buf - 1000);
+    CHECK_EQ(whole, part);
+}
+
+TEST(buf_grows_and_pads)
+{
+    strom_buf b = STROM_BUF_INIT;
+    for (int i = 0; i < 1000; i++)
+        CHECK_EQ(strom_buf_append(&b, &i, sizeof i), 0);
+    CHECK_EQ(b.len, 4000);
+    CHECK_EQ((uintptr_t)b.data % 64, 0);
+    CHECK_EQ(strom_buf_append(&b, "x", 1), 0);
+    CHECK_EQ(strom_buf_pad(&b, 8), 0);
+    CHECK_EQ(b.len, 4008);
+    CHECK_EQ(b.data[4001], 0);
+    int v;
+    memcpy(&v, b.data + 4 * 999, 4);
+    CHECK_EQ(v, 999);
+    strom_buf_free(&b);
+    CHECK(b.data == NULL);
+}
+
+TEST(error_table)
+{
+    CHECK_STR(strom_error_name(STROM_ECORRUPT), "STROM_ECORRUPT");
+    CHECK_STR(strom_strerror(STROM_ENOMEM), "out of memory");
+    CHECK_STR(strom_strerror(-999), "unknown error");
+    strom_error e;
+    CHECK_EQ(strom_error_set(&e, STROM_EPARSE, "at position %d", 7), STROM_EPARSE);
+    strom_error_prefix(&e, "predicate");
+    CHECK_STR(e.msg, "predicate: at position 7");
+    CHECK_EQ(strom_error_set(NULL, STROM_EIO, "ignored"), STROM_EIO);
+}
+
+TEST(popcount)
+{
+    uint8_t bits[20];
+    memset(bits, 0xff, sizeof bits);
+    CHECK_EQ(strom_popcount_bits(bits, 160), 160);
+    CHECK_EQ(strom_popcount_bits(bits, 77), 77);
+    bits[0] = 0x05;
+    CHECK_EQ(strom_popcount_bits(bits, 3), 2);
+}
+
+int main(void)
+{
+    RUN_TEST(crc32c_known_values);
+    RUN_TEST(crc32c_hw_matches_sw_and_chains);
+    RUN_TEST(buf_grows_and_pads);
+    RUN_TEST(error_table);
+    RUN_TEST(popcount);
+    return TEST_EXIT();
+}
