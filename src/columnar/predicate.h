@@ -33,6 +33,11 @@
 #include "common/buf.h"
 #include "strom/types.h"
 
+/* Limits on hostile text (each exceeded limit is STROM_ELIMIT with the position): */
+#define STROM_PRED_MAX_TEXT (1 << 20)  /* bytes of predicate text */
+#define STROM_PRED_MAX_NESTING 64      /* parentheses + NOTs open at once (bounds recursion) */
+#define STROM_PRED_MAX_IN 65536        /* literals in one IN list */
+
 typedef enum strom_pred_match {
     STROM_MATCH_NONE = 0, /* no row of the batch can match: skip it */
     STROM_MATCH_SOME = 1, /* some rows may match: filter row by row */
@@ -67,7 +72,12 @@ int strom_pred_eval_rows(const strom_pred *p, const strom_batch *b, uint8_t *sel
                          strom_error *err);
 
 /* Programmatic construction (the literal is copied; strings included). Each returns NULL on
- * ENOMEM; the combinators take ownership of their operands (also on failure). */
+ * ENOMEM; the combinators take ownership of their operands (also on failure). Literals must
+ * have the column's type id (DECIMAL at the column's scale, FLOAT exactly representable as a
+ * float); a mismatch is reported by strom_pred_eval_rows (STROM_ETYPE) and makes
+ * strom_pred_eval_stats answer SOME. Also NULL for invalid arguments (col < 0, unknown op,
+ * n outside 1..STROM_PRED_MAX_IN, IN literals of different types) and for a tree deeper than
+ * 256 levels. AND/OR chains are flattened into one n-ary node. */
 strom_pred *strom_pred_cmp(int col, strom_cmp_op op, const strom_value *lit);
 strom_pred *strom_pred_is_null(int col, bool negated);
 strom_pred *strom_pred_in(int col, const strom_value *lits, int n, bool negated);
