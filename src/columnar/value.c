@@ -441,15 +441,15 @@ int strom_parse_timestamp(const char *s, size_t len, bool zone_ok, int64_t *micr
     if (i != len)
         return strom_error_set(err, STROM_EPARSE, "'%.*s%s' is not a valid %s: unexpected text "
                                "at offset %zu", QUOTE(s, len), what, i);
-    /* days is within +-2^31 * 366 (9-digit years), so days * US_PER_DAY may overflow:
-     * check before multiplying. */
-    int64_t lim = INT64_MAX / US_PER_DAY - 1;
-    if (days > lim || days < -lim)
+    int64_t v;
+    if (days < 0) { /* keep the product in range for instants near INT64_MIN */
+        days += 1;
+        tod -= US_PER_DAY;
+    }
+    if (__builtin_mul_overflow(days, US_PER_DAY, &v) || __builtin_add_overflow(v, tod, &v) ||
+        __builtin_sub_overflow(v, off, &v))
         goto range;
-    int64_t v = days * US_PER_DAY + tod;
-    if ((off > 0 && v < INT64_MIN + off) || (off < 0 && v > INT64_MAX + off))
-        goto range;
-    *micros = v - off;
+    *micros = v;
     return 0;
 range:
     return strom_error_set(err, STROM_ERANGE, "'%.*s%s' is not a valid %s: out of range",
