@@ -317,7 +317,9 @@ static int format_node(const strom_pred *p, const strom_schema *s, strom_buf *ou
             if (i)
                 STROM_TRY(put_str(out, p->kind == PK_AND ? " AND " : " OR "));
             pred_kind k = p->kids[i]->kind;
-            STROM_TRY(format_kid(p->kids[i], k == PK_OR || k == PK_AND, s, out));
+            /* AND binds tighter than OR: only an OR under an AND needs parentheses (and a
+             * same-kind child, which flattening normally removes) */
+            STROM_TRY(format_kid(p->kids[i], k == PK_OR || k == p->kind, s, out));
         }
         return 0;
     }

@@ -508,7 +508,9 @@ static int read_column(pstate *p, int *col)
     size_t n = 0;
     const char *s = p->s + t.pos;
     if (t.kind == T_WORD) {
-        if (pred_is_keyword(s, t.len))
+        /* DATE/TIME/TIMESTAMP not followed by a string are column names */
+        if (pred_is_keyword(s, t.len) && !tok_is(p, "DATE") && !tok_is(p, "TIME") &&
+            !tok_is(p, "TIMESTAMP"))
             return unexpected(p, "a column or a literal");
         if (t.len <= STROM_NAME_MAX) {
             memcpy(name, s, t.len);
