@@ -260,7 +260,9 @@ int strom_value_format(const strom_value *v, int scale, char *buf, size_t cap)
     case STROM_TYPE_TIMESTAMP:
     case STROM_TYPE_TIMESTAMP_LTZ: {
         int64_t days = floor_div(v->u.i, US_PER_DAY);
-        int64_t rest = v->u.i - days * US_PER_DAY;
+        int64_t rest = v->u.i % US_PER_DAY; /* no days * US_PER_DAY: overflows at INT64_MIN */
+        if (rest < 0)
+            rest += US_PER_DAY;
         vs_putc(&w, '\'');
         fmt_date_body(&w, days);
         vs_putc(&w, ' ');
