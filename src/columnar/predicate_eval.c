@@ -167,6 +167,10 @@ static bool const_outside(strom_cmp_op op, bool above)
 static void cmp_fixed(const ev *e, const strom_col_view *c, int ph, strom_cmp_op op,
                       const strom_value *v, uint8_t *out)
 {
+    if (ph < 0 || ph >= PH_N) { /* not a fixed-width type: unreachable after check_tree */
+        fill(out, e->nb, false);
+        return;
+    }
     const uint8_t *vals = c->values + (size_t)e->row0 * (size_t)phys_width[ph];
     klit l;
     int64_t lo = 0, hi = 0;

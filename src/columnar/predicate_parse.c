@@ -504,7 +504,7 @@ static int parse_or(pstate *p, strom_pred **out);
 static int read_column(pstate *p, int *col)
 {
     tok t = p->cur;
-    char name[STROM_NAME_MAX + 1];
+    char name[STROM_NAME_MAX + 1] = "";
     size_t n = 0;
     const char *s = p->s + t.pos;
     if (t.kind == T_WORD) {
