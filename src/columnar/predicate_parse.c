@@ -766,7 +766,12 @@ static int parse_primary(pstate *p, strom_pred **out)
             return rc;
         }
         p->nest--;
-        return lex(p);
+        int rc = lex(p); /* a bad token right after ')': drop the finished subtree */
+        if (rc < 0) {
+            strom_pred_free(*out);
+            *out = NULL;
+        }
+        return rc;
     }
     if (p->cur.kind == T_END)
         return unexpected(p, p->cur.pos == 0 ? "a predicate (the text is empty)"

@@ -217,6 +217,7 @@ TEST(parse_errors)
         {"(i32 = 1", STROM_EPARSE, 8, "close the '(' at position 0"},
         {"((i32 = 1) AND (i8 = 2)", STROM_EPARSE, 23, NULL},
         {"i32 = 1)", STROM_EPARSE, 7, "unbalanced"},
+        {"(i32 = 1) 'x", STROM_EPARSE, 10, "unterminated"}, /* no leak of the subtree */
         {"()", STROM_EPARSE, 1, NULL},
         {"dt = '2026-02-30'", STROM_ERANGE, 5, "day 30"},
         {"dt = DATE 'x'", STROM_EPARSE, 5, "not a valid DATE"},
