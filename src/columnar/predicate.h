@@ -17,8 +17,15 @@
  *            | TRUE | FALSE | NULL | DATE 'YYYY-MM-DD' | TIME 'HH:MM:SS[.f]'
  *            | TIMESTAMP 'YYYY-MM-DD[ T]HH:MM:SS[.f]' | a bare 'string' coerced to the
  *              column's temporal type
+ *            | NaN | Infinity | -Infinity (FLOAT/DOUBLE; Inf also accepted)
  * Literals are bound to the column's type when parsed: out-of-range or ill-typed literals are
- * errors naming their position ("at position 14: 'abc' is not a valid INT").
+ * errors naming their position ("at position 14: 'abc' is not a valid INT"). Details
+ * (predicate_parse.c): a number between two values of an integer or DECIMAL column is exact,
+ * not rounded: `x > 10.123` on DECIMAL(10,2) means `x >= 10.13`, `x = 10.5` on INT is FALSE
+ * for every non-null x; FLOAT literals are rounded to float; fractions of a second finer than
+ * microseconds are rejected; TIMESTAMP_LTZ literals may end in Z or +HH:MM (none = UTC); a
+ * DATE literal compared with a timestamp column means midnight. Floating point compares in
+ * value.h's total order (NaN greatest and equal to itself, -0.0 = +0.0).
  *
  * SQL three-valued logic: a comparison with a NULL operand is UNKNOWN and a row is selected
  * only when the predicate is TRUE. `x = NULL` is therefore never true (use IS NULL).
@@ -56,7 +63,9 @@ int strom_pred_parse(const char *text, size_t len, const strom_schema *s, strom_
                      strom_error *err);
 void strom_pred_free(strom_pred *p);
 
-/* Canonical text of a predicate (parses back to an equal predicate). */
+/* Canonical text of a predicate (parses back to an equal predicate), appended to `out`.
+ * Errors: STROM_EINVAL if the predicate reads a column `s` does not have, STROM_ENOMEM; on
+ * error `out` is left as it was. */
 int strom_pred_format(const strom_pred *p, const strom_schema *s, strom_buf *out);
 
 /* Columns the predicate reads: sets flags[c] = 1 for each (flags has ncols entries). */
