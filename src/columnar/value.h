@@ -15,8 +15,10 @@
 #define STROM_COLUMNAR_VALUE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "strom/error.h"
 #include "strom/types.h"
 
 __extension__ typedef __int128 strom_i128;
@@ -45,5 +47,62 @@ int strom_value_cmp(const strom_value *a, const strom_value *b);
  * quoted with '' escaping, BYTES as X'hex', NULL as NULL. `scale` is used for DECIMAL only.
  * Always NUL-terminates; returns the length it wanted (like snprintf). */
 int strom_value_format(const strom_value *v, int scale, char *buf, size_t cap);
+
+
+/* ---- literal parsers and decimal arithmetic, shared by predicates, the CLI and loaders ----
+ *
+ * Every parser reads exactly `len` bytes of `s` (no NUL needed, no surrounding blanks or
+ * quotes allowed), returns 0 or STROM_EPARSE (malformed) / STROM_ERANGE (well-formed but out
+ * of range), and on error fills `err` (may be NULL) with a message that quotes the text and
+ * says what is wrong ("'2026-13-01' is not a valid DATE: month 13 is not in 01..12"). Callers
+ * that know a position prefix it with strom_error_prefix.
+ *
+ * Dates are proleptic Gregorian with astronomical year numbering (year 0 = 1 BC, -0001 =
+ * 2 BC); years have at least four digits and an optional sign. Fractions of a second have 1..6
+ * digits (microseconds; a finer literal is rejected rather than silently rounded). */
+
+/* [+-]YYYY-MM-DD -> days since 1970-01-01 (must fit int32). */
+int strom_parse_date(const char *s, size_t len, int32_t *days, strom_error *err);
+
+/* HH:MM[:SS[.ffffff]] -> microseconds since midnight, 00:00:00 .. 23:59:59.999999. */
+int strom_parse_time(const char *s, size_t len, int64_t *micros, strom_error *err);
+
+/* DATE[( |T)TIME][zone] -> microseconds since 1970-01-01 00:00:00. A date alone is midnight.
+ * With `zone_ok` (TIMESTAMP_LTZ) an optional zone suffix 'Z', '+HH[:MM]' or '-HH[:MM]' is
+ * applied to give a UTC instant (no suffix = UTC); without it a suffix is an error (TIMESTAMP
+ * is wall-clock time without a zone). */
+int strom_parse_timestamp(const char *s, size_t len, bool zone_ok, int64_t *micros,
+                          strom_error *err);
+
+/* An exact decimal number: [+-]digits[.digits][(e|E)[+-]digits] (also ".5" and "5.") ->
+ * unscaled * 10^-scale, exactly. scale may be negative (1e3 -> unscaled 1, scale -3).
+ * STROM_ERANGE when more than 38 significant digits remain after dropping trailing zeros, or
+ * for an exponent beyond +-100000. */
+int strom_parse_number_exact(const char *s, size_t len, strom_i128 *unscaled, int32_t *scale,
+                             strom_error *err);
+
+typedef enum strom_round_mode {
+    STROM_ROUND_FLOOR,   /* toward -infinity */
+    STROM_ROUND_CEIL,    /* toward +infinity */
+    STROM_ROUND_HALF_UP, /* to nearest, ties away from zero (SQL CAST) */
+} strom_round_mode;
+
+/* Re-expresses v * 10^-from_scale at to_scale: *out * 10^-to_scale, rounding per `mode` when
+ * digits are dropped (*inexact, may be NULL, tells whether they were non-zero). Returns 0 or
+ * STROM_ERANGE if the result does not fit int128 with 38 digits. */
+int strom_decimal_rescale(strom_i128 v, int32_t from_scale, int32_t to_scale,
+                          strom_round_mode mode, strom_i128 *out, bool *inexact);
+
+/* |v| < 10^precision (1 <= precision <= 38). */
+bool strom_decimal_fits(strom_i128 v, int precision);
+
+/* Parses a number for a DECIMAL(p,s) column (t must be a valid DECIMAL type): exact parse,
+ * then rounded HALF_UP to scale s; STROM_ERANGE if the result needs more than p digits. */
+int strom_parse_decimal(const char *s, size_t len, strom_type t, strom_i128 *out,
+                        strom_error *err);
+
+/* Proleptic Gregorian calendar arithmetic (any int64 input within +-2^40 days). */
+int64_t strom_days_from_civil(int64_t year, int month, int day);
+void strom_civil_from_days(int64_t days, int64_t *year, int *month, int *day);
 
 #endif /* STROM_COLUMNAR_VALUE_H */
