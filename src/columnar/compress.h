@@ -30,7 +30,8 @@ typedef struct strom_codec_ctx strom_codec_ctx;
 strom_codec_ctx *strom_codec_ctx_new(void);
 void strom_codec_ctx_free(strom_codec_ctx *c);
 
-/* Appends the stored form of src[0..n) to out (prefix + frame, or -1 + raw). n == 0 appends
+/* Appends the stored form of src[0..n) to out (prefix + frame, or -1 + raw); c may be NULL
+ * (a temporary context is used). n == 0 appends
  * nothing. `level` is the codec's level (0 = the codec's default). */
 int strom_compress_buffer(strom_codec_ctx *c, strom_codec codec, int level, const uint8_t *src,
                           size_t n, strom_buf *out, strom_error *err);
