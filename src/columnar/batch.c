@@ -1,0 +1,1048 @@
+/*
+ * batch.c: the batch builder (rows or whole columns in, one Arrow RecordBatch message out)
+ * and its statistics, kept while appending (see batch.h).
+ *
+ * Each column buffers its Arrow layout directly: values (fixed width, or bit-packed booleans,
+ * or string bytes), int32 offsets for STRING/BYTES, and a validity bitmap that exists only
+ * once the first null arrives (all earlier rows marked valid). Sealing lays the buffers out
+ * as the Arrow body (8-byte aligned, zero padded), compresses each one if asked, computes the
+ * CRC32C of each stored buffer in the same pass as the copy, and writes the metadata in front.
+ *
+ * Statistics: min and max of the non-null values in strom_value_cmp order, tracked per append
+ * (bulk appends run one tight loop per type). STRING/BYTES keep exact copies of the current
+ * min and max; the 64-byte truncation happens when the stats are handed out.
+ */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "columnar/batch.h"
+#include "columnar/ipc.h"
+#include "common/common.h"
+#include "common/crc32c.h"
+#include "common/utf8.h"
+
+typedef struct bb_stats {
+    bool has;        /* a non-null value was seen */
+    bool nan;        /* FLOAT/DOUBLE: a NaN was seen (NaN is the greatest value) */
+    bool has_num;    /* FLOAT/DOUBLE: a non-NaN value was seen */
+    int64_t imin, imax;
+    double fmin, fmax;
+    strom_i128 dmin, dmax;
+    strom_buf smin, smax; /* STRING/BYTES: exact copies */
+} bb_stats;
+
+typedef struct bb_col {
+    strom_type type;
+    bool nullable;
+    int width;          /* bytes per value; 0 for BOOLEAN and STRING/BYTES */
+    int64_t rows, nulls;
+    bool has_validity;  /* false until the first null: then a bitmap of all rows */
+    strom_buf validity; /* ceil(rows/8) bytes (may run ahead by zeroed bytes) */
+    strom_buf values;
+    strom_buf offsets;  /* STRING/BYTES: rows+1 int32 */
+    bb_stats st;
+} bb_col;
+
+struct strom_batch_builder {
+    const strom_schema *schema;
+    int ncols;
+    bb_col *cols;
+    strom_buf scratch;  /* compressed body */
+    strom_codec_ctx *codec;
+};
+
+static bool is_varlen(const bb_col *c) { return strom_type_is_varlen(c->type.id); }
+
+static int col_init_offsets(bb_col *c)
+{
+    int32_t zero = 0;
+    strom_buf_reset(&c->offsets);
+    return is_varlen(c) ? strom_buf_append(&c->offsets, &zero, 4) : 0;
+}
+
+static void stats_reset(bb_stats *s)
+{
+    strom_buf smin = s->smin, smax = s->smax;
+    memset(s, 0, sizeof *s);
+    s->smin = smin;
+    s->smax = smax;
+    strom_buf_reset(&s->smin);
+    strom_buf_reset(&s->smax);
+}
+
+strom_batch_builder *strom_bb_new(const strom_schema *schema)
+{
+    strom_batch_builder *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    b->schema = schema;
+    b->ncols = strom_schema_ncols(schema);
+    b->cols = calloc((size_t)(b->ncols ? b->ncols : 1), sizeof *b->cols);
+    if (!b->cols) {
+        free(b);
+        return NULL;
+    }
+    for (int i = 0; i < b->ncols; i++) {
+        bb_col *c = &b->cols[i];
+        c->type = strom_schema_col_type(schema, i);
+        c->nullable = strom_schema_col_nullable(schema, i);
+        c->width = strom_type_width(c->type.id);
+        if (col_init_offsets(c) != 0) {
+            strom_bb_free(b);
+            return NULL;
+        }
+    }
+    return b;
+}
+
+void strom_bb_free(strom_batch_builder *b)
+{
+    if (!b)
+        return;
+    for (int i = 0; i < b->ncols; i++) {
+        bb_col *c = &b->cols[i];
+        strom_buf_free(&c->validity);
+        strom_buf_free(&c->values);
+        strom_buf_free(&c->offsets);
+        strom_buf_free(&c->st.smin);
+        strom_buf_free(&c->st.smax);
+    }
+    free(b->cols);
+    strom_buf_free(&b->scratch);
+    strom_codec_ctx_free(b->codec);
+    free(b);
+}
+
+void strom_bb_reset(strom_batch_builder *b)
+{
+    for (int i = 0; i < b->ncols; i++) {
+        bb_col *c = &b->cols[i];
+        c->rows = c->nulls = 0;
+        c->has_validity = false;
+        strom_buf_reset(&c->validity);
+        strom_buf_reset(&c->values);
+        col_init_offsets(c); /* capacity exists: cannot fail */
+        stats_reset(&c->st);
+    }
+}
+
+int64_t strom_bb_rows(const strom_batch_builder *b)
+{
+    return b->ncols ? b->cols[0].rows : 0;
+}
+
+size_t strom_bb_bytes(const strom_batch_builder *b)
+{
+    size_t n = 0;
+    for (int i = 0; i < b->ncols; i++)
+        n += b->cols[i].validity.len + b->cols[i].values.len + b->cols[i].offsets.len;
+    return n;
+}
+
+/* ---- validity -------------------------------------------------------------------------- */
+
+/* Room for `more` rows in the bitmap (zeroed = null); creates it, all valid, if `make`. */
+static int validity_grow(bb_col *c, int64_t more, bool make)
+{
+    if (!c->has_validity && !make)
+        return 0;
+    size_t need = (size_t)((c->rows + more + 7) / 8);
+    if (!c->has_validity) {
+        STROM_TRY(strom_buf_reserve(&c->validity, need + 1));
+        strom_buf_reset(&c->validity);
+        memset(c->validity.data, 0xFF, (size_t)(c->rows / 8));
+        c->validity.len = (size_t)(c->rows / 8);
+        if (c->rows % 8)
+            c->validity.data[c->validity.len++] = (uint8_t)((1u << (c->rows % 8)) - 1);
+        c->has_validity = true;
+    }
+    if (need > c->validity.len) {
+        STROM_TRY(strom_buf_reserve(&c->validity, need - c->validity.len));
+        memset(c->validity.data + c->validity.len, 0, need - c->validity.len);
+        c->validity.len = need;
+    }
+    return 0;
+}
+
+static inline void validity_set(bb_col *c, int64_t row)
+{
+    c->validity.data[row >> 3] |= (uint8_t)(1u << (row & 7));
+}
+
+/* Bit-packed BOOLEAN values: room for one more row, new bytes zeroed. */
+static int bits_grow(strom_buf *v, int64_t rows, int64_t more)
+{
+    size_t need = (size_t)((rows + more + 7) / 8);
+    if (need > v->len) {
+        STROM_TRY(strom_buf_reserve(v, need - v->len));
+        memset(v->data + v->len, 0, need - v->len);
+        v->len = need;
+    }
+    return 0;
+}
+
+/* ---- statistics while appending -------------------------------------------------------- */
+
+static inline void st_int(bb_stats *s, int64_t v)
+{
+    if (!s->has) {
+        s->has = true;
+        s->imin = s->imax = v;
+        return;
+    }
+    if (v < s->imin)
+        s->imin = v;
+    if (v > s->imax)
+        s->imax = v;
+}
+
+static inline void st_float(bb_stats *s, double v)
+{
+    s->has = true;
+    if (isnan(v)) {
+        s->nan = true;
+        return;
+    }
+    if (!s->has_num) {
+        s->has_num = true;
+        s->fmin = s->fmax = v;
+        return;
+    }
+    if (v < s->fmin)
+        s->fmin = v;
+    if (v > s->fmax)
+        s->fmax = v;
+}
+
+static inline void st_dec(bb_stats *s, strom_i128 v)
+{
+    if (!s->has) {
+        s->has = true;
+        s->dmin = s->dmax = v;
+        return;
+    }
+    if (v < s->dmin)
+        s->dmin = v;
+    if (v > s->dmax)
+        s->dmax = v;
+}
+
+static int bytes_cmp(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
+{
+    int c = memcmp(a, b, an < bn ? an : bn);
+    return c ? c : (an > bn) - (an < bn);
+}
+
+/* Capacity for st_bytes to copy n bytes without allocating. */
+static int st_bytes_reserve(bb_stats *s, size_t n)
+{
+    if (s->smin.cap < n + 1)
+        STROM_TRY(strom_buf_reserve(&s->smin, n + 1 - s->smin.len));
+    if (s->smax.cap < n + 1)
+        STROM_TRY(strom_buf_reserve(&s->smax, n + 1 - s->smax.len));
+    return 0;
+}
+
+static inline void st_bytes(bb_stats *s, const uint8_t *p, size_t n)
+{
+    if (!s->has || bytes_cmp(p, n, s->smin.data, s->smin.len) < 0) {
+        memcpy(s->smin.data, p, n);
+        s->smin.len = n;
+    }
+    if (!s->has || bytes_cmp(p, n, s->smax.data, s->smax.len) > 0) {
+        memcpy(s->smax.data, p, n);
+        s->smax.len = n;
+    }
+    s->has = true;
+}
+
+/* Bulk statistics over n fixed-width values, skipping nulls when `valid` is given (bit i of
+ * valid at bit offset voff + i). One loop per physical type so it vectorizes. */
+#define STATS_LOOP(name, T, update)                                                            \
+    static void name(bb_stats *s, const uint8_t *raw, int64_t n, const uint8_t *valid,         \
+                     int64_t voff)                                                             \
+    {                                                                                          \
+        for (int64_t i = 0; i < n; i++) {                                                      \
+            if (valid && !strom_bit_get(valid, voff + i))                                      \
+                continue;                                                                      \
+            T v;                                                                               \
+            memcpy(&v, raw + (size_t)i * sizeof(T), sizeof(T));                                \
+            update(s, v);                                                                      \
+        }                                                                                      \
+    }
+
+/* Null-free integer columns: a reduction the compiler can vectorize. */
+#define STATS_INT_DENSE(name, T)                                                               \
+    static void name(bb_stats *s, const uint8_t *raw, int64_t n)                               \
+    {                                                                                          \
+        if (n == 0)                                                                            \
+            return;                                                                            \
+        T mn, mx;                                                                              \
+        memcpy(&mn, raw, sizeof(T));                                                           \
+        mx = mn;                                                                               \
+        for (int64_t i = 1; i < n; i++) {                                                      \
+            T v;                                                                               \
+            memcpy(&v, raw + (size_t)i * sizeof(T), sizeof(T));                                \
+            mn = v < mn ? v : mn;                                                              \
+            mx = v > mx ? v : mx;                                                              \
+        }                                                                                      \
+        st_int(s, (int64_t)mn);                                                                \
+        st_int(s, (int64_t)mx);                                                                \
+    }
+
+STATS_LOOP(stats_i8, int8_t, st_int)
+STATS_LOOP(stats_i16, int16_t, st_int)
+STATS_LOOP(stats_i32, int32_t, st_int)
+STATS_LOOP(stats_i64, int64_t, st_int)
+STATS_LOOP(stats_f32, float, st_float)
+STATS_LOOP(stats_f64, double, st_float)
+STATS_LOOP(stats_dec, strom_i128, st_dec)
+STATS_INT_DENSE(dense_i8, int8_t)
+STATS_INT_DENSE(dense_i16, int16_t)
+STATS_INT_DENSE(dense_i32, int32_t)
+STATS_INT_DENSE(dense_i64, int64_t)
+
+static void stats_fixed(bb_stats *s, strom_type_id id, const uint8_t *raw, int64_t n,
+                        const uint8_t *valid, int64_t voff)
+{
+    int w = strom_type_width(id);
+    if (id == STROM_TYPE_FLOAT)
+        stats_f32(s, raw, n, valid, voff);
+    else if (id == STROM_TYPE_DOUBLE)
+        stats_f64(s, raw, n, valid, voff);
+    else if (id == STROM_TYPE_DECIMAL)
+        stats_dec(s, raw, n, valid, voff);
+    else if (!valid)
+        (w == 1 ? dense_i8 : w == 2 ? dense_i16 : w == 4 ? dense_i32 : dense_i64)(s, raw, n);
+    else
+        (w == 1 ? stats_i8 : w == 2 ? stats_i16 : w == 4 ? stats_i32 : stats_i64)(s, raw, n,
+                                                                                  valid, voff);
+}
+
+/* ---- single values --------------------------------------------------------------------- */
+
+static strom_i128 pow10_i128(int p)
+{
+    strom_i128 v = 1;
+    while (p-- > 0)
+        v *= 10;
+    return v;
+}
+
+static bool decimal_fits(strom_i128 v, int precision)
+{
+    strom_i128 lim = pow10_i128(precision);
+    return v < lim && v > -lim;
+}
+
+/* Checks that v can go into column c (without appending). */
+static int check_value(const bb_col *c, int col, const strom_value *v, strom_error *err)
+{
+    char tn[40];
+    if (v->is_null)
+        return c->nullable ? 0
+                           : strom_error_set(err, STROM_EINVAL,
+                                             "column %d is NOT NULL: a null cannot be appended",
+                                             col);
+    if (v->type != c->type.id)
+        return strom_error_set(err, STROM_EINVAL, "column %d is %s, the value is %s", col,
+                               strom_type_format(c->type, tn, sizeof tn),
+                               strom_type_name(v->type));
+    int64_t i = v->u.i;
+    switch (c->type.id) {
+    case STROM_TYPE_TINYINT:
+        if (i < INT8_MIN || i > INT8_MAX)
+            goto range;
+        break;
+    case STROM_TYPE_SMALLINT:
+        if (i < INT16_MIN || i > INT16_MAX)
+            goto range;
+        break;
+    case STROM_TYPE_INT:
+    case STROM_TYPE_DATE:
+        if (i < INT32_MIN || i > INT32_MAX)
+            goto range;
+        break;
+    case STROM_TYPE_TIME:
+        if (i < 0 || i >= INT64_C(86400000000))
+            goto range;
+        break;
+    case STROM_TYPE_FLOAT:
+        if (isfinite(v->u.f) && fabs(v->u.f) > FLT_MAX)
+            goto range;
+        break;
+    case STROM_TYPE_DECIMAL:
+        if (!decimal_fits(v->u.d, c->type.precision))
+            return strom_error_set(err, STROM_ERANGE,
+                                   "column %d: the value has more than %d digits", col,
+                                   c->type.precision);
+        break;
+    case STROM_TYPE_STRING: {
+        size_t bad;
+        if (!strom_utf8_valid(v->u.s.ptr, v->u.s.len, &bad))
+            return strom_error_set(err, STROM_EINVAL,
+                                   "column %d: invalid UTF-8 at byte %zu of the string", col,
+                                   bad);
+    }
+        /* fall through */
+    case STROM_TYPE_BYTES:
+        if ((uint64_t)v->u.s.len + (c->values.len) > INT32_MAX)
+            return strom_error_set(err, STROM_ELIMIT,
+                                   "column %d: more than 2 GiB of data in one batch", col);
+        break;
+    default: break;
+    }
+    return 0;
+range:
+    return strom_error_set(err, STROM_ERANGE, "column %d: the value does not fit %s", col,
+                           strom_type_format(c->type, tn, sizeof tn));
+}
+
+/* Capacity for one more value, so that write_value cannot fail. */
+static int reserve_value(bb_col *c, const strom_value *v)
+{
+    STROM_TRY(validity_grow(c, 1, v->is_null));
+    if (c->type.id == STROM_TYPE_BOOLEAN)
+        return strom_buf_reserve(&c->values, 1);
+    if (!is_varlen(c))
+        return strom_buf_reserve(&c->values, (size_t)c->width);
+    STROM_TRY(strom_buf_reserve(&c->offsets, 4));
+    if (v->is_null)
+        return 0;
+    STROM_TRY(strom_buf_reserve(&c->values, v->u.s.len));
+    return st_bytes_reserve(&c->st, v->u.s.len);
+}
+
+static void write_value(bb_col *c, const strom_value *v)
+{
+    if (c->type.id == STROM_TYPE_BOOLEAN)
+        bits_grow(&c->values, c->rows, 1); /* reserved: cannot fail */
+    if (v->is_null) {
+        c->nulls++;
+        if (!is_varlen(c) && c->type.id != STROM_TYPE_BOOLEAN) {
+            memset(c->values.data + c->values.len, 0, (size_t)c->width);
+            c->values.len += (size_t)c->width;
+        }
+    } else {
+        if (c->has_validity)
+            validity_set(c, c->rows);
+        uint8_t *dst = c->values.data + c->values.len;
+        int64_t i = v->u.i;
+        switch (c->type.id) {
+        case STROM_TYPE_BOOLEAN:
+            if (v->u.b)
+                c->values.data[c->rows >> 3] |= (uint8_t)(1u << (c->rows & 7));
+            st_int(&c->st, v->u.b);
+            break;
+        case STROM_TYPE_TINYINT: { int8_t x = (int8_t)i; memcpy(dst, &x, 1); st_int(&c->st, i); break; }
+        case STROM_TYPE_SMALLINT: { int16_t x = (int16_t)i; memcpy(dst, &x, 2); st_int(&c->st, i); break; }
+        case STROM_TYPE_INT:
+        case STROM_TYPE_DATE: { int32_t x = (int32_t)i; memcpy(dst, &x, 4); st_int(&c->st, i); break; }
+        case STROM_TYPE_FLOAT: {
+            float x = (float)v->u.f;
+            memcpy(dst, &x, 4);
+            st_float(&c->st, x);
+            break;
+        }
+        case STROM_TYPE_DOUBLE: memcpy(dst, &v->u.f, 8); st_float(&c->st, v->u.f); break;
+        case STROM_TYPE_DECIMAL: memcpy(dst, &v->u.d, 16); st_dec(&c->st, v->u.d); break;
+        case STROM_TYPE_STRING:
+        case STROM_TYPE_BYTES:
+            if (v->u.s.len)
+                memcpy(dst, v->u.s.ptr, v->u.s.len);
+            c->values.len += v->u.s.len;
+            st_bytes(&c->st, v->u.s.ptr, v->u.s.len);
+            break;
+        default: memcpy(dst, &i, 8); st_int(&c->st, i); break; /* BIGINT, TIME, TIMESTAMP* */
+        }
+        if (!is_varlen(c) && c->type.id != STROM_TYPE_BOOLEAN)
+            c->values.len += (size_t)c->width;
+    }
+    if (is_varlen(c)) {
+        int32_t end = (int32_t)c->values.len;
+        memcpy(c->offsets.data + c->offsets.len, &end, 4);
+        c->offsets.len += 4;
+    }
+    c->rows++;
+}
+
+static int append_one(strom_batch_builder *b, int col, const strom_value *v, strom_error *err)
+{
+    if (col < 0 || col >= b->ncols)
+        return strom_error_set(err, STROM_EINVAL, "column %d of %d", col, b->ncols);
+    bb_col *c = &b->cols[col];
+    STROM_TRY(check_value(c, col, v, err));
+    if (reserve_value(c, v) != 0)
+        return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    write_value(c, v);
+    return 0;
+}
+
+int strom_bb_append_value(strom_batch_builder *b, int col, const strom_value *v)
+{
+    return append_one(b, col, v, NULL);
+}
+
+int strom_bb_append_null(strom_batch_builder *b, int col)
+{
+    strom_value v = {.is_null = true};
+    return append_one(b, col, &v, NULL);
+}
+
+static strom_type_id col_type(const strom_batch_builder *b, int col)
+{
+    return col >= 0 && col < b->ncols ? b->cols[col].type.id : (strom_type_id)0;
+}
+
+int strom_bb_append_bool(strom_batch_builder *b, int col, bool x)
+{
+    strom_value v = {.type = STROM_TYPE_BOOLEAN, .u.b = x};
+    return append_one(b, col, &v, NULL);
+}
+
+int strom_bb_append_int(strom_batch_builder *b, int col, int64_t x)
+{
+    strom_type_id t = col_type(b, col);
+    bool ok = t == STROM_TYPE_TINYINT || t == STROM_TYPE_SMALLINT || t == STROM_TYPE_INT ||
+              t == STROM_TYPE_BIGINT || t == STROM_TYPE_DATE || t == STROM_TYPE_TIME ||
+              t == STROM_TYPE_TIMESTAMP || t == STROM_TYPE_TIMESTAMP_LTZ;
+    strom_value v = {.type = ok ? t : STROM_TYPE_BIGINT, .u.i = x};
+    return append_one(b, col, &v, NULL);
+}
+
+int strom_bb_append_double(strom_batch_builder *b, int col, double x)
+{
+    strom_type_id t = col_type(b, col);
+    strom_value v = {.type = t == STROM_TYPE_FLOAT ? t : STROM_TYPE_DOUBLE, .u.f = x};
+    return append_one(b, col, &v, NULL);
+}
+
+int strom_bb_append_decimal(strom_batch_builder *b, int col, strom_i128 unscaled)
+{
+    strom_value v = {.type = STROM_TYPE_DECIMAL, .u.d = unscaled};
+    return append_one(b, col, &v, NULL);
+}
+
+int strom_bb_append_bytes(strom_batch_builder *b, int col, const void *p, size_t n)
+{
+    strom_type_id t = col_type(b, col);
+    if (n > INT32_MAX)
+        return STROM_ELIMIT;
+    strom_value v = {.type = t == STROM_TYPE_BYTES ? t : STROM_TYPE_STRING,
+                     .u.s = {(const uint8_t *)p, (uint32_t)n}};
+    return append_one(b, col, &v, NULL);
+}
+
+int strom_bb_append_row(strom_batch_builder *b, const strom_value *vals, strom_error *err)
+{
+    for (int i = 0; i < b->ncols; i++)
+        STROM_TRY(check_value(&b->cols[i], i, &vals[i], err));
+    for (int i = 0; i < b->ncols; i++)
+        if (reserve_value(&b->cols[i], &vals[i]) != 0)
+            return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    for (int i = 0; i < b->ncols; i++)
+        write_value(&b->cols[i], &vals[i]);
+    return 0;
+}
+
+/* ---- whole columns --------------------------------------------------------------------- */
+
+/* Copies n validity bits of src (from bit soff) to the column's bitmap at its current rows. */
+static void copy_bits(uint8_t *dst, int64_t doff, const uint8_t *src, int64_t soff, int64_t n)
+{
+    if (doff % 8 == 0 && soff % 8 == 0) {
+        memcpy(dst + doff / 8, src + soff / 8, (size_t)(n / 8));
+        for (int64_t i = n - n % 8; i < n; i++)
+            if (strom_bit_get(src, soff + i))
+                dst[(doff + i) >> 3] |= (uint8_t)(1u << ((doff + i) & 7));
+        return;
+    }
+    for (int64_t i = 0; i < n; i++)
+        if (strom_bit_get(src, soff + i))
+            dst[(doff + i) >> 3] |= (uint8_t)(1u << ((doff + i) & 7));
+}
+
+static int64_t count_nulls(const strom_col_view *v, int64_t off, int64_t n)
+{
+    if (!v->validity || v->null_count == 0)
+        return 0;
+    int64_t valid = 0;
+    for (int64_t i = 0; i < n; i++)
+        valid += strom_bit_get(v->validity, off + i);
+    return n - valid;
+}
+
+static int append_varlen(bb_col *c, int col, const strom_col_view *src, int64_t off, int64_t n,
+                         strom_error *err)
+{
+    int32_t lo = src->offsets[off], hi = src->offsets[off + n];
+    size_t len = (size_t)(hi - lo);
+    const uint8_t *valid = src->null_count ? src->validity : NULL;
+    if (c->values.len + len > INT32_MAX)
+        return strom_error_set(err, STROM_ELIMIT, "column %d: more than 2 GiB in one batch", col);
+    if (c->type.id == STROM_TYPE_STRING && !strom_utf8_valid(src->values + lo, len, NULL)) {
+        /* the bytes of null slots may be anything: check the valid values one by one */
+        for (int64_t i = 0; i < n; i++) {
+            int32_t a = src->offsets[off + i], z = src->offsets[off + i + 1];
+            size_t bad;
+            if ((!valid || strom_bit_get(valid, off + i)) &&
+                !strom_utf8_valid(src->values + a, (size_t)(z - a), &bad))
+                return strom_error_set(err, STROM_EINVAL,
+                                       "column %d, row %lld: invalid UTF-8 at byte %zu", col,
+                                       (long long)(off + i), bad);
+        }
+    }
+    size_t longest = 0;
+    for (int64_t i = 0; i < n; i++) {
+        size_t l = (size_t)(src->offsets[off + i + 1] - src->offsets[off + i]);
+        longest = l > longest ? l : longest;
+    }
+    if (strom_buf_reserve(&c->values, len) != 0 ||
+        strom_buf_reserve(&c->offsets, 4 * (size_t)n) != 0 ||
+        st_bytes_reserve(&c->st, longest) != 0)
+        return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    int32_t base = (int32_t)c->values.len - lo;
+    int32_t *o = (int32_t *)(void *)(c->offsets.data + c->offsets.len);
+    for (int64_t i = 0; i < n; i++) {
+        int32_t a = src->offsets[off + i], z = src->offsets[off + i + 1];
+        o[i] = base + z;
+        if (!valid || strom_bit_get(valid, off + i))
+            st_bytes(&c->st, src->values + a, (size_t)(z - a));
+    }
+    if (len)
+        memcpy(c->values.data + c->values.len, src->values + lo, len);
+    c->values.len += len;
+    c->offsets.len += 4 * (size_t)n;
+    return 0;
+}
+
+int strom_bb_append_column(strom_batch_builder *b, int col, const strom_col_view *src,
+                           int64_t offset, int64_t count)
+{
+    if (col < 0 || col >= b->ncols || offset < 0 || count < 0 || offset + count > src->length)
+        return STROM_EINVAL;
+    bb_col *c = &b->cols[col];
+    int64_t nulls = count_nulls(src, offset, count);
+    const uint8_t *valid = nulls ? src->validity : NULL;
+    if (nulls && !c->nullable)
+        return STROM_EINVAL;
+    if (c->type.id == STROM_TYPE_DECIMAL)
+        for (int64_t i = 0; i < count; i++) {
+            strom_i128 d;
+            memcpy(&d, src->values + 16 * (offset + i), 16);
+            if ((!valid || strom_bit_get(valid, offset + i)) &&
+                !decimal_fits(d, c->type.precision))
+                return STROM_ERANGE;
+        }
+    if (validity_grow(c, count, nulls > 0) != 0)
+        return STROM_ENOMEM;
+    if (is_varlen(c)) {
+        STROM_TRY(append_varlen(c, col, src, offset, count, NULL));
+    } else if (c->type.id == STROM_TYPE_BOOLEAN) {
+        STROM_TRY(bits_grow(&c->values, c->rows, count));
+        copy_bits(c->values.data, c->rows, src->values, offset, count);
+        for (int64_t i = 0; i < count; i++)
+            if (!valid || strom_bit_get(valid, offset + i))
+                st_int(&c->st, strom_bit_get(src->values, offset + i));
+    } else {
+        size_t bytes = (size_t)c->width * (size_t)count;
+        STROM_TRY(strom_buf_reserve(&c->values, bytes));
+        const uint8_t *from = src->values + (size_t)c->width * (size_t)offset;
+        memcpy(c->values.data + c->values.len, from, bytes);
+        c->values.len += bytes;
+        stats_fixed(&c->st, c->type.id, from, count, valid, offset);
+    }
+    if (c->has_validity) {
+        if (valid)
+            copy_bits(c->validity.data, c->rows, valid, offset, count);
+        else
+            for (int64_t i = 0; i < count; i++)
+                validity_set(c, c->rows + i);
+    }
+    c->rows += count;
+    c->nulls += nulls;
+    return 0;
+}
+
+/* Gathers the selected fixed-width values: one word of the selection at a time. */
+static void gather_fixed(bb_col *c, const strom_col_view *src, const uint8_t *sel)
+{
+    size_t w = (size_t)c->width;
+    uint8_t *dst = c->values.data + c->values.len;
+    const uint8_t *valid = src->null_count ? src->validity : NULL;
+    for (int64_t base = 0; base < src->length; base += 64) {
+        uint64_t word = 0;
+        int64_t nbytes = (src->length - base + 7) / 8;
+        memcpy(&word, sel + base / 8, (size_t)(nbytes < 8 ? nbytes : 8));
+        if (src->length - base < 64)
+            word &= (UINT64_C(1) << (src->length - base)) - 1;
+        while (word) {
+            int64_t r = base + __builtin_ctzll(word);
+            word &= word - 1;
+            const uint8_t *v = src->values + w * (size_t)r;
+            bool ok = !valid || strom_bit_get(valid, r);
+            memcpy(dst, v, w);
+            dst += w;
+            if (ok) {
+                if (c->has_validity)
+                    validity_set(c, c->rows);
+                stats_fixed(&c->st, c->type.id, v, 1, NULL, 0);
+            } else {
+                c->nulls++;
+            }
+            c->rows++;
+        }
+    }
+    c->values.len = (size_t)(dst - c->values.data);
+}
+
+int strom_bb_append_selected(strom_batch_builder *b, int col, const strom_col_view *src,
+                             const uint8_t *sel)
+{
+    if (col < 0 || col >= b->ncols)
+        return STROM_EINVAL;
+    bb_col *c = &b->cols[col];
+    int64_t nsel = strom_popcount_bits(sel, src->length);
+    bool fixed = !is_varlen(c) && c->type.id != STROM_TYPE_BOOLEAN &&
+                 c->type.id != STROM_TYPE_DECIMAL;
+    if (!fixed || (src->null_count && !c->nullable)) {
+        /* general path: value by value, with every check */
+        for (int64_t r = 0; r < src->length; r++) {
+            if (!strom_bit_get(sel, r))
+                continue;
+            strom_value v;
+            strom_col_get(src, c->type, r, &v);
+            STROM_TRY(append_one(b, col, &v, NULL));
+        }
+        return 0;
+    }
+    if (validity_grow(c, nsel, src->null_count > 0) != 0 ||
+        strom_buf_reserve(&c->values, (size_t)c->width * (size_t)nsel) != 0)
+        return STROM_ENOMEM;
+    gather_fixed(c, src, sel);
+    return 0;
+}
+
+/* ---- reading a view -------------------------------------------------------------------- */
+
+void strom_col_get(const strom_col_view *c, strom_type t, int64_t row, strom_value *out)
+{
+    memset(out, 0, sizeof *out);
+    out->type = t.id;
+    if (strom_col_is_null(c, row)) {
+        out->is_null = true;
+        return;
+    }
+    const uint8_t *p = c->values + (size_t)strom_type_width(t.id) * (size_t)row;
+    switch (t.id) {
+    case STROM_TYPE_BOOLEAN: out->u.b = strom_bit_get(c->values, row); break;
+    case STROM_TYPE_TINYINT: out->u.i = (int8_t)p[0]; break;
+    case STROM_TYPE_SMALLINT: out->u.i = (int16_t)strom_ld16(p); break;
+    case STROM_TYPE_INT:
+    case STROM_TYPE_DATE: out->u.i = (int32_t)strom_ld32(p); break;
+    case STROM_TYPE_FLOAT: {
+        float f;
+        memcpy(&f, p, 4);
+        out->u.f = f;
+        break;
+    }
+    case STROM_TYPE_DOUBLE: memcpy(&out->u.f, p, 8); break;
+    case STROM_TYPE_DECIMAL: memcpy(&out->u.d, p, 16); break;
+    case STROM_TYPE_STRING:
+    case STROM_TYPE_BYTES:
+        out->u.s.ptr = c->values + c->offsets[row];
+        out->u.s.len = (uint32_t)(c->offsets[row + 1] - c->offsets[row]);
+        break;
+    default: out->u.i = (int64_t)strom_ld64(p); break;
+    }
+}
+
+/* ---- statistics out -------------------------------------------------------------------- */
+
+void strom_col_stats_fix(strom_col_stats *s)
+{
+    if (s->min.type == STROM_TYPE_STRING || s->min.type == STROM_TYPE_BYTES) {
+        s->min.u.s.ptr = s->min_bytes;
+        s->max.u.s.ptr = s->max_bytes;
+    }
+}
+
+void strom_batch_stats_free(strom_batch_stats *st)
+{
+    if (!st)
+        return;
+    free(st->cols);
+    free(st->buffer_crc);
+    memset(st, 0, sizeof *st);
+}
+
+static void stats_out(strom_type t, int64_t nulls, const bb_stats *s, strom_col_stats *o)
+{
+    memset(o, 0, sizeof *o);
+    o->null_count = nulls;
+    o->min.type = o->max.type = t.id;
+    if (!s->has)
+        return;
+    o->has_min = o->has_max = o->min_exact = o->max_exact = true;
+    switch (t.id) {
+    case STROM_TYPE_BOOLEAN:
+        o->min.u.b = s->imin != 0;
+        o->max.u.b = s->imax != 0;
+        break;
+    case STROM_TYPE_FLOAT:
+    case STROM_TYPE_DOUBLE:
+        o->min.u.f = s->has_num ? s->fmin : NAN;
+        o->max.u.f = s->nan ? NAN : s->fmax;
+        break;
+    case STROM_TYPE_DECIMAL:
+        o->min.u.d = s->dmin;
+        o->max.u.d = s->dmax;
+        break;
+    case STROM_TYPE_STRING:
+    case STROM_TYPE_BYTES: {
+        size_t n = s->smin.len < STROM_STATS_BOUND_MAX ? s->smin.len : STROM_STATS_BOUND_MAX;
+        if (n)
+            memcpy(o->min_bytes, s->smin.data, n);
+        o->min.u.s.len = (uint32_t)n;
+        o->min_exact = n == s->smin.len;
+        n = s->smax.len;
+        if (n <= STROM_STATS_BOUND_MAX) {
+            if (n)
+                memcpy(o->max_bytes, s->smax.data, n);
+        } else {
+            /* a strict upper bound: the longest prefix whose last byte can be incremented */
+            n = STROM_STATS_BOUND_MAX;
+            while (n > 0 && s->smax.data[n - 1] == 0xFF)
+                n--;
+            memcpy(o->max_bytes, s->smax.data, n);
+            if (n)
+                o->max_bytes[n - 1]++;
+            o->has_max = n > 0;
+            o->max_exact = false;
+        }
+        o->max.u.s.len = (uint32_t)n;
+        strom_col_stats_fix(o);
+        break;
+    }
+    default:
+        o->min.u.i = s->imin;
+        o->max.u.i = s->imax;
+        break;
+    }
+}
+
+int strom_batch_compute_stats(const strom_batch *b, strom_batch_stats *out, strom_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->rows = b->rows;
+    out->ncols = b->ncols;
+    out->cols = calloc((size_t)(b->ncols ? b->ncols : 1), sizeof *out->cols);
+    if (!out->cols)
+        return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    bb_stats s;
+    memset(&s, 0, sizeof s);
+    int rc = 0;
+    for (int c = 0; c < b->ncols && rc == 0; c++) {
+        strom_type t = strom_schema_col_type(b->schema, c);
+        const strom_col_view *v = &b->cols[c];
+        const uint8_t *valid = v->null_count ? v->validity : NULL;
+        stats_reset(&s);
+        if (strom_type_is_varlen(t.id)) {
+            size_t longest = 0;
+            for (int64_t r = 0; r < v->length; r++) {
+                size_t l = (size_t)(v->offsets[r + 1] - v->offsets[r]);
+                longest = l > longest ? l : longest;
+            }
+            if (st_bytes_reserve(&s, longest) != 0) {
+                rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+                break;
+            }
+            for (int64_t r = 0; r < v->length; r++)
+                if (!valid || strom_bit_get(valid, r))
+                    st_bytes(&s, v->values + v->offsets[r],
+                             (size_t)(v->offsets[r + 1] - v->offsets[r]));
+        } else if (t.id == STROM_TYPE_BOOLEAN) {
+            for (int64_t r = 0; r < v->length; r++)
+                if (!valid || strom_bit_get(valid, r))
+                    st_int(&s, strom_bit_get(v->values, r));
+        } else {
+            stats_fixed(&s, t.id, v->values, v->length, valid, 0);
+        }
+        stats_out(t, v->null_count, &s, &out->cols[c]);
+    }
+    strom_buf_free(&s.smin);
+    strom_buf_free(&s.smax);
+    if (rc != 0)
+        strom_batch_stats_free(out);
+    return rc;
+}
+
+/* ---- sealing --------------------------------------------------------------------------- */
+
+typedef struct seal_buf {
+    const uint8_t *p;
+    size_t len;
+} seal_buf;
+
+/* The Arrow buffers of column c in order (validity, [offsets,] values). */
+static int col_buffers(const bb_col *c, seal_buf *out)
+{
+    size_t bits = (size_t)(c->rows + 7) / 8;
+    int n = 0;
+    out[n++] = (seal_buf){c->validity.data, c->nulls ? bits : 0};
+    if (c->type.id == STROM_TYPE_BOOLEAN) {
+        out[n++] = (seal_buf){c->values.data, bits};
+    } else if (is_varlen(c)) {
+        out[n++] = (seal_buf){c->offsets.data, 4 * (size_t)(c->rows + 1)};
+        out[n++] = (seal_buf){c->values.data, c->values.len};
+    } else {
+        out[n++] = (seal_buf){c->values.data, c->values.len};
+    }
+    return n;
+}
+
+/* Appends src to out with zero padding to 8 and returns the CRC32C of the bytes, computed in
+ * cache-sized pieces right after each piece is copied. */
+static uint32_t copy_crc(strom_buf *out, const uint8_t *src, size_t n)
+{
+    enum { PIECE = 16 << 10 };
+    uint32_t crc = 0;
+    uint8_t *dst = out->data + out->len;
+    for (size_t i = 0; i < n; i += PIECE) {
+        size_t k = n - i < PIECE ? n - i : PIECE;
+        memcpy(dst + i, src + i, k);
+        crc = strom_crc32c(crc, dst + i, k);
+    }
+    size_t padded = (size_t)strom_align_up(n, 8);
+    memset(dst + n, 0, padded - n);
+    out->len += padded;
+    return crc;
+}
+
+int strom_bb_seal(strom_batch_builder *b, const strom_seal_opts *opts, strom_buf *out,
+                  strom_batch_stats *stats, strom_error *err)
+{
+    strom_codec codec = opts ? opts->codec : STROM_CODEC_NONE;
+    int level = opts ? opts->level : 0;
+    int64_t rows = strom_bb_rows(b);
+    int nbufs = 0;
+    for (int i = 0; i < b->ncols; i++) {
+        if (b->cols[i].rows != rows)
+            return strom_error_set(err, STROM_EINVAL,
+                                   "seal: column %d has %lld rows, column 0 has %lld", i,
+                                   (long long)b->cols[i].rows, (long long)rows);
+        nbufs += is_varlen(&b->cols[i]) ? 3 : 2;
+    }
+    strom_ipc_node *nodes = malloc(sizeof *nodes * (size_t)(b->ncols + 1));
+    strom_ipc_buffer *bufs = malloc(sizeof *bufs * (size_t)(nbufs + 1));
+    uint32_t *crc = malloc(sizeof *crc * (size_t)(nbufs + 1));
+    seal_buf *src = malloc(sizeof *src * (size_t)(nbufs + 1));
+    size_t start = out->len;
+    int rc = 0;
+    if (!nodes || !bufs || !crc || !src) {
+        rc = strom_error_set(err, STROM_ENOMEM, "seal: out of memory");
+        goto done;
+    }
+    for (int i = 0, k = 0; i < b->ncols; i++) {
+        nodes[i] = (strom_ipc_node){rows, b->cols[i].nulls};
+        k += col_buffers(&b->cols[i], src + k);
+    }
+    if (codec != STROM_CODEC_NONE && !b->codec && !(b->codec = strom_codec_ctx_new())) {
+        rc = strom_error_set(err, STROM_ENOMEM, "seal: out of memory");
+        goto done;
+    }
+    /* body: straight into `out` after the header when uncompressed, else via scratch */
+    strom_buf_reset(&b->scratch);
+    uint64_t body = 0;
+    for (int k = 0; k < nbufs; k++) {
+        size_t len = src[k].len;
+        crc[k] = 0;
+        if (codec != STROM_CODEC_NONE && len) {
+            size_t at = b->scratch.len;
+            if ((rc = strom_compress_buffer(b->codec, codec, level, src[k].p, len, &b->scratch,
+                                            err)) != 0)
+                goto done;
+            len = b->scratch.len - at;
+            crc[k] = strom_crc32c(0, b->scratch.data + at, len);
+            if (strom_buf_pad(&b->scratch, 8) != 0) {
+                rc = strom_error_set(err, STROM_ENOMEM, "seal: out of memory");
+                goto done;
+            }
+        }
+        bufs[k] = (strom_ipc_buffer){(int64_t)body, (int64_t)len};
+        body += strom_align_up(len, 8);
+    }
+    if ((rc = strom_ipc_write_batch_header(out, rows, nodes, b->ncols, bufs, nbufs, codec,
+                                           (int64_t)body, err)) != 0)
+        goto done;
+    if (strom_buf_reserve(out, body) != 0) {
+        rc = strom_error_set(err, STROM_ENOMEM, "seal: out of memory for %llu bytes",
+                             (unsigned long long)body);
+        goto done;
+    }
+    if (codec == STROM_CODEC_NONE) {
+        for (int k = 0; k < nbufs; k++)
+            crc[k] = src[k].len ? copy_crc(out, src[k].p, src[k].len) : 0;
+    } else {
+        memcpy(out->data + out->len, b->scratch.data, b->scratch.len);
+        out->len += b->scratch.len;
+    }
+    if (stats) {
+        memset(stats, 0, sizeof *stats);
+        stats->rows = rows;
+        stats->ncols = b->ncols;
+        stats->nbuffers = nbufs;
+        stats->buffer_crc = crc;
+        crc = NULL;
+        stats->cols = calloc((size_t)(b->ncols ? b->ncols : 1), sizeof *stats->cols);
+        if (!stats->cols) {
+            strom_batch_stats_free(stats);
+            rc = strom_error_set(err, STROM_ENOMEM, "seal: out of memory");
+            goto done;
+        }
+        for (int i = 0; i < b->ncols; i++)
+            stats_out(b->cols[i].type, b->cols[i].nulls, &b->cols[i].st, &stats->cols[i]);
+    }
+    strom_bb_reset(b);
+done:
+    if (rc != 0)
+        out->len = start;
+    free(nodes);
+    free(bufs);
+    free(crc);
+    free(src);
+    return rc;
+}
+
+int strom_batch_select(const strom_batch *src, const uint8_t *sel, const int *cols, int ncols,
+                       const strom_schema *out_schema, const strom_seal_opts *opts,
+                       strom_buf *out, strom_batch_stats *stats, strom_error *err)
+{
+    if (strom_schema_ncols(out_schema) != ncols)
+        return strom_error_set(err, STROM_EINVAL, "select: the output schema has %d columns, "
+                               "%d selected", strom_schema_ncols(out_schema), ncols);
+    strom_batch_builder *bb = strom_bb_new(out_schema);
+    if (!bb)
+        return strom_error_set(err, STROM_ENOMEM, "select: out of memory");
+    int rc = 0;
+    for (int i = 0; i < ncols && rc == 0; i++) {
+        if (cols[i] < 0 || cols[i] >= src->ncols) {
+            rc = strom_error_set(err, STROM_ERANGE, "select: column %d of %d", cols[i],
+                                 src->ncols);
+            break;
+        }
+        const strom_col_view *v = &src->cols[cols[i]];
+        rc = sel ? strom_bb_append_selected(bb, i, v, sel)
+                 : strom_bb_append_column(bb, i, v, 0, v->length);
+        if (rc != 0)
+            rc = strom_error_set(err, rc, "select: column %d ('%s') does not fit the output "
+                                 "schema (%s)", cols[i], strom_schema_col_name(out_schema, i),
+                                 strom_strerror(rc));
+    }
+    if (rc == 0)
+        rc = strom_bb_seal(bb, opts, out, stats, err);
+    strom_bb_free(bb);
+    return rc;
+}
