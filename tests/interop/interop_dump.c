@@ -5,6 +5,7 @@
  *
  * usage: interop_dump FILE        exit 0, or 1 with the decoder's message on stderr
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,8 +40,19 @@ static int dump_batch(const strom_batch *b, const strom_schema *s, json_t *colum
         strom_type t = strom_schema_col_type(s, c);
         for (int64_t r = 0; r < b->rows; r++) {
             strom_value v;
+            json_t *j;
             strom_col_get(&b->cols[c], t, r, &v);
-            if (json_array_append_new(col, canon_value(&v, t)) < 0)
+            if (t.id == STROM_TYPE_FLOAT && !v.is_null) {
+                /* the bits as stored: widening to double would quiet a signaling NaN */
+                uint32_t bits;
+                char hex[16];
+                memcpy(&bits, b->cols[c].values + 4 * r, 4);
+                snprintf(hex, sizeof hex, "%08" PRIx32, bits);
+                j = json_string(hex);
+            } else {
+                j = canon_value(&v, t);
+            }
+            if (json_array_append_new(col, j) < 0)
                 return -1;
         }
     }
