@@ -74,9 +74,12 @@ static int show_time(strom_buf *out, int64_t us) /* 0 <= us < US_PER_DAY expecte
 
 static int show_timestamp(strom_buf *out, int64_t us, bool utc)
 {
-    /* floor division, so instants before 1970 land on the right day */
-    int64_t days = us / US_PER_DAY - (us % US_PER_DAY < 0);
-    int64_t tod = us - days * US_PER_DAY;
+    /* floor division, so instants before 1970 land on the right day (no overflow) */
+    int64_t days = us / US_PER_DAY, tod = us % US_PER_DAY;
+    if (tod < 0) {
+        tod += US_PER_DAY;
+        days--;
+    }
     STROM_TRY(show_date(out, days));
     STROM_TRY(strom_buf_append(out, " ", 1));
     STROM_TRY(show_time(out, tod));
