@@ -12,6 +12,8 @@ static json_t *canon_hex(const uint8_t *p, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     char small[256];
+    if (n == 0)
+        return json_string("");
     char *buf = n * 2 + 1 <= sizeof small ? small : malloc(n * 2 + 1);
     if (!buf)
         return NULL;
