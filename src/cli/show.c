@@ -424,7 +424,7 @@ static int show_table(cli_printer *p)
         show_table_line(p, width, cells, false);
     }
     if (p->seen > p->shown)
-        fprintf(p->f, "(%" PRId64 " rows, first %" PRId64 " shown; use --limit)\n", p->seen,
+        fprintf(p->f, "(%" PRId64 " rows, first %" PRId64 " shown)\n", p->seen,
                 p->shown);
     else
         fprintf(p->f, "(%" PRId64 " row%s)\n", p->seen, p->seen == 1 ? "" : "s");
