@@ -1,0 +1,438 @@
+/*
+ * interop_write.c: writes the Arrow streams and files that apache-arrow (interop.mjs) must
+ * read with identical values, each beside the canonical JSON (canon.h) of the values that
+ * went IN, computed from the generator, never from strom's decoder.
+ *
+ * usage: interop_write DIR        writes DIR/<case>.arrows|.arrow and DIR/<case>.json
+ *
+ * Cases:
+ *   all_<nulls>_<codec>.arrows  every strom type; nulls none | some | all; codec none | lz4 |
+ *                               zstd; batches of 0, 7, 500, 0, 65 rows (empty batches, a
+ *                               bitmap tail, a batch big enough to really compress)
+ *   file_some_zstd.arrow        the same in the file format
+ *   projected_lz4.arrows        batches of all_some_lz4 projected without decoding
+ *                               (strom_ipc_project: new metadata + original body ranges)
+ *   filtered_zstd.arrows        batches of all_some_zstd decoded, filtered and re-encoded
+ *                               (strom_batch_select)
+ *
+ * Values cycle through edge cases (integer extremes, 2^53+1, NaN, -0.0, infinities,
+ * subnormals, 38-digit decimals, empty / non-ASCII / NUL-holding strings, extreme dates and
+ * timestamps) mixed with pseudo-random ones.
+ */
+#include <float.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "canon.h"
+#include "columnar/ipc.h"
+#include "common/common.h"
+
+enum { NULLS_NONE, NULLS_SOME, NULLS_ALL };
+static const char *const null_names[] = {"none", "some", "all"};
+static const int64_t batch_rows[] = {0, 7, 500, 0, 65};
+#define NBATCHES ((int)STROM_ARRAY_LEN(batch_rows))
+
+static const struct {
+    const char *name, *type;
+    bool nullable;
+} cols[] = {
+    {"k", "BIGINT", false},      {"b", "BOOLEAN", true},       {"i8", "TINYINT", true},
+    {"i16", "SMALLINT", true},   {"i32", "INT", true},         {"i64", "BIGINT", true},
+    {"f32", "FLOAT", true},      {"f64", "DOUBLE", true},      {"d38", "DECIMAL(38,10)", true},
+    {"d5", "DECIMAL(5,2)", true}, {"s", "STRING", true},       {"bin", "BYTES", true},
+    {"date", "DATE", true},      {"time", "TIME", true},       {"ts", "TIMESTAMP", true},
+    {"tsz", "TIMESTAMP_LTZ", true},
+};
+#define NCOLS ((int)STROM_ARRAY_LEN(cols))
+
+static uint64_t mix(uint64_t x)
+{
+    x += UINT64_C(0x9E3779B97F4A7C15);
+    x = (x ^ (x >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+    x = (x ^ (x >> 27)) * UINT64_C(0x94D049BB133111EB);
+    return x ^ (x >> 31);
+}
+
+static strom_i128 i128_pow10(int n)
+{
+    strom_i128 v = 1;
+    while (n--)
+        v *= 10;
+    return v;
+}
+
+static double bits_double(uint64_t b)
+{
+    double d;
+    memcpy(&d, &b, 8);
+    return d;
+}
+
+/* String/bytes edge cases; returns the length written into buf (>= 320 bytes). */
+static uint32_t edge_text(int k, uint64_t h, uint8_t *buf, bool bytes)
+{
+    static const char *const texts[] = {"", "a", "h\xc3\xa9llo \xe2\x9c\x93", "quote'\"\\",
+                                        "\xf0\x9f\x98\x80 emoji", "tab\tnew\nline"};
+    switch (k % 9) {
+    case 6: memcpy(buf, "a\0b", 3); return 3;
+    case 7: /* long: 300 bytes */
+        for (int i = 0; i < 300; i++)
+            buf[i] = bytes ? (uint8_t)(h + (uint64_t)i * 7) : (uint8_t)('a' + (h + (uint64_t)i) % 26);
+        return 300;
+    case 8: return (uint32_t)snprintf((char *)buf, 32, "v%" PRIu64, h % 100000);
+    default:
+        if (bytes && k % 9 == 2) { /* non-UTF-8 bytes */
+            buf[0] = 0x00; buf[1] = 0xff; buf[2] = 0x80;
+            return 3;
+        }
+        memcpy(buf, texts[k % 9], strlen(texts[k % 9]));
+        return (uint32_t)strlen(texts[k % 9]);
+    }
+}
+
+/* Integer-like edge values per type, cycled with random ones. */
+static int64_t edge_int(strom_type_id t, int k, uint64_t h)
+{
+    switch (t) {
+    case STROM_TYPE_TINYINT: { static const int64_t e[] = {-128, 127, 0, -1}; return k < 4 ? e[k] : (int8_t)h; }
+    case STROM_TYPE_SMALLINT: { static const int64_t e[] = {-32768, 32767, 0, -1}; return k < 4 ? e[k] : (int16_t)h; }
+    case STROM_TYPE_INT: { static const int64_t e[] = {INT32_MIN, INT32_MAX, 0, -1}; return k < 4 ? e[k] : (int32_t)h; }
+    case STROM_TYPE_BIGINT: {
+        static const int64_t e[] = {INT64_MIN, INT64_MAX, 0, -1, (INT64_C(1) << 53) + 1};
+        return k < 5 ? e[k] : (int64_t)h;
+    }
+    case STROM_TYPE_DATE: { static const int64_t e[] = {0, -1, -719162, 2932896}; return k < 4 ? e[k] : (int64_t)(h % 40000) - 10000; }
+    case STROM_TYPE_TIME: { static const int64_t e[] = {0, INT64_C(86399999999), 1}; return k < 3 ? e[k] : (int64_t)(h % INT64_C(86400000000)); }
+    default: { /* TIMESTAMP, TIMESTAMP_LTZ */
+        static const int64_t e[] = {0, -1, INT64_C(-62135596800000000), INT64_C(253402300799999999)};
+        return k < 4 ? e[k] : (int64_t)(h % INT64_C(4000000000000000)) - INT64_C(1000000000000000);
+    }
+    }
+}
+
+static double edge_real(bool is_float, int k, uint64_t h)
+{
+    double e[] = {NAN, -0.0, INFINITY, -INFINITY, 0.0, 1.0,
+                  is_float ? (double)FLT_MAX : DBL_MAX, is_float ? 1e-45 : 5e-324,
+                  bits_double(UINT64_C(0xfff8000000000001))}; /* negative NaN with payload */
+    int n = is_float ? 8 : 9; /* float: the payload NaN would not survive narrowing exactly */
+    if (k < n)
+        return is_float ? (double)(float)e[k] : e[k];
+    double r = (double)(int64_t)h / 1e6;
+    return is_float ? (double)(float)r : r;
+}
+
+static strom_i128 edge_decimal(int precision, int k, uint64_t h)
+{
+    strom_i128 max = i128_pow10(precision) - 1;
+    strom_i128 e[] = {0, 1, -1, max, -max};
+    if (k < 5)
+        return e[k];
+    strom_i128 r = ((strom_i128)(int64_t)h * (strom_i128)(int64_t)mix(h)) % (max + 1);
+    return r;
+}
+
+/* The value of column c at global row `row` of the case. */
+static void gen_value(const strom_schema *s, int c, int64_t row, int nulls, strom_value *v,
+                      uint8_t *scratch)
+{
+    strom_type t = strom_schema_col_type(s, c);
+    uint64_t h = mix((uint64_t)row * 131 + (uint64_t)c);
+    int k = (int)((uint64_t)row % 11); /* edge case index: the first rows hit every edge */
+    memset(v, 0, sizeof *v);
+    v->type = t.id;
+    if (c > 0 && (nulls == NULLS_ALL || (nulls == NULLS_SOME && (row % 5 == 1 || h % 10 < 2)))) {
+        v->is_null = true;
+        return;
+    }
+    switch (t.id) {
+    case STROM_TYPE_BOOLEAN: v->u.b = (h >> 7) & 1; break;
+    case STROM_TYPE_FLOAT: v->u.f = edge_real(true, (int)(row % 13), h); break;
+    case STROM_TYPE_DOUBLE: v->u.f = edge_real(false, (int)(row % 13), h); break;
+    case STROM_TYPE_DECIMAL: v->u.d = edge_decimal(t.precision, k, h); break;
+    case STROM_TYPE_STRING:
+    case STROM_TYPE_BYTES:
+        v->u.s.len = edge_text((int)(row % 9), h, scratch, t.id == STROM_TYPE_BYTES);
+        v->u.s.ptr = scratch;
+        break;
+    default:
+        v->u.i = c == 0 ? row : edge_int(t.id, k, h);
+    }
+}
+
+static strom_schema *make_schema(void)
+{
+    strom_schema *s = strom_schema_new(1);
+    for (int c = 0; s && c < NCOLS; c++) {
+        strom_type t;
+        strom_error err;
+        if (strom_type_parse(cols[c].type, strlen(cols[c].type), &t, &err) < 0 ||
+            strom_schema_add(s, cols[c].name, t, cols[c].nullable, &err) < 0) {
+            fprintf(stderr, "schema: %s\n", err.msg);
+            strom_schema_free(s);
+            return NULL;
+        }
+    }
+    return s;
+}
+
+/* ---- one case: messages in, a stream/file and the expected JSON out --------------------- */
+
+typedef struct icase {
+    const strom_schema *s;  /* schema of the output */
+    strom_ipc_writer *w;
+    strom_buf out;
+    json_t *batches, *columns;
+} icase;
+
+static int case_begin(icase *ic, const strom_schema *s, bool file, strom_error *err)
+{
+    memset(ic, 0, sizeof *ic);
+    ic->s = s;
+    ic->batches = json_array();
+    ic->columns = json_array();
+    for (int c = 0; c < strom_schema_ncols(s); c++)
+        json_array_append_new(ic->columns, json_array());
+    return strom_ipc_writer_new(s, file, &ic->out, &ic->w, err);
+}
+
+/* Records the expected value of output column oc (from generator column gc). */
+static void case_expect(icase *ic, int oc, const strom_value *v)
+{
+    json_array_append_new(json_array_get(ic->columns, (size_t)oc),
+                          canon_value(v, strom_schema_col_type(ic->s, oc)));
+}
+
+static int case_end(icase *ic, const char *dir, const char *name, strom_error *err)
+{
+    char path[4096];
+    int rc = strom_ipc_writer_finish(ic->w, &ic->out, err);
+    FILE *f;
+    json_t *root = NULL;
+    if (rc < 0)
+        goto cleanup;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    f = fopen(path, "wb");
+    if (!f || fwrite(ic->out.data, 1, ic->out.len, f) != ic->out.len || fclose(f) != 0) {
+        rc = strom_error_set(err, STROM_EIO, "%s: cannot write", path);
+        goto cleanup;
+    }
+    *strrchr(path, '.') = '\0';
+    strcat(path, ".json");
+    root = json_pack("{s:o, s:O, s:O}", "schema", canon_schema(ic->s), "batches", ic->batches,
+                     "columns", ic->columns);
+    if (!root || json_dump_file(root, path, JSON_COMPACT) < 0)
+        rc = strom_error_set(err, STROM_EIO, "%s: cannot write", path);
+cleanup:
+    json_decref(root);
+    json_decref(ic->batches);
+    json_decref(ic->columns);
+    strom_buf_free(&ic->out);
+    return rc;
+}
+
+/* Seals batch `bi` of a case into msg; first = its first global row. */
+static int seal_batch(strom_batch_builder *bb, const strom_schema *s, int nulls, int64_t first,
+                      int64_t n, strom_codec codec, strom_buf *msg, strom_error *err)
+{
+    strom_value vals[NCOLS];
+    static uint8_t scratch[NCOLS][320];
+    strom_seal_opts so = {codec, 0};
+    for (int64_t r = first; r < first + n; r++) {
+        for (int c = 0; c < NCOLS; c++)
+            gen_value(s, c, r, nulls, &vals[c], scratch[c]);
+        STROM_TRY(strom_bb_append_row(bb, vals, err));
+    }
+    strom_buf_reset(msg);
+    return strom_bb_seal(bb, &so, msg, NULL, err);
+}
+
+static int write_all(const char *dir, const strom_schema *s, int nulls, strom_codec codec,
+                     bool file, strom_error *err)
+{
+    strom_batch_builder *bb = strom_bb_new(s);
+    strom_buf msg = STROM_BUF_INIT;
+    static uint8_t scratch[320];
+    icase ic;
+    char name[64];
+    int rc = 0;
+    int64_t first = 0;
+
+    STROM_TRY(case_begin(&ic, s, file, err));
+    for (int bi = 0; bi < NBATCHES; bi++) {
+        STROM_TRY_GOTO(rc, seal_batch(bb, s, nulls, first, batch_rows[bi], codec, &msg, err), done);
+        STROM_TRY_GOTO(rc, strom_ipc_writer_add(ic.w, msg.data, msg.len, &ic.out, err), done);
+        json_array_append_new(ic.batches, json_integer(batch_rows[bi]));
+        for (int64_t r = first; r < first + batch_rows[bi]; r++)
+            for (int c = 0; c < NCOLS; c++) {
+                strom_value v;
+                gen_value(s, c, r, nulls, &v, scratch);
+                case_expect(&ic, c, &v);
+            }
+        first += batch_rows[bi];
+    }
+done:
+    if (file)
+        snprintf(name, sizeof name, "file_%s_%s.arrow", null_names[nulls], strom_codec_name(codec));
+    else
+        snprintf(name, sizeof name, "all_%s_%s.arrows", null_names[nulls], strom_codec_name(codec));
+    if (rc >= 0)
+        rc = case_end(&ic, dir, name, err);
+    else
+        strom_ipc_writer_free(ic.w);
+    if (rc < 0)
+        strom_error_prefix(err, "%s", name);
+    strom_buf_free(&msg);
+    strom_bb_free(bb);
+    return rc;
+}
+
+/* Projection without decoding: columns s, k, d38, b of the all_some_lz4 batches. */
+static int write_projected(const char *dir, const strom_schema *s, strom_error *err)
+{
+    static const int pcols[] = {10, 0, 8, 1};
+    const int np = (int)STROM_ARRAY_LEN(pcols);
+    strom_schema *ps = strom_schema_project(s, pcols, np);
+    strom_batch_builder *bb = strom_bb_new(s);
+    strom_buf msg = STROM_BUF_INIT, wire = STROM_BUF_INIT;
+    static uint8_t scratch[320];
+    icase ic;
+    int rc = 0;
+    int64_t first = 0;
+
+    if (!ps || !bb)
+        return strom_error_set(err, STROM_ENOMEM, "projected case");
+    STROM_TRY_GOTO(rc, case_begin(&ic, ps, false, err), fail);
+    for (int bi = 0; bi < NBATCHES; bi++) {
+        strom_ipc_msg m;
+        strom_ipc_projection pj = {0};
+        STROM_TRY_GOTO(rc, seal_batch(bb, s, NULLS_SOME, first, batch_rows[bi],
+                                      STROM_CODEC_LZ4_FRAME, &msg, err), fail);
+        STROM_TRY_GOTO(rc, strom_ipc_read_msg(msg.data, msg.len, &m, err), fail);
+        STROM_TRY_GOTO(rc, strom_ipc_project(&m, s, pcols, np, &pj, err), fail);
+        strom_buf_reset(&wire);
+        rc = strom_buf_append(&wire, pj.header.data, pj.header.len);
+        for (int i = 0; rc == 0 && i < pj.nranges; i++)
+            rc = strom_buf_append(&wire, m.body + pj.ranges[i].offset, pj.ranges[i].length);
+        strom_ipc_projection_free(&pj);
+        if (rc < 0)
+            goto fail;
+        STROM_TRY_GOTO(rc, strom_ipc_writer_add(ic.w, wire.data, wire.len, &ic.out, err), fail);
+        json_array_append_new(ic.batches, json_integer(batch_rows[bi]));
+        for (int64_t r = first; r < first + batch_rows[bi]; r++)
+            for (int i = 0; i < np; i++) {
+                strom_value v;
+                gen_value(s, pcols[i], r, NULLS_SOME, &v, scratch);
+                case_expect(&ic, i, &v);
+            }
+        first += batch_rows[bi];
+    }
+    rc = case_end(&ic, dir, "projected_lz4.arrows", err);
+    goto done;
+fail:
+    strom_ipc_writer_free(ic.w);
+done:
+    if (rc < 0)
+        strom_error_prefix(err, "projected_lz4.arrows");
+    strom_buf_free(&msg);
+    strom_buf_free(&wire);
+    strom_bb_free(bb);
+    strom_schema_free(ps);
+    return rc;
+}
+
+/* Row filter: rows with k % 3 == 0 of the all_some_zstd batches, columns i64, f64, s, tsz. */
+static int write_filtered(const char *dir, const strom_schema *s, strom_error *err)
+{
+    static const int fcols[] = {5, 7, 10, 15};
+    const int nf = (int)STROM_ARRAY_LEN(fcols);
+    strom_schema *fs = strom_schema_project(s, fcols, nf);
+    strom_batch_builder *bb = strom_bb_new(s);
+    strom_buf msg = STROM_BUF_INIT, out = STROM_BUF_INIT;
+    strom_seal_opts so = {STROM_CODEC_ZSTD, 0};
+    static uint8_t scratch[320];
+    uint8_t sel[512 / 8 + 1];
+    icase ic;
+    int rc = 0;
+    int64_t first = 0;
+
+    if (!fs || !bb)
+        return strom_error_set(err, STROM_ENOMEM, "filtered case");
+    STROM_TRY_GOTO(rc, case_begin(&ic, fs, false, err), fail);
+    for (int bi = 0; bi < NBATCHES; bi++) {
+        strom_ipc_msg m;
+        strom_batch *b = NULL;
+        int64_t n = 0;
+        STROM_TRY_GOTO(rc, seal_batch(bb, s, NULLS_SOME, first, batch_rows[bi], STROM_CODEC_ZSTD,
+                                      &msg, err), fail);
+        STROM_TRY_GOTO(rc, strom_ipc_read_msg(msg.data, msg.len, &m, err), fail);
+        STROM_TRY_GOTO(rc, strom_ipc_decode_batch(&m, s, s, NULL, &b, err), fail);
+        memset(sel, 0, sizeof sel);
+        for (int64_t r = 0; r < batch_rows[bi]; r++)
+            if ((first + r) % 3 == 0) {
+                strom_bit_set(sel, r, true);
+                n++;
+            }
+        strom_buf_reset(&out);
+        rc = strom_batch_select(b, sel, fcols, nf, fs, &so, &out, NULL, err);
+        strom_batch_free(b);
+        if (rc < 0)
+            goto fail;
+        STROM_TRY_GOTO(rc, strom_ipc_writer_add(ic.w, out.data, out.len, &ic.out, err), fail);
+        json_array_append_new(ic.batches, json_integer(n));
+        for (int64_t r = first; r < first + batch_rows[bi]; r++)
+            for (int i = 0; i < nf && r % 3 == 0; i++) {
+                strom_value v;
+                gen_value(s, fcols[i], r, NULLS_SOME, &v, scratch);
+                case_expect(&ic, i, &v);
+            }
+        first += batch_rows[bi];
+    }
+    rc = case_end(&ic, dir, "filtered_zstd.arrows", err);
+    goto done;
+fail:
+    strom_ipc_writer_free(ic.w);
+done:
+    if (rc < 0)
+        strom_error_prefix(err, "filtered_zstd.arrows");
+    strom_buf_free(&msg);
+    strom_buf_free(&out);
+    strom_bb_free(bb);
+    strom_schema_free(fs);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    static const strom_codec codecs[] = {STROM_CODEC_NONE, STROM_CODEC_LZ4_FRAME, STROM_CODEC_ZSTD};
+    strom_error err = {0};
+    strom_schema *s;
+    int rc = 0, n = 0;
+
+    if (argc != 2) {
+        fprintf(stderr, "usage: interop_write DIR\n");
+        return 2;
+    }
+    s = make_schema();
+    if (!s)
+        return 1;
+    for (int nulls = NULLS_NONE; rc == 0 && nulls <= NULLS_ALL; nulls++)
+        for (size_t c = 0; rc == 0 && c < STROM_ARRAY_LEN(codecs); c++, n++)
+            rc = write_all(argv[1], s, nulls, codecs[c], false, &err);
+    if (rc == 0 && (rc = write_all(argv[1], s, NULLS_SOME, STROM_CODEC_ZSTD, true, &err)) == 0)
+        n++;
+    if (rc == 0 && (rc = write_projected(argv[1], s, &err)) == 0)
+        n++;
+    if (rc == 0 && (rc = write_filtered(argv[1], s, &err)) == 0)
+        n++;
+    strom_schema_free(s);
+    if (rc < 0) {
+        fprintf(stderr, "interop_write: %s (%s)\n", err.msg, strom_error_name(rc));
+        return 1;
+    }
+    printf("interop_write: %d cases in %s\n", n, argv[1]);
+    return 0;
+}
