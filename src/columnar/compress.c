@@ -12,10 +12,12 @@
 #include "columnar/compress.h"
 
 #include <lz4frame.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #include "common/common.h"
 
@@ -166,22 +168,23 @@ static int lz4_decompress(strom_codec_ctx *c, const uint8_t *src, size_t n, uint
         return strom_error_set(err, STROM_ENOMEM, "lz4: cannot create a decompression context");
     LZ4F_resetDecompressionContext(c->ld);
     size_t in_pos = 0, out_pos = 0;
+    uint8_t spill[16]; /* once dst is full: room to detect a frame longer than declared */
     for (;;) {
-        size_t in_sz = n - in_pos, out_sz = want - out_pos;
-        size_t r = LZ4F_decompress(c->ld, dst + out_pos, &out_sz, src + in_pos, &in_sz, NULL);
+        bool full = out_pos == want;
+        size_t in_sz = n - in_pos, out_sz = full ? sizeof spill : want - out_pos;
+        size_t r = LZ4F_decompress(c->ld, full ? spill : dst + out_pos, &out_sz, src + in_pos,
+                                   &in_sz, NULL);
         if (LZ4F_isError(r))
             return strom_error_set(err, STROM_ECOMPRESS, "lz4 frame: %s", LZ4F_getErrorName(r));
+        if (full && out_sz)
+            return strom_error_set(err, STROM_ECORRUPT,
+                                   "lz4 frame holds more than the declared %zu bytes", want);
         in_pos += in_sz;
-        out_pos += out_sz;
+        out_pos += full ? 0 : out_sz;
         if (r == 0)
             break; /* frame complete */
-        if (in_sz == 0 && out_sz == 0) {
-            /* no progress: input exhausted mid-frame, or more output than declared */
-            return strom_error_set(err, STROM_ECORRUPT,
-                                   in_pos == n ? "lz4 frame is truncated"
-                                               : "lz4 frame holds more than the declared %zu "
-                                                 "bytes", want);
-        }
+        if (in_sz == 0 && out_sz == 0)
+            return strom_error_set(err, STROM_ECORRUPT, "lz4 frame is truncated");
     }
     if (out_pos != want)
         return strom_error_set(err, STROM_ECORRUPT,
@@ -202,7 +205,16 @@ static int zstd_decompress(strom_codec_ctx *c, const uint8_t *src, size_t n, uin
         return strom_error_set(err, STROM_ECOMPRESS, "zstd frame: %s", ZSTD_getErrorName(fsz));
     if (fsz != n)
         return strom_error_set(err, STROM_ECORRUPT, "%zu bytes after the zstd frame", n - fsz);
+    unsigned long long content = ZSTD_getFrameContentSize(src, n);
+    if (content != ZSTD_CONTENTSIZE_UNKNOWN && content != ZSTD_CONTENTSIZE_ERROR &&
+        content != want)
+        return strom_error_set(err, STROM_ECORRUPT,
+                               "zstd frame holds %llu bytes, the prefix declares %zu", content,
+                               want);
     size_t r = ZSTD_decompressDCtx(c->zd, dst, want, src, n);
+    if (ZSTD_isError(r) && ZSTD_getErrorCode(r) == ZSTD_error_dstSize_tooSmall)
+        return strom_error_set(err, STROM_ECORRUPT,
+                               "zstd frame holds more than the declared %zu bytes", want);
     if (ZSTD_isError(r))
         return strom_error_set(err, STROM_ECOMPRESS, "zstd frame: %s", ZSTD_getErrorName(r));
     if (r != want)
