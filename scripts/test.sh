@@ -52,7 +52,8 @@ else
     -DSTROM_FUZZ=ON >build-fuzz.configure.log 2>&1 ||
     { cat build-fuzz.configure.log; fail "fuzz: cmake configure"; }
   ninja -C build-fuzz -j "$JOBS" || fail "fuzz: build"
-  for target in fuzz_ipc_decode fuzz_predicate fuzz_roundtrip; do
+  for src in tests/fuzz/fuzz_*.c; do
+    target=$(basename "$src" .c)
     seeds=$ROOT/tests/fuzz/corpus/$target
     work=$ROOT/build-fuzz/corpus-$target      # new inputs land here, not in the repo
     mkdir -p "$work"

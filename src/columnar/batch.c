@@ -89,7 +89,9 @@ strom_batch_builder *strom_bb_new(const strom_schema *schema)
         c->type = strom_schema_col_type(schema, i);
         c->nullable = strom_schema_col_nullable(schema, i);
         c->width = strom_type_width(c->type.id);
-        if (col_init_offsets(c) != 0) {
+        /* data pointers are never NULL, even for empty buffers */
+        if (col_init_offsets(c) != 0 || strom_buf_reserve(&c->values, 64) != 0 ||
+            strom_buf_reserve(&c->validity, 64) != 0) {
             strom_bb_free(b);
             return NULL;
         }
@@ -718,6 +720,8 @@ int strom_bb_append_selected(strom_batch_builder *b, int col, const strom_col_vi
         }
         return 0;
     }
+    if (nsel == 0)
+        return 0;
     if (validity_grow(c, nsel, src->null_count > 0) != 0 ||
         strom_buf_reserve(&c->values, (size_t)c->width * (size_t)nsel) != 0)
         return STROM_ENOMEM;

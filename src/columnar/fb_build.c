@@ -49,8 +49,8 @@ bool fb_error(const fb_builder *b)
 /* Makes room for n more bytes in front of the data; returns where they go, NULL on OOM. */
 static uint8_t *make_space(fb_builder *b, size_t n)
 {
-    if (b->oom)
-        return NULL;
+    if (b->oom || n == 0)
+        return NULL; /* nothing to write (callers skip NULL) */
     if (b->cap - b->size < n) {
         size_t ncap = b->cap ? b->cap * 2 : 1024;
         while (ncap - b->size < n)

@@ -64,8 +64,9 @@ static int get_buffer(decode_ctx *d, int i, uint64_t need, size_t max, size_t al
                       const uint8_t **out, uint64_t *len, strom_error *err)
 {
     const strom_ipc_buffer *bf = &d->bm->buffers[i];
-    const uint8_t *src = d->m->body + bf->offset;
     uint64_t n = (uint64_t)bf->length;
+    /* an empty buffer may carry any offset: do not even form the pointer */
+    const uint8_t *src = n ? d->m->body + bf->offset : d->m->body;
     if (d->bm->codec != STROM_CODEC_NONE && n > 0) {
         strom_buf_reset(&d->scratch);
         int rc = strom_decompress_buffer(d->codec, d->bm->codec, src, n, max, &d->scratch, err);
@@ -83,10 +84,11 @@ static int get_buffer(decode_ctx *d, int i, uint64_t need, size_t max, size_t al
                                (long long)d->bm->rows);
     *len = n;
     if (n == 0) {
-        *out = NULL;
+        static const uint64_t empty[2]; /* views never hold NULL data pointers */
+        *out = (const uint8_t *)empty;
         return 0;
     }
-    if (src == d->m->body + bf->offset && (uintptr_t)src % align == 0) {
+    if (src != d->scratch.data && (uintptr_t)src % align == 0) {
         *out = src; /* zero-copy view */
         return 0;
     }
@@ -131,9 +133,7 @@ static int decode_column(decode_ctx *d, int c, int first_buf, strom_type t, stro
     static const int32_t zero_offset[1] = {0};
     uint64_t need = rows ? 4 * (uint64_t)(rows + 1) : 0;
     STROM_TRY(get_buffer(d, first_buf + 1, need, need + 64, 4, &p, &len, err));
-    const int32_t *off = p ? (const int32_t *)(const void *)p : zero_offset;
-    if (!p && rows == 0)
-        off = zero_offset;
+    const int32_t *off = len ? (const int32_t *)(const void *)p : zero_offset;
     if (off[0] < 0)
         return strom_error_set(err, STROM_ECORRUPT, "column '%s': first offset %d is negative",
                                d->col, off[0]);
