@@ -230,17 +230,38 @@ typedef struct result {
 
 static volatile uint64_t sink;
 
-static void encode(strom_batch_builder *bb, const table *t, strom_codec codec, strom_buf *out)
+/* Result names live for the whole run. */
+static const char *keep_name(const char *name)
+{
+    static char names[64][96];
+    static int n;
+    char *slot = names[n++ % 64];
+    snprintf(slot, sizeof names[0], "%s", name);
+    return slot;
+}
+
+/* via_builder: strom_bb_append_column of each column + strom_bb_seal; otherwise
+ * strom_batch_encode (one pass). Both compute the statistics and the buffer CRCs. */
+static void encode(strom_batch_builder *bb, const table *t, strom_codec codec, strom_buf *out,
+                   bool via_builder)
 {
     strom_error err;
     strom_seal_opts opts = {codec, 0};
-    strom_bb_reset(bb);
+    strom_batch_stats st;
     strom_buf_reset(out);
+    if (!via_builder) {
+        if (strom_batch_encode(t->schema, t->cols, t->rows, &opts, out, &st, &err) != 0)
+            die("encode", &err);
+        strom_batch_stats_free(&st);
+        return;
+    }
+    strom_bb_reset(bb);
     for (int c = 0; c < NCOLS; c++)
         if (strom_bb_append_column(bb, c, &t->cols[c], 0, t->rows) != 0)
             die("append_column", NULL);
-    if (strom_bb_seal(bb, &opts, out, NULL, &err) != 0)
+    if (strom_bb_seal(bb, &opts, out, &st, &err) != 0)
         die("seal", &err);
+    strom_batch_stats_free(&st);
 }
 
 static strom_batch *decode(const strom_buf *msg, const strom_schema *s, strom_codec_ctx *cc)
@@ -287,17 +308,18 @@ static result bench_memcpy(const table *t, int reps)
                     (double)t->rows};
 }
 
-static result bench_encode(const table *t, strom_codec codec, int reps, strom_buf *keep)
+static result bench_encode(const table *t, strom_codec codec, int reps, strom_buf *keep,
+                           bool via_builder)
 {
-    static char name[64];
+    char name[96];
     double ns[MAX_REPS];
     strom_batch_builder *bb = strom_bb_new(t->schema);
     strom_buf out;
     strom_buf_init(&out);
-    encode(bb, t, codec, &out); /* warm-up: allocations reach their size */
+    encode(bb, t, codec, &out, via_builder); /* warm-up: allocations reach their size */
     for (int i = 0; i < reps; i++) {
         double t0 = now_ns();
-        encode(bb, t, codec, &out);
+        encode(bb, t, codec, &out, via_builder);
         ns[i] = now_ns() - t0;
     }
     if (keep) {
@@ -306,8 +328,9 @@ static result bench_encode(const table *t, strom_codec codec, int reps, strom_bu
     }
     strom_buf_free(&out);
     strom_bb_free(bb);
-    snprintf(name, sizeof name, "encode %s", strom_codec_name(codec));
-    return (result){strdup(name), median(ns, reps), (double)t->bytes, (double)t->rows};
+    snprintf(name, sizeof name, "encode %s (%s)", strom_codec_name(codec),
+             via_builder ? "append_column + seal" : "strom_batch_encode");
+    return (result){keep_name(name), median(ns, reps), (double)t->bytes, (double)t->rows};
 }
 
 static result bench_decode(const table *t, strom_codec codec, const strom_buf *msg, int reps)
@@ -325,7 +348,7 @@ static result bench_decode(const table *t, strom_codec codec, const strom_buf *m
     strom_codec_ctx_free(cc);
     snprintf(name, sizeof name, "decode %s%s", strom_codec_name(codec),
              codec == STROM_CODEC_NONE ? " (zero-copy views)" : "");
-    return (result){strdup(name), median(ns, reps), (double)t->bytes, (double)t->rows};
+    return (result){keep_name(name), median(ns, reps), (double)t->bytes, (double)t->rows};
 }
 
 /* Per-call time of projecting 2 of 20 columns; only the metadata is passed. */
@@ -536,13 +559,14 @@ int main(int argc, char **argv)
         table t;
         make_table(&t, w == 0 ? fixed_types : mixed_types, rows, w == 0 ? 0 : 5);
         strom_buf msg[3];
-        result r[12];
+        result r[16];
         int n = 0;
         r[n++] = bench_memcpy(&t, reps);
         for (int k = 0; k < 3; k++) {
             strom_buf_init(&msg[k]);
-            r[n++] = bench_encode(&t, (strom_codec)k, reps, &msg[k]);
+            r[n++] = bench_encode(&t, (strom_codec)k, reps, &msg[k], false);
         }
+        r[n++] = bench_encode(&t, STROM_CODEC_NONE, reps, NULL, true);
         for (int k = 0; k < 3; k++)
             r[n++] = bench_decode(&t, (strom_codec)k, &msg[k], reps);
         bench_filter(&t, &msg[0], reps, &r[n], &r[n + 1]);
@@ -570,7 +594,7 @@ int main(int argc, char **argv)
         make_table(&t, fixed_types, sizes[k], 0);
         strom_buf msg;
         strom_buf_init(&msg);
-        bench_encode(&t, STROM_CODEC_NONE, 1, &msg);
+        bench_encode(&t, STROM_CODEC_NONE, 1, &msg, false);
         double ns = bench_project(&msg, t.schema, reps);
         printf("| %.1f MiB | %" PRId64 " | %.0f ns |\n", (double)msg.len / 1048576.0,
                sizes[k], ns);

@@ -13,6 +13,9 @@
  * min and max; the 64-byte truncation happens when the stats are handed out.
  */
 #include <float.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,23 +278,41 @@ static inline void st_bytes(bb_stats *s, const uint8_t *p, size_t n)
         }                                                                                      \
     }
 
-/* Null-free integer columns: a reduction the compiler can vectorize. */
+/* Null-free columns: reductions over four independent lanes (no loop-carried dependency
+ * through one accumulator), compiled twice so AVX2 machines get vector min/max. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define STATS_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define STATS_CLONES
+#endif
+
 #define STATS_INT_DENSE(name, T)                                                               \
-    static void name(bb_stats *s, const uint8_t *raw, int64_t n)                               \
+    STATS_CLONES static void name(bb_stats *s, const uint8_t *raw, int64_t n)                  \
     {                                                                                          \
         if (n == 0)                                                                            \
             return;                                                                            \
-        T mn, mx;                                                                              \
-        memcpy(&mn, raw, sizeof(T));                                                           \
-        mx = mn;                                                                               \
-        for (int64_t i = 1; i < n; i++) {                                                      \
+        T mn[4], mx[4];                                                                        \
+        memcpy(&mn[0], raw, sizeof(T));                                                        \
+        for (int l = 0; l < 4; l++)                                                            \
+            mn[l] = mx[l] = mn[0];                                                             \
+        int64_t i = 0;                                                                         \
+        for (; i + 4 <= n; i += 4)                                                             \
+            for (int l = 0; l < 4; l++) {                                                      \
+                T v;                                                                           \
+                memcpy(&v, raw + (size_t)(i + l) * sizeof(T), sizeof(T));                      \
+                mn[l] = v < mn[l] ? v : mn[l];                                                 \
+                mx[l] = v > mx[l] ? v : mx[l];                                                 \
+            }                                                                                  \
+        for (; i < n; i++) {                                                                   \
             T v;                                                                               \
             memcpy(&v, raw + (size_t)i * sizeof(T), sizeof(T));                                \
-            mn = v < mn ? v : mn;                                                              \
-            mx = v > mx ? v : mx;                                                              \
+            mn[0] = v < mn[0] ? v : mn[0];                                                     \
+            mx[0] = v > mx[0] ? v : mx[0];                                                     \
         }                                                                                      \
-        st_int(s, (int64_t)mn);                                                                \
-        st_int(s, (int64_t)mx);                                                                \
+        for (int l = 0; l < 4; l++) {                                                          \
+            st_int(s, (int64_t)mn[l]);                                                         \
+            st_int(s, (int64_t)mx[l]);                                                         \
+        }                                                                                      \
     }
 
 STATS_LOOP(stats_i8, int8_t, st_int)
@@ -301,6 +322,98 @@ STATS_LOOP(stats_i64, int64_t, st_int)
 STATS_LOOP(stats_f32, float, st_float)
 STATS_LOOP(stats_f64, double, st_float)
 STATS_LOOP(stats_dec, strom_i128, st_dec)
+/* Null-free floating point: NaN never becomes min or max here (x86 min/max return the
+ * second operand when one is NaN, and the scalar fallback compares false); it is counted
+ * instead, NaN being the greatest value in strom's order. */
+static void float_result(bb_stats *s, double mn, double mx, int64_t nans, int64_t n)
+{
+    if (nans)
+        st_float(s, NAN);
+    if (nans < n) {
+        st_float(s, mn);
+        st_float(s, mx);
+    }
+}
+
+#if defined(__SSE2__)
+static void dense_f64(bb_stats *s, const uint8_t *raw, int64_t n)
+{
+    __m128d mn = _mm_set1_pd(INFINITY), mx = _mm_set1_pd(-INFINITY);
+    __m128i nans = _mm_setzero_si128();
+    int64_t i = 0;
+    for (; i + 2 <= n; i += 2) {
+        __m128d v = _mm_loadu_pd((const double *)(const void *)(raw + 8 * i));
+        mn = _mm_min_pd(v, mn);
+        mx = _mm_max_pd(v, mx);
+        nans = _mm_sub_epi64(nans, _mm_castpd_si128(_mm_cmpunord_pd(v, v)));
+    }
+    double a[2], z[2];
+    int64_t c[2];
+    _mm_storeu_pd(a, mn);
+    _mm_storeu_pd(z, mx);
+    _mm_storeu_si128((__m128i *)(void *)c, nans);
+    double lo = a[0] < a[1] ? a[0] : a[1], hi = z[0] > z[1] ? z[0] : z[1];
+    int64_t nn = c[0] + c[1];
+    for (; i < n; i++) {
+        double v;
+        memcpy(&v, raw + 8 * i, 8);
+        nn += v != v;
+        lo = v < lo ? v : lo;
+        hi = v > hi ? v : hi;
+    }
+    float_result(s, lo, hi, nn, n);
+}
+
+static void dense_f32(bb_stats *s, const uint8_t *raw, int64_t n)
+{
+    __m128 mn = _mm_set1_ps(INFINITY), mx = _mm_set1_ps(-INFINITY);
+    __m128i nans = _mm_setzero_si128();
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        __m128 v = _mm_loadu_ps((const float *)(const void *)(raw + 4 * i));
+        mn = _mm_min_ps(v, mn);
+        mx = _mm_max_ps(v, mx);
+        nans = _mm_sub_epi32(nans, _mm_castps_si128(_mm_cmpunord_ps(v, v)));
+    }
+    float a[4], z[4];
+    int32_t c[4];
+    _mm_storeu_ps(a, mn);
+    _mm_storeu_ps(z, mx);
+    _mm_storeu_si128((__m128i *)(void *)c, nans);
+    float lo = a[0], hi = z[0];
+    int64_t nn = 0;
+    for (int l = 0; l < 4; l++) {
+        lo = a[l] < lo ? a[l] : lo;
+        hi = z[l] > hi ? z[l] : hi;
+        nn += c[l];
+    }
+    for (; i < n; i++) {
+        float v;
+        memcpy(&v, raw + 4 * i, 4);
+        nn += v != v;
+        lo = v < lo ? v : lo;
+        hi = v > hi ? v : hi;
+    }
+    float_result(s, lo, hi, nn, n);
+}
+#else
+#define STATS_FLOAT_DENSE(name, T)                                                             \
+    static void name(bb_stats *s, const uint8_t *raw, int64_t n)                               \
+    {                                                                                          \
+        T lo = (T)INFINITY, hi = (T)-INFINITY;                                                 \
+        int64_t nn = 0;                                                                        \
+        for (int64_t i = 0; i < n; i++) {                                                      \
+            T v;                                                                               \
+            memcpy(&v, raw + (size_t)i * sizeof(T), sizeof(T));                                \
+            nn += v != v;                                                                      \
+            lo = v < lo ? v : lo;                                                              \
+            hi = v > hi ? v : hi;                                                              \
+        }                                                                                      \
+        float_result(s, lo, hi, nn, n);                                                        \
+    }
+STATS_FLOAT_DENSE(dense_f32, float)
+STATS_FLOAT_DENSE(dense_f64, double)
+#endif
 STATS_INT_DENSE(dense_i8, int8_t)
 STATS_INT_DENSE(dense_i16, int16_t)
 STATS_INT_DENSE(dense_i32, int32_t)
@@ -311,9 +424,9 @@ static void stats_fixed(bb_stats *s, strom_type_id id, const uint8_t *raw, int64
 {
     int w = strom_type_width(id);
     if (id == STROM_TYPE_FLOAT)
-        stats_f32(s, raw, n, valid, voff);
+        valid ? stats_f32(s, raw, n, valid, voff) : dense_f32(s, raw, n);
     else if (id == STROM_TYPE_DOUBLE)
-        stats_f64(s, raw, n, valid, voff);
+        valid ? stats_f64(s, raw, n, valid, voff) : dense_f64(s, raw, n);
     else if (id == STROM_TYPE_DECIMAL)
         stats_dec(s, raw, n, valid, voff);
     else if (!valid)
@@ -888,6 +1001,8 @@ int strom_batch_compute_stats(const strom_batch *b, strom_batch_stats *out, stro
 typedef struct seal_buf {
     const uint8_t *p;
     size_t len;
+    bb_stats *fuse; /* fixed-width values whose stats are computed during the copy, or NULL */
+    const bb_col *col;
 } seal_buf;
 
 /* The Arrow buffers of column c in order (validity, [offsets,] values). */
@@ -895,28 +1010,36 @@ static int col_buffers(const bb_col *c, seal_buf *out)
 {
     size_t bits = (size_t)(c->rows + 7) / 8;
     int n = 0;
-    out[n++] = (seal_buf){c->validity.data, c->nulls ? bits : 0};
+    out[n++] = (seal_buf){c->validity.data, c->nulls ? bits : 0, NULL, c};
     if (c->type.id == STROM_TYPE_BOOLEAN) {
-        out[n++] = (seal_buf){c->values.data, bits};
+        out[n++] = (seal_buf){c->values.data, bits, NULL, c};
     } else if (is_varlen(c)) {
-        out[n++] = (seal_buf){c->offsets.data, 4 * (size_t)(c->rows + 1)};
-        out[n++] = (seal_buf){c->values.data, c->values.len};
+        out[n++] = (seal_buf){c->offsets.data, 4 * (size_t)(c->rows + 1), NULL, c};
+        out[n++] = (seal_buf){c->values.data, c->values.len, NULL, c};
     } else {
-        out[n++] = (seal_buf){c->values.data, c->values.len};
+        out[n++] = (seal_buf){c->values.data, c->values.len, NULL, c};
     }
     return n;
 }
 
-/* Appends src to out with zero padding to 8 and returns the CRC32C of the bytes, computed in
- * cache-sized pieces right after each piece is copied. */
-static uint32_t copy_crc(strom_buf *out, const uint8_t *src, size_t n)
+/* Appends the buffer to out with zero padding to 8 and returns the CRC32C of the bytes,
+ * computed in cache-sized pieces right after each piece is copied; with sb->fuse, the
+ * statistics of the piece's values are taken at the same time, so the source is read once. */
+static uint32_t copy_crc(strom_buf *out, const seal_buf *sb)
 {
-    enum { PIECE = 16 << 10 };
+    enum { PIECE = 16 << 10 }; /* a multiple of every value width */
+    const uint8_t *src = sb->p;
+    size_t n = sb->len;
     uint32_t crc = 0;
     uint8_t *dst = out->data + out->len;
+    size_t w = sb->fuse ? (size_t)sb->col->width : 1;
+    const uint8_t *valid = sb->col->nulls ? sb->col->validity.data : NULL;
     for (size_t i = 0; i < n; i += PIECE) {
         size_t k = n - i < PIECE ? n - i : PIECE;
         memcpy(dst + i, src + i, k);
+        if (sb->fuse)
+            stats_fixed(sb->fuse, sb->col->type.id, src + i, (int64_t)(k / w), valid,
+                        (int64_t)(i / w));
         crc = strom_crc32c(crc, dst + i, k);
     }
     size_t padded = (size_t)strom_align_up(n, 8);
@@ -925,8 +1048,11 @@ static uint32_t copy_crc(strom_buf *out, const uint8_t *src, size_t n)
     return crc;
 }
 
-int strom_bb_seal(strom_batch_builder *b, const strom_seal_opts *opts, strom_buf *out,
-                  strom_batch_stats *stats, strom_error *err)
+/* Writes the message for the builder's columns (which may be borrowed views). With
+ * fuse_stats, the statistics of fixed-width columns are computed while copying (uncompressed)
+ * or before compressing; the others must be in the columns already. */
+static int seal_body(strom_batch_builder *b, const strom_seal_opts *opts, strom_buf *out,
+                     strom_batch_stats *stats, bool fuse_stats, strom_error *err)
 {
     strom_codec codec = opts ? opts->codec : STROM_CODEC_NONE;
     int level = opts ? opts->level : 0;
@@ -950,8 +1076,17 @@ int strom_bb_seal(strom_batch_builder *b, const strom_seal_opts *opts, strom_buf
         goto done;
     }
     for (int i = 0, k = 0; i < b->ncols; i++) {
-        nodes[i] = (strom_ipc_node){rows, b->cols[i].nulls};
-        k += col_buffers(&b->cols[i], src + k);
+        bb_col *c = &b->cols[i];
+        nodes[i] = (strom_ipc_node){rows, c->nulls};
+        int nb = col_buffers(c, src + k);
+        if (fuse_stats && c->width > 0) {
+            if (codec == STROM_CODEC_NONE)
+                src[k + 1].fuse = &c->st; /* the values buffer */
+            else
+                stats_fixed(&c->st, c->type.id, c->values.data, c->rows,
+                            c->nulls ? c->validity.data : NULL, 0);
+        }
+        k += nb;
     }
     if (codec != STROM_CODEC_NONE && !b->codec && !(b->codec = strom_codec_ctx_new())) {
         rc = strom_error_set(err, STROM_ENOMEM, "seal: out of memory");
@@ -988,7 +1123,7 @@ int strom_bb_seal(strom_batch_builder *b, const strom_seal_opts *opts, strom_buf
     }
     if (codec == STROM_CODEC_NONE) {
         for (int k = 0; k < nbufs; k++)
-            crc[k] = src[k].len ? copy_crc(out, src[k].p, src[k].len) : 0;
+            crc[k] = src[k].len ? copy_crc(out, &src[k]) : 0;
     } else {
         memcpy(out->data + out->len, b->scratch.data, b->scratch.len);
         out->len += b->scratch.len;
@@ -1009,7 +1144,6 @@ int strom_bb_seal(strom_batch_builder *b, const strom_seal_opts *opts, strom_buf
         for (int i = 0; i < b->ncols; i++)
             stats_out(b->cols[i].type, b->cols[i].nulls, &b->cols[i].st, &stats->cols[i]);
     }
-    strom_bb_reset(b);
 done:
     if (rc != 0)
         out->len = start;
@@ -1020,6 +1154,129 @@ done:
     return rc;
 }
 
+/* ---- one-pass encoding of whole columns ------------------------------------------------ */
+
+/* Column checks of strom_bb_append_column, without copying. */
+static int check_view(const strom_schema *s, int c, const strom_col_view *v, int64_t rows,
+                      strom_error *err)
+{
+    strom_type t = strom_schema_col_type(s, c);
+    const uint8_t *valid = v->null_count ? v->validity : NULL;
+    if (v->length != rows || v->null_count < 0 || v->null_count > rows ||
+        (v->null_count && !v->validity))
+        return strom_error_set(err, STROM_EINVAL, "encode: column %d has a bad view", c);
+    if (v->null_count && !strom_schema_col_nullable(s, c))
+        return strom_error_set(err, STROM_EINVAL, "encode: column %d is NOT NULL but has %lld "
+                               "nulls", c, (long long)v->null_count);
+    if (t.id == STROM_TYPE_DECIMAL)
+        for (int64_t i = 0; i < rows; i++) {
+            strom_i128 d;
+            memcpy(&d, v->values + 16 * i, 16);
+            if ((!valid || strom_bit_get(valid, i)) && !decimal_fits(d, t.precision))
+                return strom_error_set(err, STROM_ERANGE, "encode: column %d, row %lld: more "
+                                       "than %d digits", c, (long long)i, t.precision);
+        }
+    if (t.id == STROM_TYPE_STRING &&
+        !strom_utf8_valid(v->values, (size_t)v->offsets[rows], NULL))
+        for (int64_t i = 0; i < rows; i++) {
+            size_t bad;
+            if ((!valid || strom_bit_get(valid, i)) &&
+                !strom_utf8_valid(v->values + v->offsets[i],
+                                  (size_t)(v->offsets[i + 1] - v->offsets[i]), &bad))
+                return strom_error_set(err, STROM_EINVAL, "encode: column %d, row %lld: "
+                                       "invalid UTF-8 at byte %zu", c, (long long)i, bad);
+        }
+    return 0;
+}
+
+/* Statistics of a whole view (the same rules as while appending). */
+static int view_stats(strom_type t, const strom_col_view *v, bb_stats *st)
+{
+    const uint8_t *valid = v->null_count ? v->validity : NULL;
+    if (strom_type_is_varlen(t.id)) {
+        size_t longest = 0;
+        for (int64_t r = 0; r < v->length; r++) {
+            size_t l = (size_t)(v->offsets[r + 1] - v->offsets[r]);
+            longest = l > longest ? l : longest;
+        }
+        STROM_TRY(st_bytes_reserve(st, longest));
+        for (int64_t r = 0; r < v->length; r++)
+            if (!valid || strom_bit_get(valid, r))
+                st_bytes(st, v->values + v->offsets[r],
+                         (size_t)(v->offsets[r + 1] - v->offsets[r]));
+    } else if (t.id == STROM_TYPE_BOOLEAN) {
+        for (int64_t r = 0; r < v->length; r++)
+            if (!valid || strom_bit_get(valid, r))
+                st_int(st, strom_bit_get(v->values, r));
+    } else {
+        stats_fixed(st, t.id, v->values, v->length, valid, 0);
+    }
+    return 0;
+}
+
+int strom_batch_encode(const strom_schema *s, const strom_col_view *cols, int64_t rows,
+                       const strom_seal_opts *opts, strom_buf *out, strom_batch_stats *stats,
+                       strom_error *err)
+{
+    int ncols = strom_schema_ncols(s);
+    bool rebase = false;
+    for (int c = 0; c < ncols; c++) {
+        STROM_TRY(check_view(s, c, &cols[c], rows, err));
+        if (strom_type_is_varlen(strom_schema_col_type(s, c).id) && cols[c].offsets[0] != 0)
+            rebase = true;
+    }
+    /* The builder owns everything except the buffers: they are borrowed from the views. */
+    strom_batch_builder *bb = strom_bb_new(s);
+    if (!bb)
+        return strom_error_set(err, STROM_ENOMEM, "encode: out of memory");
+    int rc = 0;
+    if (rebase) { /* offsets that do not start at 0: copy through the builder */
+        for (int c = 0; c < ncols && rc == 0; c++)
+            if ((rc = strom_bb_append_column(bb, c, &cols[c], 0, rows)) != 0)
+                rc = strom_error_set(err, rc, "encode: column %d", c);
+        if (rc == 0)
+            rc = strom_bb_seal(bb, opts, out, stats, err);
+        strom_bb_free(bb);
+        return rc;
+    }
+    for (int c = 0; c < ncols && rc == 0; c++) {
+        bb_col *bc = &bb->cols[c];
+        const strom_col_view *v = &cols[c];
+        if (stats && bc->width == 0 && view_stats(bc->type, v, &bc->st) != 0)
+            rc = strom_error_set(err, STROM_ENOMEM, "encode: out of memory");
+        /* borrowed buffers: seal reads them through the builder's column */
+        strom_buf_free(&bc->validity);
+        strom_buf_free(&bc->values);
+        strom_buf_free(&bc->offsets);
+        bc->rows = rows;
+        bc->nulls = v->null_count;
+        bc->validity = (strom_buf){(uint8_t *)(uintptr_t)v->validity, (size_t)(rows + 7) / 8, 0};
+        size_t vlen = is_varlen(bc) ? (size_t)v->offsets[rows]
+                    : bc->type.id == STROM_TYPE_BOOLEAN ? (size_t)(rows + 7) / 8
+                    : (size_t)bc->width * (size_t)rows;
+        bc->values = (strom_buf){(uint8_t *)(uintptr_t)v->values, vlen, 0};
+        if (is_varlen(bc))
+            bc->offsets = (strom_buf){(uint8_t *)(uintptr_t)v->offsets, 4 * (size_t)(rows + 1),
+                                      0};
+    }
+    if (rc == 0)
+        rc = seal_body(bb, opts, out, stats, stats != NULL, err);
+    /* give the borrowed buffers back before the builder frees its own */
+    for (int c = 0; c < ncols; c++)
+        bb->cols[c].validity = bb->cols[c].values = bb->cols[c].offsets = (strom_buf)STROM_BUF_INIT;
+    strom_bb_free(bb);
+    return rc;
+}
+
+int strom_bb_seal(strom_batch_builder *b, const strom_seal_opts *opts, strom_buf *out,
+                  strom_batch_stats *stats, strom_error *err)
+{
+    int rc = seal_body(b, opts, out, stats, false, err);
+    if (rc == 0)
+        strom_bb_reset(b);
+    return rc;
+}
+
 int strom_batch_select(const strom_batch *src, const uint8_t *sel, const int *cols, int ncols,
                        const strom_schema *out_schema, const strom_seal_opts *opts,
                        strom_buf *out, strom_batch_stats *stats, strom_error *err)
@@ -1027,6 +1284,23 @@ int strom_batch_select(const strom_batch *src, const uint8_t *sel, const int *co
     if (strom_schema_ncols(out_schema) != ncols)
         return strom_error_set(err, STROM_EINVAL, "select: the output schema has %d columns, "
                                "%d selected", strom_schema_ncols(out_schema), ncols);
+    if (!sel) { /* projection only: encode the views in one pass */
+        strom_col_view *views = malloc(sizeof *views * (size_t)(ncols ? ncols : 1));
+        if (!views)
+            return strom_error_set(err, STROM_ENOMEM, "select: out of memory");
+        int rc = 0;
+        for (int i = 0; i < ncols && rc == 0; i++) {
+            if (cols[i] < 0 || cols[i] >= src->ncols)
+                rc = strom_error_set(err, STROM_ERANGE, "select: column %d of %d", cols[i],
+                                     src->ncols);
+            else
+                views[i] = src->cols[cols[i]];
+        }
+        if (rc == 0)
+            rc = strom_batch_encode(out_schema, views, src->rows, opts, out, stats, err);
+        free(views);
+        return rc;
+    }
     strom_batch_builder *bb = strom_bb_new(out_schema);
     if (!bb)
         return strom_error_set(err, STROM_ENOMEM, "select: out of memory");

@@ -143,6 +143,15 @@ int strom_bb_append_selected(strom_batch_builder *b, int col, const strom_col_vi
 int strom_bb_seal(strom_batch_builder *b, const strom_seal_opts *opts, strom_buf *out,
                   strom_batch_stats *stats, strom_error *err);
 
+/* Encodes whole columns (cols[i] for schema column i, each of `rows` rows) straight into one
+ * RecordBatch message: each buffer is copied once (or compressed straight from the view), with
+ * its CRC32C and the column statistics computed in the same pass. Same checks and same
+ * decoded result as appending the columns to a builder and sealing; the fast path for
+ * re-encoding decoded batches and for columnar producers. */
+int strom_batch_encode(const strom_schema *s, const strom_col_view *cols, int64_t rows,
+                       const strom_seal_opts *opts, strom_buf *out, strom_batch_stats *stats,
+                       strom_error *err);
+
 /* Filter + project in one step: builds a batch of the columns `cols[0..ncols)` of `src`
  * (in that order, a schema that `out_schema` describes) holding the rows whose bit is set in
  * `sel` (NULL = all rows), and seals it into `out`. `out_schema` must have exactly those

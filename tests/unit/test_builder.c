@@ -184,6 +184,73 @@ TEST(append_column_in_pieces_equals_rows)
     strom_schema_free(s);
 }
 
+TEST(encode_whole_columns_equals_builder)
+{
+    strom_schema *s = all_types();
+    strom_buf msg = STROM_BUF_INIT, a = STROM_BUF_INIT, b = STROM_BUF_INIT;
+    strom_error err;
+    for (int codec = 0; codec < 3; codec++)
+        for (int nulls = 0; nulls < 2; nulls++) {
+            strom_batch *src = source(s, 333, nulls, &msg);
+            strom_seal_opts o = {(strom_codec)codec, 0};
+            strom_batch_stats sa, sb;
+            strom_buf_reset(&a);
+            strom_buf_reset(&b);
+            CHECK_OK(strom_batch_encode(s, src->cols, src->rows, &o, &a, &sa, &err), &err);
+            strom_batch_builder *bb = strom_bb_new(s);
+            for (int c = 0; c < src->ncols; c++)
+                CHECK_EQ(strom_bb_append_column(bb, c, &src->cols[c], 0, src->rows), 0);
+            CHECK_OK(strom_bb_seal(bb, &o, &b, &sb, &err), &err);
+            strom_bb_free(bb);
+            /* same bytes (views from the decoder have zeroed padding bits) and stats */
+            CHECK_EQ(a.len, b.len);
+            CHECK(a.len == b.len && memcmp(a.data, b.data, a.len) == 0);
+            for (int k = 0; k < sa.nbuffers; k++)
+                CHECK_EQ(sa.buffer_crc[k], sb.buffer_crc[k]);
+            for (int c = 0; c < sa.ncols; c++)
+                CHECK(sa.cols[c].has_min == sb.cols[c].has_min &&
+                      (!sa.cols[c].has_min ||
+                       strom_value_cmp(&sa.cols[c].min, &sb.cols[c].min) == 0));
+            strom_batch_stats_free(&sa);
+            strom_batch_stats_free(&sb);
+            strom_batch_free(src);
+        }
+    /* the dense (vector) statistics paths: NaN is the greatest value, -0.0 == 0.0 */
+    {
+        strom_schema *fs = strom_schema_new(1);
+        strom_schema_add(fs, "d", (strom_type){STROM_TYPE_DOUBLE, 0, 0}, true, NULL);
+        strom_schema_add(fs, "f", (strom_type){STROM_TYPE_FLOAT, 0, 0}, true, NULL);
+        double d[7] = {3.5, NAN, -0.0, -7.25, 1e300, 2, 0.5};
+        float f[7] = {NAN, NAN, NAN, NAN, NAN, NAN, NAN};
+        strom_col_view fv[2] = {{7, 0, NULL, (const uint8_t *)d, NULL, 56},
+                                {7, 0, NULL, (const uint8_t *)f, NULL, 28}};
+        strom_batch_stats fst;
+        strom_buf_reset(&a);
+        CHECK_OK(strom_batch_encode(fs, fv, 7, NULL, &a, &fst, &err), &err);
+        CHECK(fst.cols[0].min.u.f == -7.25 && isnan(fst.cols[0].max.u.f));
+        CHECK(isnan(fst.cols[1].min.u.f) && isnan(fst.cols[1].max.u.f));
+        strom_batch_stats_free(&fst);
+        d[1] = 4;
+        strom_buf_reset(&a);
+        CHECK_OK(strom_batch_encode(fs, fv, 7, NULL, &a, &fst, &err), &err);
+        CHECK(fst.cols[0].min.u.f == -7.25 && fst.cols[0].max.u.f == 1e300);
+        strom_batch_stats_free(&fst);
+        strom_schema_free(fs);
+    }
+    /* NOT NULL column given nulls */
+    strom_schema *nn = strom_schema_new(1);
+    strom_schema_add(nn, "x", (strom_type){STROM_TYPE_INT, 0, 0}, false, NULL);
+    uint8_t valid[1] = {0x5};
+    int32_t vals[3] = {1, 2, 3};
+    strom_col_view v = {3, 1, valid, (const uint8_t *)vals, NULL, 12};
+    CHECK_EQ(strom_batch_encode(nn, &v, 3, NULL, &a, NULL, &err), STROM_EINVAL);
+    strom_schema_free(nn);
+    strom_buf_free(&msg);
+    strom_buf_free(&a);
+    strom_buf_free(&b);
+    strom_schema_free(s);
+}
+
 TEST(append_selected_and_select)
 {
     strom_schema *s = all_types();
@@ -338,6 +405,7 @@ int main(void)
 {
     RUN_TEST(every_type_by_row_round_trips_each_codec);
     RUN_TEST(append_column_in_pieces_equals_rows);
+    RUN_TEST(encode_whole_columns_equals_builder);
     RUN_TEST(append_selected_and_select);
     RUN_TEST(errors_leave_the_builder_unchanged);
     RUN_TEST(statistics_edge_cases);
