@@ -28,6 +28,12 @@ TEST(crc32c_hw_matches_sw_and_chains)
         uint32_t b = strom_crc32c_sw(0, buf + 1, n - (n ? 1 : 0));
         CHECK_EQ(a, b);
     }
+    /* every length around the vector paths' thresholds and block sizes, and odd offsets */
+    for (size_t n = 200; n < 3300; n += (n < 400 ? 1 : 61))
+        for (size_t off = 0; off < 3; off++)
+            if (n + off <= sizeof buf)
+                CHECK_EQ(strom_crc32c(0x12345678u, buf + off, n),
+                         strom_crc32c_sw(0x12345678u, buf + off, n));
     uint32_t whole = strom_crc32c(0, buf, sizeof buf);
     uint32_t part = strom_crc32c(strom_crc32c(0, buf, 1000), buf + 1000, sizeof buf - 1000);
     CHECK_EQ(whole, part);
