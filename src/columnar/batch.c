@@ -1027,7 +1027,7 @@ static int col_buffers(const bb_col *c, seal_buf *out)
  * statistics of the piece's values are taken at the same time, so the source is read once. */
 static uint32_t copy_crc(strom_buf *out, const seal_buf *sb)
 {
-    enum { PIECE = 16 << 10 }; /* a multiple of every value width */
+    enum { PIECE = 64 << 10 }; /* a multiple of every value width; fits L2 */
     const uint8_t *src = sb->p;
     size_t n = sb->len;
     uint32_t crc = 0;
