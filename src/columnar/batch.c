@@ -263,6 +263,52 @@ static inline void st_bytes(bb_stats *s, const uint8_t *p, size_t n)
     s->has = true;
 }
 
+/* Statistics of n strings (rows first..first+n of a view): the smallest and largest are found
+ * by pointer first and copied once at the end. */
+/* The first 8 bytes as a big-endian number (zero padded): orders like memcmp on them. */
+static inline uint64_t prefix_key(const uint8_t *p, size_t len)
+{
+    uint64_t k = 0;
+    memcpy(&k, p, len < 8 ? len : 8);
+    return __builtin_bswap64(k);
+}
+
+static int stats_strings(bb_stats *st, const uint8_t *vals, const int32_t *off,
+                         const uint8_t *valid, int64_t first, int64_t n)
+{
+    int64_t lo = -1, hi = -1;
+    uint64_t klo = 0, khi = 0;
+    for (int64_t r = first; r < first + n; r++) {
+        if (valid && !strom_bit_get(valid, r))
+            continue;
+        const uint8_t *p = vals + off[r];
+        size_t len = (size_t)(off[r + 1] - off[r]);
+        uint64_t k = prefix_key(p, len);
+        if (lo < 0) {
+            lo = hi = r;
+            klo = khi = k;
+            continue;
+        }
+        /* the 8-byte prefix decides almost always; equal prefixes fall back to memcmp */
+        if (k < klo || (k == klo && bytes_cmp(p, len, vals + off[lo],
+                                              (size_t)(off[lo + 1] - off[lo])) < 0)) {
+            lo = r;
+            klo = k;
+        } else if (k > khi || (k == khi && bytes_cmp(p, len, vals + off[hi],
+                                                     (size_t)(off[hi + 1] - off[hi])) > 0)) {
+            hi = r;
+            khi = k;
+        }
+    }
+    if (lo < 0)
+        return 0;
+    size_t llen = (size_t)(off[lo + 1] - off[lo]), hlen = (size_t)(off[hi + 1] - off[hi]);
+    STROM_TRY(st_bytes_reserve(st, llen > hlen ? llen : hlen));
+    st_bytes(st, vals + off[lo], llen);
+    st_bytes(st, vals + off[hi], hlen);
+    return 0;
+}
+
 /* Bulk statistics over n fixed-width values, skipping nulls when `valid` is given (bit i of
  * valid at bit offset voff + i). One loop per physical type so it vectorizes. */
 #define STATS_LOOP(name, T, update)                                                            \
@@ -450,6 +496,42 @@ static bool decimal_fits(strom_i128 v, int precision)
 {
     strom_i128 lim = pow10_i128(precision);
     return v < lim && v > -lim;
+}
+
+/* Index of the first non-null value of a DECIMAL(p) buffer out of range, or -1. */
+static int64_t decimal_first_bad(const uint8_t *vals, const uint8_t *valid, int64_t off,
+                                 int64_t n, int precision)
+{
+    strom_i128 lim = pow10_i128(precision);
+    for (int64_t i = 0; i < n; i++) {
+        strom_i128 d;
+        memcpy(&d, vals + 16 * (off + i), 16);
+        if ((d >= lim || d <= -lim) && (!valid || strom_bit_get(valid, off + i)))
+            return i;
+    }
+    return -1;
+}
+
+/* BOOLEAN statistics by popcount: min is false iff a valid false exists, max true iff a
+ * valid true exists. */
+static void stats_bool(bb_stats *st, const uint8_t *vals, const uint8_t *valid, int64_t off,
+                       int64_t n)
+{
+    int64_t trues = 0, count = 0;
+    if (!valid && off % 8 == 0) {
+        trues = strom_popcount_bits(vals + off / 8, n);
+        count = n;
+    } else {
+        for (int64_t i = 0; i < n; i++)
+            if (!valid || strom_bit_get(valid, off + i)) {
+                count++;
+                trues += strom_bit_get(vals, off + i);
+            }
+    }
+    if (count == 0)
+        return;
+    st_int(st, trues == count);
+    st_int(st, trues > 0);
 }
 
 /* Checks that v can go into column c (without appending). */
@@ -709,23 +791,14 @@ static int append_varlen(bb_col *c, int col, const strom_col_view *src, int64_t 
                                        (long long)(off + i), bad);
         }
     }
-    size_t longest = 0;
-    for (int64_t i = 0; i < n; i++) {
-        size_t l = (size_t)(src->offsets[off + i + 1] - src->offsets[off + i]);
-        longest = l > longest ? l : longest;
-    }
     if (strom_buf_reserve(&c->values, len) != 0 ||
         strom_buf_reserve(&c->offsets, 4 * (size_t)n) != 0 ||
-        st_bytes_reserve(&c->st, longest) != 0)
+        stats_strings(&c->st, src->values, src->offsets, valid, off, n) != 0)
         return strom_error_set(err, STROM_ENOMEM, "out of memory");
     int32_t base = (int32_t)c->values.len - lo;
     int32_t *o = (int32_t *)(void *)(c->offsets.data + c->offsets.len);
-    for (int64_t i = 0; i < n; i++) {
-        int32_t a = src->offsets[off + i], z = src->offsets[off + i + 1];
-        o[i] = base + z;
-        if (!valid || strom_bit_get(valid, off + i))
-            st_bytes(&c->st, src->values + a, (size_t)(z - a));
-    }
+    for (int64_t i = 0; i < n; i++)
+        o[i] = base + src->offsets[off + i + 1];
     if (len)
         memcpy(c->values.data + c->values.len, src->values + lo, len);
     c->values.len += len;
@@ -743,14 +816,9 @@ int strom_bb_append_column(strom_batch_builder *b, int col, const strom_col_view
     const uint8_t *valid = nulls ? src->validity : NULL;
     if (nulls && !c->nullable)
         return STROM_EINVAL;
-    if (c->type.id == STROM_TYPE_DECIMAL)
-        for (int64_t i = 0; i < count; i++) {
-            strom_i128 d;
-            memcpy(&d, src->values + 16 * (offset + i), 16);
-            if ((!valid || strom_bit_get(valid, offset + i)) &&
-                !decimal_fits(d, c->type.precision))
-                return STROM_ERANGE;
-        }
+    if (c->type.id == STROM_TYPE_DECIMAL &&
+        decimal_first_bad(src->values, valid, offset, count, c->type.precision) >= 0)
+        return STROM_ERANGE;
     if (validity_grow(c, count, nulls > 0) != 0)
         return STROM_ENOMEM;
     if (is_varlen(c)) {
@@ -758,9 +826,7 @@ int strom_bb_append_column(strom_batch_builder *b, int col, const strom_col_view
     } else if (c->type.id == STROM_TYPE_BOOLEAN) {
         STROM_TRY(bits_grow(&c->values, c->rows, count));
         copy_bits(c->values.data, c->rows, src->values, offset, count);
-        for (int64_t i = 0; i < count; i++)
-            if (!valid || strom_bit_get(valid, offset + i))
-                st_int(&c->st, strom_bit_get(src->values, offset + i));
+        stats_bool(&c->st, src->values, valid, offset, count);
     } else {
         size_t bytes = (size_t)c->width * (size_t)count;
         STROM_TRY(strom_buf_reserve(&c->values, bytes));
@@ -967,23 +1033,12 @@ int strom_batch_compute_stats(const strom_batch *b, strom_batch_stats *out, stro
         const uint8_t *valid = v->null_count ? v->validity : NULL;
         stats_reset(&s);
         if (strom_type_is_varlen(t.id)) {
-            size_t longest = 0;
-            for (int64_t r = 0; r < v->length; r++) {
-                size_t l = (size_t)(v->offsets[r + 1] - v->offsets[r]);
-                longest = l > longest ? l : longest;
-            }
-            if (st_bytes_reserve(&s, longest) != 0) {
+            if (stats_strings(&s, v->values, v->offsets, valid, 0, v->length) != 0) {
                 rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
                 break;
             }
-            for (int64_t r = 0; r < v->length; r++)
-                if (!valid || strom_bit_get(valid, r))
-                    st_bytes(&s, v->values + v->offsets[r],
-                             (size_t)(v->offsets[r + 1] - v->offsets[r]));
         } else if (t.id == STROM_TYPE_BOOLEAN) {
-            for (int64_t r = 0; r < v->length; r++)
-                if (!valid || strom_bit_get(valid, r))
-                    st_int(&s, strom_bit_get(v->values, r));
+            stats_bool(&s, v->values, valid, 0, v->length);
         } else {
             stats_fixed(&s, t.id, v->values, v->length, valid, 0);
         }
@@ -1168,14 +1223,11 @@ static int check_view(const strom_schema *s, int c, const strom_col_view *v, int
     if (v->null_count && !strom_schema_col_nullable(s, c))
         return strom_error_set(err, STROM_EINVAL, "encode: column %d is NOT NULL but has %lld "
                                "nulls", c, (long long)v->null_count);
-    if (t.id == STROM_TYPE_DECIMAL)
-        for (int64_t i = 0; i < rows; i++) {
-            strom_i128 d;
-            memcpy(&d, v->values + 16 * i, 16);
-            if ((!valid || strom_bit_get(valid, i)) && !decimal_fits(d, t.precision))
-                return strom_error_set(err, STROM_ERANGE, "encode: column %d, row %lld: more "
-                                       "than %d digits", c, (long long)i, t.precision);
-        }
+    int64_t bad_row;
+    if (t.id == STROM_TYPE_DECIMAL &&
+        (bad_row = decimal_first_bad(v->values, valid, 0, rows, t.precision)) >= 0)
+        return strom_error_set(err, STROM_ERANGE, "encode: column %d, row %lld: more than %d "
+                               "digits", c, (long long)bad_row, t.precision);
     if (t.id == STROM_TYPE_STRING &&
         !strom_utf8_valid(v->values, (size_t)v->offsets[rows], NULL))
         for (int64_t i = 0; i < rows; i++) {
@@ -1194,20 +1246,9 @@ static int view_stats(strom_type t, const strom_col_view *v, bb_stats *st)
 {
     const uint8_t *valid = v->null_count ? v->validity : NULL;
     if (strom_type_is_varlen(t.id)) {
-        size_t longest = 0;
-        for (int64_t r = 0; r < v->length; r++) {
-            size_t l = (size_t)(v->offsets[r + 1] - v->offsets[r]);
-            longest = l > longest ? l : longest;
-        }
-        STROM_TRY(st_bytes_reserve(st, longest));
-        for (int64_t r = 0; r < v->length; r++)
-            if (!valid || strom_bit_get(valid, r))
-                st_bytes(st, v->values + v->offsets[r],
-                         (size_t)(v->offsets[r + 1] - v->offsets[r]));
+        STROM_TRY(stats_strings(st, v->values, v->offsets, valid, 0, v->length));
     } else if (t.id == STROM_TYPE_BOOLEAN) {
-        for (int64_t r = 0; r < v->length; r++)
-            if (!valid || strom_bit_get(valid, r))
-                st_int(st, strom_bit_get(v->values, r));
+        stats_bool(st, v->values, valid, 0, v->length);
     } else {
         stats_fixed(st, t.id, v->values, v->length, valid, 0);
     }
