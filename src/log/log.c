@@ -1,0 +1,577 @@
+/*
+ * log.c: opening and recovering a bucket log, appending with group commit, closing
+ * (see log.h for the model; reads and retention are in log_read.c).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/common.h"
+#include "log/log_internal.h"
+
+void strom_log_config_default(strom_log_config *c)
+{
+    c->segment_bytes = UINT64_C(1) << 30;
+    c->segment_ms = INT64_C(7) * 24 * 3600 * 1000;
+    c->retention_bytes = 0;
+    c->retention_ms = 0;
+    c->fsync = STROM_LOG_FSYNC_ALWAYS;
+    c->fsync_interval_ms = 100;
+    c->index_bytes = 4096;
+}
+
+int64_t strom_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int sys_error(strom_error *err, const char *what, const char *path)
+{
+    int e = errno;
+    return strom_error_set(err, e == ENOSPC ? STROM_ENOSPACE : STROM_EIO, "%s %s: %s", what,
+                           path, strerror(e));
+}
+
+static int fsync_dir(const char *dir, strom_error *err)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || fsync(fd) != 0) {
+        int rc = sys_error(err, "fsync directory", dir);
+        if (fd >= 0)
+            close(fd);
+        return rc;
+    }
+    close(fd);
+    return 0;
+}
+
+/* ---- segments -------------------------------------------------------------------------- */
+
+void strom_seg_unref(strom_segment *s)
+{
+    if (__atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) != 0)
+        return;
+    if (s->fd >= 0)
+        close(s->fd);
+    if (s->index_fd >= 0)
+        close(s->index_fd);
+    free(s->index);
+    free(s);
+}
+
+static int index_path(const strom_segment *s, char *buf, size_t cap)
+{
+    size_t n = strlen(s->path);
+    return snprintf(buf, cap, "%.*s.index", (int)(n - 4), s->path) < (int)cap ? 0 : -1;
+}
+
+static strom_segment *seg_open(const char *dir, int64_t base, bool create, strom_error *err)
+{
+    strom_segment *s = calloc(1, sizeof *s);
+    if (!s) {
+        strom_error_set(err, STROM_ENOMEM, "out of memory");
+        return NULL;
+    }
+    s->base = base;
+    s->refs = 1;
+    s->index_fd = -1;
+    snprintf(s->path, sizeof s->path, "%s/%020" PRId64 ".log", dir, base);
+    s->fd = open(s->path, O_RDWR | O_CLOEXEC | (create ? O_CREAT | O_EXCL : 0), 0644);
+    struct stat st;
+    if (s->fd < 0 || fstat(s->fd, &st) != 0) {
+        sys_error(err, create ? "create" : "open", s->path);
+        if (s->fd >= 0)
+            close(s->fd);
+        free(s);
+        return NULL;
+    }
+    s->size = (uint64_t)st.st_size;
+    s->mtime_ms = (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
+    return s;
+}
+
+/* Appends an index entry in memory and to the .index file (not fsynced: it is rebuilt
+ * whenever it disagrees with the log). */
+int strom_seg_add_index(strom_segment *s, int64_t offset, uint64_t pos)
+{
+    if (s->nindex == s->capindex) {
+        size_t ncap = s->capindex ? 2 * s->capindex : 256;
+        idx_entry *n = realloc(s->index, ncap * sizeof *n);
+        if (!n)
+            return STROM_ENOMEM;
+        s->index = n;
+        s->capindex = ncap;
+    }
+    idx_entry e = {(uint32_t)(offset - s->base), (uint32_t)pos};
+    s->index[s->nindex++] = e;
+    s->last_indexed = pos;
+    if (s->index_fd >= 0) {
+        uint8_t b[8];
+        strom_st32(b, e.rel);
+        strom_st32(b + 4, e.pos);
+        if (pwrite(s->index_fd, b, 8, (off_t)(8 * (s->nindex - 1))) != 8) {
+            close(s->index_fd); /* the in-memory index still works; the file is rebuilt */
+            s->index_fd = -1;
+        }
+    }
+    return 0;
+}
+
+/* Reads the record headers of s from `pos` on, calling back for each; stops at the end of
+ * the file or the first record that does not parse. With verify, the whole record is read
+ * and its CRC checked. Returns the position after the last good record. */
+typedef int (*scan_fn)(strom_segment *s, int64_t base, int32_t delta, uint64_t pos,
+                       uint32_t len, void *arg);
+
+static uint64_t seg_scan(strom_segment *s, uint64_t pos, uint64_t end, bool verify,
+                         int64_t expect, scan_fn fn, void *arg, int64_t *next_offset)
+{
+    strom_buf buf = STROM_BUF_INIT;
+    while (pos + 12 <= end) {
+        uint8_t head[STROM_RECORD_HEADER];
+        int64_t base;
+        uint32_t len;
+        if (pread(s->fd, head, sizeof head, (off_t)pos) != (ssize_t)sizeof head ||
+            strom_record_peek(head, sizeof head, &base, &len, NULL) != 0 || pos + len > end ||
+            (expect >= 0 && base != expect))
+            break;
+        int32_t delta = (int32_t)strom_ld32(head + 19);
+        if (verify) {
+            strom_record r;
+            strom_buf_reset(&buf);
+            if (strom_buf_reserve(&buf, len) != 0 ||
+                pread(s->fd, buf.data, len, (off_t)pos) != (ssize_t)len ||
+                strom_record_parse(buf.data, len, &r, NULL) != 0)
+                break;
+            delta = r.info.last_offset_delta;
+        }
+        if (delta < 0 || (fn && fn(s, base, delta, pos, len, arg) != 0))
+            break;
+        expect = base + delta + 1;
+        pos += len;
+    }
+    strom_buf_free(&buf);
+    if (next_offset)
+        *next_offset = expect;
+    return pos;
+}
+
+static int index_cb(strom_segment *s, int64_t base, int32_t delta, uint64_t pos, uint32_t len,
+                    void *arg)
+{
+    uint32_t every = *(const uint32_t *)arg;
+    (void)delta;
+    (void)len;
+    if (s->nindex == 0 || pos - s->last_indexed >= every)
+        return strom_seg_add_index(s, base, pos);
+    return 0;
+}
+
+/* Rebuilds the index of s from its records in [0, s->size) and rewrites the .index file. */
+static int seg_rebuild_index(strom_segment *s, uint32_t every, strom_error *err)
+{
+    char ip[4200];
+    s->nindex = 0;
+    s->last_indexed = 0;
+    if (index_path(s, ip, sizeof ip) != 0)
+        return strom_error_set(err, STROM_EINVAL, "path too long: %s", s->path);
+    if (s->index_fd >= 0)
+        close(s->index_fd);
+    s->index_fd = open(ip, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    uint64_t end = seg_scan(s, 0, s->size, false, s->base, index_cb, &every, NULL);
+    if (end != s->size)
+        return strom_error_set(err, STROM_ECORRUPT, "%s: records stop at byte %llu of %llu",
+                               s->path, (unsigned long long)end, (unsigned long long)s->size);
+    s->index_ready = true;
+    return 0;
+}
+
+/* Loads the .index file of an older segment, or rebuilds it when missing or inconsistent. */
+int strom_seg_load_index(strom_segment *s, uint32_t every, strom_error *err)
+{
+    if (s->index_ready)
+        return 0;
+    char ip[4200];
+    struct stat st;
+    if (index_path(s, ip, sizeof ip) != 0)
+        return strom_error_set(err, STROM_EINVAL, "path too long: %s", s->path);
+    int fd = open(ip, O_RDWR | O_CLOEXEC);
+    if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size > 0 && st.st_size % 8 == 0 &&
+        st.st_size <= (off_t)(8 * (s->size / 8 + 1))) {
+        size_t n = (size_t)st.st_size / 8;
+        uint8_t *raw = malloc((size_t)st.st_size);
+        idx_entry *e = malloc(n * sizeof *e);
+        bool ok = raw && e && pread(fd, raw, (size_t)st.st_size, 0) == st.st_size;
+        for (size_t i = 0; ok && i < n; i++) {
+            e[i].rel = strom_ld32(raw + 8 * i);
+            e[i].pos = strom_ld32(raw + 8 * i + 4);
+            ok = e[i].pos < s->size && e[i].pos % 8 == 0 &&
+                 (i == 0 ? e[i].rel == 0 && e[i].pos == 0
+                         : e[i].rel > e[i - 1].rel && e[i].pos > e[i - 1].pos);
+        }
+        free(raw);
+        if (ok) {
+            free(s->index);
+            s->index = e;
+            s->nindex = s->capindex = n;
+            s->last_indexed = e[n - 1].pos;
+            s->index_fd = fd;
+            s->index_ready = true;
+            return 0;
+        }
+        free(e);
+    }
+    if (fd >= 0)
+        close(fd);
+    return seg_rebuild_index(s, every, err);
+}
+
+/* ---- open and recovery ----------------------------------------------------------------- */
+
+static int add_segment(strom_log *l, strom_segment *s)
+{
+    if (l->nsegs == l->capsegs) {
+        int ncap = l->capsegs ? 2 * l->capsegs : 16;
+        strom_segment **n = realloc(l->segs, sizeof *n * (size_t)ncap);
+        if (!n)
+            return STROM_ENOMEM;
+        l->segs = n;
+        l->capsegs = ncap;
+    }
+    l->segs[l->nsegs++] = s;
+    return 0;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Base offsets of the segment files in dir, sorted. Files that are not ours are ignored. */
+static int list_segments(const char *dir, int64_t **bases, int *n, strom_error *err)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return sys_error(err, "open directory", dir);
+    int cap = 16;
+    *n = 0;
+    *bases = malloc(sizeof **bases * (size_t)cap);
+    struct dirent *e;
+    while (*bases && (e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        if (len != 24 || strcmp(e->d_name + 20, ".log") != 0 ||
+            strspn(e->d_name, "0123456789") != 20)
+            continue;
+        if (*n == cap) {
+            int64_t *nb = realloc(*bases, sizeof **bases * (size_t)(cap *= 2));
+            if (!nb) {
+                free(*bases);
+                *bases = NULL;
+                break;
+            }
+            *bases = nb;
+        }
+        (*bases)[(*n)++] = strtoll(e->d_name, NULL, 10);
+    }
+    closedir(d);
+    if (!*bases)
+        return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    qsort(*bases, (size_t)*n, sizeof **bases, cmp_i64);
+    return 0;
+}
+
+/* Validates the active segment record by record and cuts a torn or corrupt tail. */
+static int recover_active(strom_log *l, strom_segment *s, strom_error *err)
+{
+    int64_t next = s->base;
+    uint64_t good = seg_scan(s, 0, s->size, true, s->base, NULL, NULL, &next);
+    if (good != s->size) {
+        if (ftruncate(s->fd, (off_t)good) != 0 || fdatasync(s->fd) != 0)
+            return sys_error(err, "truncate torn tail of", s->path);
+        s->size = good;
+    }
+    s->verified = good;
+    l->end_offset = next;
+    return seg_rebuild_index(s, l->cfg.index_bytes, err);
+}
+
+static void *flusher_main(void *arg);
+
+int strom_log_open(const char *dir, const strom_log_config *cfg, strom_log **out,
+                   strom_error *err)
+{
+    *out = NULL;
+    if (strlen(dir) > 3000)
+        return strom_error_set(err, STROM_EINVAL, "log directory path too long");
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+        return sys_error(err, "create directory", dir);
+    strom_log *l = calloc(1, sizeof *l);
+    if (!l)
+        return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    snprintf(l->dir, sizeof l->dir, "%s", dir);
+    if (cfg)
+        l->cfg = *cfg;
+    else
+        strom_log_config_default(&l->cfg);
+    if (l->cfg.index_bytes == 0)
+        l->cfg.index_bytes = 4096;
+    pthread_mutex_init(&l->mu, NULL);
+    pthread_cond_init(&l->synced, NULL);
+    pthread_cond_init(&l->stop_cv, NULL);
+    int64_t *bases = NULL;
+    int n = 0, rc = list_segments(dir, &bases, &n, err);
+    for (int i = 0; rc == 0 && i < n; i++) {
+        strom_segment *s = seg_open(dir, bases[i], false, err);
+        if (!s)
+            rc = err ? err->code : STROM_EIO;
+        else if (add_segment(l, s) != 0)
+            rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+        if (s && i < n - 1)
+            s->verified = 0; /* older segments: verified lazily, on first read */
+    }
+    free(bases);
+    if (rc == 0 && l->nsegs == 0) {
+        strom_segment *s = seg_open(dir, 0, true, err);
+        rc = !s ? (err ? err->code : STROM_EIO)
+                : add_segment(l, s) != 0 ? STROM_ENOMEM : fsync_dir(dir, err);
+    }
+    if (rc == 0)
+        rc = recover_active(l, l->segs[l->nsegs - 1], err);
+    if (rc != 0) {
+        strom_log_close(l);
+        return rc;
+    }
+    l->start_offset = l->segs[0]->base;
+    l->durable_offset = l->end_offset;
+    l->active_created_ms = strom_now_ms();
+    if (l->cfg.fsync == STROM_LOG_FSYNC_INTERVAL &&
+        pthread_create(&l->flusher, NULL, flusher_main, l) == 0)
+        l->flusher_running = true;
+    *out = l;
+    return 0;
+}
+
+/* ---- append and group commit ----------------------------------------------------------- */
+
+static int fail(strom_log *l, int code, const char *what, strom_error *err)
+{
+    if (!l->failed) {
+        l->failed = code;
+        snprintf(l->failed_msg, sizeof l->failed_msg, "%s", what);
+    }
+    pthread_cond_broadcast(&l->synced);
+    return strom_error_set(err, STROM_EIO, "log %s failed (%s); it refuses appends until it is "
+                           "reopened and recovered", l->dir, l->failed_msg);
+}
+
+/* Starts a new segment at end_offset; the old one is made durable first so that durability
+ * never depends on more than the active file. Called with mu held. */
+static int roll(strom_log *l, strom_error *err)
+{
+    strom_segment *old = l->segs[l->nsegs - 1];
+    if (fdatasync(old->fd) != 0) {
+        sys_error(err, "fsync", old->path);
+        return fail(l, STROM_EIO, err ? err->msg : "fsync", err);
+    }
+    strom_segment *s = seg_open(l->dir, l->end_offset, true, err);
+    if (!s)
+        return fail(l, STROM_EIO, err ? err->msg : "create segment", err);
+    if (add_segment(l, s) != 0) {
+        strom_seg_unref(s);
+        return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    }
+    if (fsync_dir(l->dir, err) != 0)
+        return fail(l, STROM_EIO, err ? err->msg : "fsync directory", err);
+    seg_rebuild_index(s, l->cfg.index_bytes, NULL); /* empty: just creates the .index file */
+    l->active_created_ms = strom_now_ms();
+    return 0;
+}
+
+static int write_all(int fd, const uint8_t *p, size_t n, uint64_t pos)
+{
+    while (n > 0) {
+        ssize_t w = pwrite(fd, p, n, (off_t)pos);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+        pos += (uint64_t)w;
+    }
+    return 0;
+}
+
+/* Waits until offsets below `until` are durable, running the fsync itself when nobody else
+ * is (group commit: one fdatasync covers everything written before it started). */
+static int wait_durable(strom_log *l, int64_t until, strom_error *err)
+{
+    while (l->durable_offset < until && !l->failed) {
+        if (l->syncing) {
+            pthread_cond_wait(&l->synced, &l->mu);
+            continue;
+        }
+        l->syncing = true;
+        int64_t target = l->end_offset;
+        strom_segment *s = l->segs[l->nsegs - 1];
+        __atomic_add_fetch(&s->refs, 1, __ATOMIC_ACQ_REL);
+        pthread_mutex_unlock(&l->mu);
+        int rc = fdatasync(s->fd);
+        int e = errno;
+        pthread_mutex_lock(&l->mu);
+        strom_seg_unref(s);
+        l->syncing = false;
+        if (rc != 0) {
+            errno = e;
+            sys_error(err, "fsync", s->path);
+            return fail(l, STROM_EIO, err ? err->msg : "fsync", err);
+        }
+        if (target > l->durable_offset)
+            l->durable_offset = target;
+        pthread_cond_broadcast(&l->synced);
+    }
+    return l->failed ? strom_error_set(err, STROM_EIO, "log %s failed (%s)", l->dir,
+                                       l->failed_msg)
+                     : 0;
+}
+
+int strom_log_append(strom_log *l, uint8_t *rec, size_t len, int64_t *base_offset,
+                     strom_error *err)
+{
+    strom_record r;
+    int rc = strom_record_parse(rec, len, &r, err);
+    if (rc != 0 || r.total_len != len)
+        return rc < 0 ? rc : strom_error_set(err, STROM_ECORRUPT, "append: %zu bytes do not "
+                                             "hold exactly one record", len);
+    pthread_mutex_lock(&l->mu);
+    if (l->failed) {
+        rc = strom_error_set(err, STROM_EIO, "log %s failed (%s); reopen it to recover", l->dir,
+                             l->failed_msg);
+        goto out;
+    }
+    strom_segment *s = l->segs[l->nsegs - 1];
+    bool aged = l->cfg.segment_ms > 0 && strom_now_ms() - l->active_created_ms >= l->cfg.segment_ms;
+    if (s->size > 0 && (s->size + len > l->cfg.segment_bytes || aged ||
+                        l->end_offset - s->base + r.info.last_offset_delta > UINT32_MAX)) {
+        if ((rc = roll(l, err)) != 0)
+            goto out;
+        s = l->segs[l->nsegs - 1];
+    }
+    int64_t base = l->end_offset;
+    strom_record_set_base(rec, base);
+    if (write_all(s->fd, rec, len, s->size) != 0) {
+        sys_error(err, "write", s->path);
+        rc = fail(l, errno == ENOSPC ? STROM_ENOSPACE : STROM_EIO, err ? err->msg : "write",
+                  err);
+        goto out;
+    }
+    uint64_t pos = s->size;
+    s->size += len;
+    s->verified = s->size;
+    l->end_offset = base + r.info.last_offset_delta + 1;
+    if (s->nindex == 0 || pos - s->last_indexed >= l->cfg.index_bytes)
+        strom_seg_add_index(s, base, pos);
+    if (l->cfg.fsync == STROM_LOG_FSYNC_ALWAYS)
+        rc = wait_durable(l, l->end_offset, err);
+    else
+        l->durable_offset = l->end_offset; /* visible now; durable at the next flush */
+    if (rc == 0)
+        *base_offset = base;
+out:
+    pthread_mutex_unlock(&l->mu);
+    return rc;
+}
+
+int strom_log_flush(strom_log *l, strom_error *err)
+{
+    pthread_mutex_lock(&l->mu);
+    strom_segment *s = l->segs[l->nsegs - 1];
+    int rc = 0;
+    if (!l->failed && fdatasync(s->fd) != 0) {
+        sys_error(err, "fsync", s->path);
+        rc = fail(l, STROM_EIO, err ? err->msg : "fsync", err);
+    }
+    pthread_mutex_unlock(&l->mu);
+    return rc;
+}
+
+static void *flusher_main(void *arg)
+{
+    strom_log *l = arg;
+    pthread_mutex_lock(&l->mu);
+    while (!l->stopping) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        int64_t ns = ts.tv_nsec + (int64_t)l->cfg.fsync_interval_ms * 1000000;
+        ts.tv_sec += ns / 1000000000;
+        ts.tv_nsec = ns % 1000000000;
+        pthread_cond_timedwait(&l->stop_cv, &l->mu, &ts);
+        if (l->stopping || l->failed)
+            continue;
+        strom_segment *s = l->segs[l->nsegs - 1];
+        __atomic_add_fetch(&s->refs, 1, __ATOMIC_ACQ_REL);
+        pthread_mutex_unlock(&l->mu);
+        int rc = fdatasync(s->fd);
+        pthread_mutex_lock(&l->mu);
+        strom_seg_unref(s);
+        if (rc != 0)
+            fail(l, STROM_EIO, "background fsync", NULL);
+    }
+    pthread_mutex_unlock(&l->mu);
+    return NULL;
+}
+
+int64_t strom_log_start_offset(strom_log *l)
+{
+    pthread_mutex_lock(&l->mu);
+    int64_t v = l->start_offset;
+    pthread_mutex_unlock(&l->mu);
+    return v;
+}
+
+int64_t strom_log_end_offset(strom_log *l)
+{
+    pthread_mutex_lock(&l->mu);
+    int64_t v = l->end_offset;
+    pthread_mutex_unlock(&l->mu);
+    return v;
+}
+
+int64_t strom_log_high_watermark(strom_log *l)
+{
+    pthread_mutex_lock(&l->mu);
+    int64_t v = l->durable_offset;
+    pthread_mutex_unlock(&l->mu);
+    return v;
+}
+
+void strom_log_close(strom_log *l)
+{
+    if (!l)
+        return;
+    pthread_mutex_lock(&l->mu);
+    l->stopping = true;
+    pthread_cond_broadcast(&l->stop_cv);
+    pthread_mutex_unlock(&l->mu);
+    if (l->flusher_running)
+        pthread_join(l->flusher, NULL);
+    if (l->nsegs && !l->failed)
+        fdatasync(l->segs[l->nsegs - 1]->fd);
+    for (int i = 0; i < l->nsegs; i++)
+        strom_seg_unref(l->segs[i]);
+    free(l->segs);
+    pthread_mutex_destroy(&l->mu);
+    pthread_cond_destroy(&l->synced);
+    pthread_cond_destroy(&l->stop_cv);
+    free(l);
+}

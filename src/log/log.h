@@ -1,0 +1,105 @@
+/*
+ * log.h: the bucket log: an append-only sequence of strom records (record.h) in segment files
+ * of one directory, with offsets, sparse offset indexes, group commit, crash recovery, reads
+ * as file ranges, and retention.
+ *
+ *   dir/00000000000000000000.log     records, back to back, 8-byte aligned
+ *   dir/00000000000000000000.index   sparse index: {u32 offset - base, u32 file position}
+ *   dir/00000000000000001234.log     next segment: its name is its first offset
+ *
+ * Offsets: every record covers [base, base + last_offset_delta]; the log assigns the base.
+ * start offset = first offset still kept; end offset = next offset to assign; high watermark
+ * = end of what is durable (fsync'ed) under FSYNC_ALWAYS, else of what is written. Reads
+ * return records below the high watermark only.
+ *
+ * Durability (FSYNC_ALWAYS, the default): strom_log_append returns only after its record is
+ * on disk. Appenders arriving while an fdatasync runs wait for the next one, which covers
+ * them all (group commit). A failed write or fsync makes the log refuse all later appends
+ * (sticky error, STROM_EIO): the file may hold a torn tail that only recovery may judge.
+ *
+ * Recovery (strom_log_open): the last segment is read record by record (length, magic, CRC,
+ * offset continuity) and cut at the first bad byte; its index is rebuilt. Older segments are
+ * not read at open (open time does not grow with the log): their records are verified the
+ * first time they are read, and a corrupt one is reported (STROM_ECHECKSUM), never served.
+ *
+ * Thread safety: all functions may be called from several threads.
+ */
+#ifndef STROM_LOG_LOG_H
+#define STROM_LOG_LOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "log/record.h"
+#include "strom/error.h"
+
+typedef enum strom_log_fsync {
+    STROM_LOG_FSYNC_ALWAYS = 0,   /* fsync before acknowledging (group commit) */
+    STROM_LOG_FSYNC_INTERVAL = 1, /* a background fsync every fsync_interval_ms */
+    STROM_LOG_FSYNC_NEVER = 2,    /* leave it to the OS (tests, benchmarks) */
+} strom_log_fsync;
+
+typedef struct strom_log_config {
+    uint64_t segment_bytes;   /* roll before a segment would exceed this (default 1 GiB) */
+    int64_t segment_ms;       /* roll a segment older than this, 0 = never (default 7 days) */
+    uint64_t retention_bytes; /* keep at most this many bytes, 0 = unlimited (default) */
+    int64_t retention_ms;     /* delete segments older than this, 0 = unlimited (default) */
+    strom_log_fsync fsync;
+    int fsync_interval_ms;    /* FSYNC_INTERVAL period (default 100) */
+    uint32_t index_bytes;     /* bytes of records between index entries (default 4096) */
+} strom_log_config;
+
+void strom_log_config_default(strom_log_config *c);
+
+typedef struct strom_log strom_log;
+
+/* Opens (creating the directory if needed) and recovers the log in `dir`. */
+int strom_log_open(const char *dir, const strom_log_config *cfg, strom_log **out,
+                   strom_error *err);
+/* Flushes (fsync) and closes. Ranges still held keep their segments alive until released. */
+void strom_log_close(strom_log *l);
+
+/* Appends one encoded record (strom_record_write; its base offset is overwritten). The record
+ * is verified first (a bad one is STROM_ECORRUPT/ECHECKSUM and nothing is written). On success
+ * *base_offset is the offset assigned, and under FSYNC_ALWAYS the record is durable. */
+int strom_log_append(strom_log *l, uint8_t *rec, size_t len, int64_t *base_offset,
+                     strom_error *err);
+
+/* fsync now (any policy). */
+int strom_log_flush(strom_log *l, strom_error *err);
+
+int64_t strom_log_start_offset(strom_log *l);
+int64_t strom_log_end_offset(strom_log *l);
+int64_t strom_log_high_watermark(strom_log *l);
+
+/* A run of whole records of one segment file, ready for sendfile/pread. */
+typedef struct strom_log_range {
+    int fd;
+    uint64_t pos;
+    uint32_t len;
+    int64_t first_offset, last_offset; /* offsets the records cover */
+    struct strom_segment *seg;         /* keeps the file open; internal */
+} strom_log_range;
+
+typedef struct strom_log_slice {
+    int n, cap;
+    strom_log_range *ranges;
+    int64_t next_offset;               /* where the next read should start */
+} strom_log_slice;
+
+/* Whole records from the one containing `offset` on, below the high watermark, up to
+ * max_bytes (never splitting a record; at least one record if any exists). An offset below
+ * the start offset is STROM_ERANGE; at or past the high watermark the slice is empty. Every
+ * record returned has been verified (CRC) at least once since open. */
+int strom_log_read(strom_log *l, int64_t offset, size_t max_bytes, strom_log_slice *out,
+                   strom_error *err);
+/* Copies the bytes of a slice into out (for tests and simple clients). */
+int strom_log_slice_copy(const strom_log_slice *s, strom_buf *out, strom_error *err);
+void strom_log_slice_release(strom_log_slice *s);
+
+/* Deletes whole old segments beyond the retention limits, but none that holds offsets
+ * >= hold_offset (INT64_MAX: no hold; tiering passes what it has not yet copied). Returns the
+ * number of segments deleted. */
+int strom_log_retain(strom_log *l, int64_t now_ms, int64_t hold_offset, strom_error *err);
+
+#endif /* STROM_LOG_LOG_H */

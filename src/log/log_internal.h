@@ -1,0 +1,56 @@
+/*
+ * log_internal.h: the structures shared by log.c (open, recovery, append) and log_read.c
+ * (reads, retention). Not part of the API.
+ */
+#ifndef STROM_LOG_LOG_INTERNAL_H
+#define STROM_LOG_LOG_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "log/log.h"
+
+typedef struct idx_entry {
+    uint32_t rel; /* offset - segment base */
+    uint32_t pos; /* file position of the record */
+} idx_entry;
+
+typedef struct strom_segment {
+    int64_t base;
+    int fd, index_fd;
+    uint64_t size;            /* bytes of valid records */
+    uint64_t verified;        /* records below this position have passed their CRC */
+    uint64_t last_indexed;    /* position of the last index entry */
+    idx_entry *index;
+    size_t nindex, capindex;
+    bool index_ready;         /* in memory and consistent with the file */
+    int64_t mtime_ms;
+    int refs;                 /* the log's reference + one per range handed out */
+    bool deleted;
+    char path[4096];
+} strom_segment;
+
+struct strom_log {
+    char dir[4096];
+    strom_log_config cfg;
+    pthread_mutex_t mu;
+    pthread_cond_t synced;
+    strom_segment **segs;     /* by base offset; the last one is active */
+    int nsegs, capsegs;
+    int64_t start_offset, end_offset, durable_offset;
+    bool syncing;
+    int failed;               /* sticky error code, 0 when healthy */
+    char failed_msg[300];
+    int64_t active_created_ms;
+    pthread_t flusher;
+    bool flusher_running, stopping;
+    pthread_cond_t stop_cv;
+};
+
+/* Segment helpers used by both files (called with l->mu held where they touch the log). */
+void strom_seg_unref(strom_segment *s);
+int strom_seg_load_index(strom_segment *s, uint32_t index_bytes, strom_error *err);
+int strom_seg_add_index(strom_segment *s, int64_t offset, uint64_t pos);
+int64_t strom_now_ms(void);
+
+#endif /* STROM_LOG_LOG_INTERNAL_H */

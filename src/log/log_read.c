@@ -1,0 +1,227 @@
+/*
+ * log_read.c: reads of whole records as file ranges, and retention (see log.h).
+ *
+ * A read finds the segment by binary search on base offsets, the position through the sparse
+ * index (then at most index_bytes of headers are skipped), and collects whole records up to
+ * the byte limit. Records of a segment that recovery did not read (older segments) are
+ * verified once, the first time they are served; `verified` is the contiguous prefix of a
+ * segment known good. Reads hold the log mutex (they touch only headers unless verifying).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/common.h"
+#include "log/log_internal.h"
+
+void strom_log_slice_release(strom_log_slice *s)
+{
+    for (int i = 0; i < s->n; i++)
+        strom_seg_unref(s->ranges[i].seg);
+    free(s->ranges);
+    memset(s, 0, sizeof *s);
+}
+
+static int slice_add(strom_log_slice *sl, strom_segment *s, uint64_t pos, uint32_t len,
+                     int64_t first, int64_t last)
+{
+    strom_log_range *prev = sl->n ? &sl->ranges[sl->n - 1] : NULL;
+    if (prev && prev->seg == s && prev->pos + prev->len == pos &&
+        (uint64_t)prev->len + len <= UINT32_MAX) {
+        prev->len += len;
+        prev->last_offset = last;
+        return 0;
+    }
+    if (sl->n == sl->cap) {
+        int ncap = sl->cap ? 2 * sl->cap : 4;
+        strom_log_range *n = realloc(sl->ranges, sizeof *n * (size_t)ncap);
+        if (!n)
+            return STROM_ENOMEM;
+        sl->ranges = n;
+        sl->cap = ncap;
+    }
+    __atomic_add_fetch(&s->refs, 1, __ATOMIC_ACQ_REL);
+    sl->ranges[sl->n++] = (strom_log_range){s->fd, pos, len, first, last, s};
+    return 0;
+}
+
+/* Index of the segment holding `offset` (the last with base <= offset). */
+static int find_segment(const strom_log *l, int64_t offset)
+{
+    int lo = 0, hi = l->nsegs - 1;
+    while (lo < hi) {
+        int mid = (lo + hi + 1) / 2;
+        if (l->segs[mid]->base <= offset)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo;
+}
+
+/* Position of the last indexed record starting at or before `offset`. */
+static uint64_t index_lookup(const strom_segment *s, int64_t offset)
+{
+    size_t lo = 0, hi = s->nindex;
+    if (offset <= s->base)
+        return 0;
+    uint64_t rel = (uint64_t)(offset - s->base);
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (s->index[mid].rel <= rel)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo ? s->index[lo - 1].pos : 0;
+}
+
+/* Verifies the record at pos (CRC, base offset) unless already known good. */
+static int verify_record(strom_segment *s, uint64_t pos, uint32_t len, int64_t base,
+                         strom_buf *buf, strom_error *err)
+{
+    if (pos + len <= s->verified)
+        return 0;
+    strom_record r;
+    strom_buf_reset(buf);
+    if (strom_buf_reserve(buf, len) != 0)
+        return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    if (pread(s->fd, buf->data, len, (off_t)pos) != (ssize_t)len)
+        return strom_error_set(err, STROM_EIO, "read %s at %llu: %s", s->path,
+                               (unsigned long long)pos, strerror(errno));
+    int rc = strom_record_parse(buf->data, len, &r, err);
+    if (rc != 0 || r.info.base_offset != base) {
+        if (rc == 0)
+            rc = strom_error_set(err, STROM_ECORRUPT, "base offset changed");
+        strom_error_prefix(err, "corrupt record at offset %lld in %s (byte %llu); not served",
+                           (long long)base, s->path, (unsigned long long)pos);
+        return rc;
+    }
+    if (s->verified == pos)
+        s->verified = pos + len;
+    return 0;
+}
+
+/* Collects records of segment s from `offset` on. Returns 1 when the limit was reached. */
+static int read_segment(strom_log *l, strom_segment *s, int64_t offset, int64_t hw,
+                        size_t max_bytes, size_t *taken, strom_log_slice *out, strom_buf *buf,
+                        strom_error *err)
+{
+    STROM_TRY(strom_seg_load_index(s, l->cfg.index_bytes, err));
+    uint64_t pos = index_lookup(s, offset);
+    while (pos + 12 <= s->size) {
+        uint8_t head[STROM_RECORD_HEADER];
+        int64_t base;
+        uint32_t len;
+        if (pread(s->fd, head, sizeof head, (off_t)pos) != (ssize_t)sizeof head ||
+            strom_record_peek(head, sizeof head, &base, &len, err) != 0 || pos + len > s->size) {
+            strom_error_prefix(err, "%s at byte %llu", s->path, (unsigned long long)pos);
+            return err ? err->code : STROM_ECORRUPT;
+        }
+        int64_t last = base + (int32_t)strom_ld32(head + 19);
+        if (base >= hw)
+            return 1;
+        if (last >= offset) {
+            if (out->n && *taken + len > max_bytes)
+                return 1;
+            int rc = verify_record(s, pos, len, base, buf, err);
+            if (rc != 0)
+                return out->n ? 1 : rc; /* serve what is good first; the next read reports */
+            if (slice_add(out, s, pos, len, base, last) != 0)
+                return strom_error_set(err, STROM_ENOMEM, "out of memory");
+            *taken += len;
+            out->next_offset = last + 1;
+        }
+        pos += len;
+    }
+    return 0;
+}
+
+int strom_log_read(strom_log *l, int64_t offset, size_t max_bytes, strom_log_slice *out,
+                   strom_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->next_offset = offset;
+    pthread_mutex_lock(&l->mu);
+    int rc = 0;
+    int64_t hw = l->durable_offset;
+    if (offset < l->start_offset) {
+        rc = strom_error_set(err, STROM_ERANGE, "offset %lld is before the log start %lld",
+                             (long long)offset, (long long)l->start_offset);
+    } else if (offset < hw) {
+        strom_buf buf = STROM_BUF_INIT;
+        size_t taken = 0;
+        for (int i = find_segment(l, offset); i < l->nsegs && rc == 0; i++)
+            rc = read_segment(l, l->segs[i], offset, hw, max_bytes, &taken, out, &buf, err);
+        strom_buf_free(&buf);
+        if (rc > 0)
+            rc = 0;
+    }
+    pthread_mutex_unlock(&l->mu);
+    if (rc != 0)
+        strom_log_slice_release(out);
+    return rc;
+}
+
+int strom_log_slice_copy(const strom_log_slice *s, strom_buf *out, strom_error *err)
+{
+    for (int i = 0; i < s->n; i++) {
+        const strom_log_range *r = &s->ranges[i];
+        if (strom_buf_reserve(out, r->len) != 0)
+            return strom_error_set(err, STROM_ENOMEM, "out of memory");
+        if (pread(r->fd, out->data + out->len, r->len, (off_t)r->pos) != (ssize_t)r->len)
+            return strom_error_set(err, STROM_EIO, "read %s: %s", r->seg->path,
+                                   strerror(errno));
+        out->len += r->len;
+    }
+    return 0;
+}
+
+/* ---- retention ------------------------------------------------------------------------- */
+
+static void delete_segment(strom_segment *s)
+{
+    char ip[4200];
+    size_t n = strlen(s->path);
+    unlink(s->path);
+    snprintf(ip, sizeof ip, "%.*s.index", (int)(n - 4), s->path);
+    unlink(ip);
+    s->deleted = true;
+    strom_seg_unref(s); /* open ranges keep the file readable until released */
+}
+
+int strom_log_retain(strom_log *l, int64_t now_ms, int64_t hold_offset, strom_error *err)
+{
+    pthread_mutex_lock(&l->mu);
+    uint64_t total = 0;
+    for (int i = 0; i < l->nsegs; i++)
+        total += l->segs[i]->size;
+    int deleted = 0;
+    while (l->nsegs > 1) {
+        strom_segment *s = l->segs[0];
+        int64_t seg_end = l->segs[1]->base;
+        bool by_size = l->cfg.retention_bytes && total - s->size >= l->cfg.retention_bytes;
+        bool by_age = l->cfg.retention_ms && now_ms - s->mtime_ms > l->cfg.retention_ms;
+        if (seg_end > hold_offset || !(by_size || by_age))
+            break;
+        total -= s->size;
+        memmove(l->segs, l->segs + 1, sizeof *l->segs * (size_t)(l->nsegs - 1));
+        l->nsegs--;
+        l->start_offset = l->segs[0]->base;
+        delete_segment(s);
+        deleted++;
+    }
+    int rc = 0;
+    if (deleted) {
+        int fd = open(l->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0 || fsync(fd) != 0)
+            rc = strom_error_set(err, STROM_EIO, "fsync %s: %s", l->dir, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+    }
+    pthread_mutex_unlock(&l->mu);
+    return rc ? rc : deleted;
+}

@@ -1,0 +1,81 @@
+/*
+ * record.h: strom's on-disk (and on-wire) batch format: a fixed 64-byte header, the
+ * statistics block, the change-type vector of changelog batches, padding, and one Arrow IPC
+ * RecordBatch message. Byte layout: docs/format.md §9.
+ *
+ *   base offset and length come first and are not covered by the CRC, so the log can assign
+ *   offsets without recomputing it; everything after the CRC field is covered by it.
+ *
+ * Everything read back is hostile: strom_record_parse checks the magic, every length against
+ * the bytes present and the CRC before it exposes a field.
+ */
+#ifndef STROM_LOG_RECORD_H
+#define STROM_LOG_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "columnar/batch.h"
+#include "common/buf.h"
+#include "strom/error.h"
+
+#define STROM_RECORD_MAGIC 1            /* format version of the batch header */
+#define STROM_RECORD_HEADER 64          /* fixed header bytes */
+#define STROM_RECORD_MAX (1u << 30)     /* 1 GiB: the largest batch strom accepts */
+
+enum {
+    STROM_RECORD_CHANGELOG = 1 << 0,    /* attributes: the batch carries change types */
+};
+
+/* Change types of changelog rows (one byte per row). */
+enum { STROM_CHANGE_INSERT = 0, STROM_CHANGE_UPDATE_BEFORE = 1, STROM_CHANGE_UPDATE_AFTER = 2,
+       STROM_CHANGE_DELETE = 3 };
+
+typedef struct strom_record_info {
+    int64_t base_offset;
+    int32_t last_offset_delta;  /* offsets base..base+delta belong to the batch */
+    uint16_t attributes;
+    int64_t commit_ts;          /* milliseconds since the epoch */
+    int32_t leader_epoch;
+    uint32_t schema_id;
+    int64_t writer_id;          /* -1: no idempotent writer */
+    int32_t batch_seq;          /* -1 with writer_id -1 */
+    int32_t record_count;
+} strom_record_info;
+
+/* Appends one record: header (CRC filled), the stats block from *stats (may be NULL: no
+ * column stats and no buffer CRCs), the change types (changelog only, one per row), padding,
+ * and the Arrow message. The total length is a multiple of 8. */
+int strom_record_write(strom_buf *out, const strom_record_info *info,
+                       const strom_batch_stats *stats, const uint8_t *changes,
+                       const uint8_t *arrow, size_t arrow_len, strom_error *err);
+
+/* A parsed record: pointers into the bytes given to strom_record_parse. */
+typedef struct strom_record {
+    strom_record_info info;
+    uint32_t total_len;         /* bytes of the whole record */
+    const uint8_t *stats;       /* the encoded stats block */
+    uint32_t stats_len;
+    const uint8_t *changes;     /* NULL unless changelog */
+    uint32_t changes_len;
+    const uint8_t *arrow;       /* the Arrow RecordBatch message */
+    uint32_t arrow_len;
+} strom_record;
+
+/* Reads the 12-byte prefix (base offset, length): the record's total length, or an error if
+ * the length is impossible. n must be >= 12. */
+int strom_record_peek(const uint8_t *p, size_t n, int64_t *base_offset, uint32_t *total_len,
+                      strom_error *err);
+
+/* Parses and verifies (magic, lengths, CRC) a whole record at p[0..n). Returns 1 when more
+ * bytes are needed (n shorter than the record), 0 when valid, negative when corrupt. */
+int strom_record_parse(const uint8_t *p, size_t n, strom_record *r, strom_error *err);
+
+/* Decodes the stats block of a parsed record (free with strom_batch_stats_free). */
+int strom_record_stats(const strom_record *r, strom_batch_stats *out, strom_error *err);
+
+/* Sets the base offset of an encoded record in place (not covered by the CRC). */
+void strom_record_set_base(uint8_t *p, int64_t base_offset);
+
+#endif /* STROM_LOG_RECORD_H */

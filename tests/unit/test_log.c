@@ -1,0 +1,618 @@
+/* Unit tests for src/log: the record format (round trip, every corruption detected), the
+ * bucket log (append, read, roll, reopen, torn tails, flipped bytes in active and older
+ * segments, broken index files, retention with a hold, group commit from 8 threads), a
+ * randomized run against an in-memory model, a crash test with real kill -9 of an appending
+ * child, and a full disk (RLIMIT_FSIZE). */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "columnar/batch.h"
+#include "common/common.h"
+#include "log/log.h"
+#include "test.h"
+
+static strom_schema *schema;
+
+/* A record of `rows` rows whose content depends only on `seed`. */
+static void make_record(strom_buf *out, uint32_t seed, int rows)
+{
+    strom_batch_builder *bb = strom_bb_new(schema);
+    strom_buf msg = STROM_BUF_INIT;
+    strom_batch_stats st;
+    strom_error err;
+    char s[64];
+    for (int r = 0; r < rows; r++) {
+        strom_bb_append_int(bb, 0, (int64_t)seed * 1000 + r);
+        int n = snprintf(s, sizeof s, "row-%u-%d", seed, r);
+        strom_bb_append_bytes(bb, 1, s, (size_t)(n % 3 ? n : 0));
+    }
+    CHECK_OK(strom_bb_seal(bb, NULL, &msg, &st, &err), &err);
+    strom_record_info info = {0, rows ? rows - 1 : 0, 0, 1700000000000 + seed, 0, 1, -1, -1,
+                              rows};
+    strom_buf_reset(out);
+    CHECK_OK(strom_record_write(out, &info, &st, NULL, msg.data, msg.len, &err), &err);
+    strom_batch_stats_free(&st);
+    strom_buf_free(&msg);
+    strom_bb_free(bb);
+}
+
+static int rows_for(uint32_t seed) { return 1 + (int)(seed * 2654435761u % 40); }
+
+static void tmpdir(char *buf, size_t cap, const char *name)
+{
+    snprintf(buf, cap, "%s/log-%s-%d", STROM_TEST_TMP, name, (int)getpid());
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", buf);
+    if (system(cmd) != 0)
+        CHECK(0);
+    mkdir(STROM_TEST_TMP, 0755);
+}
+
+TEST(record_round_trip_and_corruption)
+{
+    strom_buf rec = STROM_BUF_INIT;
+    make_record(&rec, 7, 10);
+    strom_record r;
+    strom_error err;
+    CHECK_EQ(rec.len % 8, 0u);
+    CHECK_OK(strom_record_parse(rec.data, rec.len, &r, &err), &err);
+    CHECK_EQ(r.info.record_count, 10);
+    CHECK_EQ(r.info.last_offset_delta, 9);
+    CHECK_EQ(r.info.commit_ts, 1700000000007);
+    CHECK((uintptr_t)(r.arrow - rec.data) % 8 == 0);
+    strom_batch_stats st;
+    CHECK_OK(strom_record_stats(&r, &st, &err), &err);
+    CHECK(st.ncols == 2 && st.cols[0].has_min && st.cols[0].min.u.i == 7000 &&
+          st.cols[0].max.u.i == 7009 && st.nbuffers == 5);
+    strom_batch_stats_free(&st);
+    /* the base offset is outside the CRC */
+    strom_record_set_base(rec.data, 12345);
+    CHECK_OK(strom_record_parse(rec.data, rec.len, &r, &err), &err);
+    CHECK_EQ(r.info.base_offset, 12345);
+    /* every flipped byte after the length field is detected */
+    int undetected = 0;
+    for (size_t i = 12; i < rec.len; i++) {
+        rec.data[i] ^= 0x40;
+        if (strom_record_parse(rec.data, rec.len, &r, &err) == 0)
+            undetected++;
+        rec.data[i] ^= 0x40;
+    }
+    CHECK_EQ(undetected, 0);
+    /* truncation asks for more; a bad length is corrupt */
+    CHECK_EQ(strom_record_parse(rec.data, rec.len - 1, &r, &err), 1);
+    strom_st32(rec.data + 8, 5);
+    CHECK_EQ(strom_record_parse(rec.data, rec.len, &r, &err), STROM_ECORRUPT);
+    strom_buf_free(&rec);
+}
+
+static strom_log *open_log(const char *dir, uint64_t seg_bytes, strom_log_fsync fs)
+{
+    strom_log_config cfg;
+    strom_log_config_default(&cfg);
+    cfg.segment_bytes = seg_bytes;
+    cfg.fsync = fs;
+    cfg.index_bytes = 1024;
+    strom_log *l = NULL;
+    strom_error err;
+    CHECK_OK(strom_log_open(dir, &cfg, &l, &err), &err);
+    return l;
+}
+
+/* Reads every record from `from` and checks it equals make_record(seed) for the seeds
+ * appended at consecutive bases. Returns the number of records checked. */
+static int check_all(strom_log *l, int64_t from, const uint32_t *seeds, int nseeds,
+                     const int64_t *bases)
+{
+    int64_t off = from;
+    int k = 0, checked = 0;
+    while (k + 1 < nseeds && bases[k + 1] <= from) /* the record containing `from` */
+        k++;
+    strom_buf got = STROM_BUF_INIT, want = STROM_BUF_INIT;
+    strom_error err;
+    while (off < strom_log_high_watermark(l)) {
+        strom_log_slice sl;
+        if (strom_log_read(l, off, 3000, &sl, &err) != 0) {
+            printf("  read at %lld: %s\n", (long long)off, err.msg);
+            CHECK(0);
+            break;
+        }
+        CHECK(sl.n > 0);
+        if (sl.n == 0)
+            break;
+        strom_buf_reset(&got);
+        CHECK_OK(strom_log_slice_copy(&sl, &got, &err), &err);
+        size_t pos = 0;
+        while (pos < got.len && k < nseeds) {
+            strom_record r;
+            CHECK_OK(strom_record_parse(got.data + pos, got.len - pos, &r, &err), &err);
+            make_record(&want, seeds[k], rows_for(seeds[k]));
+            strom_record_set_base(want.data, bases[k]);
+            bool same = r.total_len == want.len && memcmp(got.data + pos, want.data, want.len) == 0;
+            if (!same && getenv("LOGDBG"))
+                printf("  k=%d base %lld want %lld len %u want %zu\n", k,
+                       (long long)r.info.base_offset, (long long)bases[k], r.total_len, want.len);
+            CHECK(same);
+            pos += r.total_len;
+            k++;
+            checked++;
+        }
+        off = sl.next_offset;
+        strom_log_slice_release(&sl);
+    }
+    strom_buf_free(&got);
+    strom_buf_free(&want);
+    return checked;
+}
+
+static void append_seeds(strom_log *l, uint32_t first, int n, uint32_t *seeds, int64_t *bases,
+                         int *count)
+{
+    strom_buf rec = STROM_BUF_INIT;
+    strom_error err;
+    for (int i = 0; i < n; i++) {
+        uint32_t seed = first + (uint32_t)i;
+        make_record(&rec, seed, rows_for(seed));
+        int64_t base;
+        CHECK_OK(strom_log_append(l, rec.data, rec.len, &base, &err), &err);
+        if (*count > 0)
+            CHECK_EQ(base, bases[*count - 1] + rows_for(seeds[*count - 1]));
+        seeds[*count] = seed;
+        bases[*count] = base;
+        (*count)++;
+    }
+    strom_buf_free(&rec);
+}
+
+static uint32_t seeds[20000];
+static int64_t bases[20000];
+static int nrec;
+
+static char *seg_path(const char *dir, int64_t base, const char *ext, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s/%020lld.%s", dir, (long long)base, ext);
+    return buf;
+}
+
+TEST(append_read_roll_reopen)
+{
+    char dir[512];
+    tmpdir(dir, sizeof dir, "basic");
+    strom_log *l = open_log(dir, 8192, STROM_LOG_FSYNC_NEVER);
+    nrec = 0;
+    CHECK_EQ(strom_log_end_offset(l), 0);
+    append_seeds(l, 1, 150, seeds, bases, &nrec);
+    CHECK_EQ(check_all(l, 0, seeds, nrec, bases), nrec);
+    /* a read in the middle of a record starts at that record */
+    strom_log_slice sl;
+    strom_error err;
+    CHECK_OK(strom_log_read(l, bases[40] + 1, 1, &sl, &err), &err);
+    CHECK(sl.n == 1 && sl.ranges[0].first_offset == bases[40]);
+    strom_log_slice_release(&sl);
+    /* past the end: empty; before the start: error */
+    CHECK_OK(strom_log_read(l, strom_log_end_offset(l), 1 << 20, &sl, &err), &err);
+    CHECK_EQ(sl.n, 0);
+    CHECK_EQ(strom_log_read(l, -1, 100, &sl, &err), STROM_ERANGE);
+    int64_t end = strom_log_end_offset(l);
+    strom_log_close(l);
+    /* several segments were written; reopen finds everything */
+    char p[600];
+    struct stat st;
+    CHECK(stat(seg_path(dir, bases[nrec - 1] > 0 ? 0 : 0, "log", p, sizeof p), &st) == 0);
+    l = open_log(dir, 8192, STROM_LOG_FSYNC_ALWAYS);
+    CHECK_EQ(strom_log_end_offset(l), end);
+    CHECK_EQ(check_all(l, 0, seeds, nrec, bases), nrec);
+    CHECK_EQ(check_all(l, bases[77], seeds, nrec, bases), nrec - 77);
+    append_seeds(l, 1000, 5, seeds, bases, &nrec);
+    CHECK_EQ(check_all(l, 0, seeds, nrec, bases), nrec);
+    strom_log_close(l);
+}
+
+/* The path of the last segment of dir. */
+static void last_segment(const char *dir, char *out, size_t cap)
+{
+    int64_t best = -1;
+    for (int i = 0; i < nrec; i++) {
+        char p[600];
+        struct stat st;
+        if (stat(seg_path(dir, bases[i], "log", p, sizeof p), &st) == 0 && bases[i] > best)
+            best = bases[i];
+    }
+    seg_path(dir, best < 0 ? 0 : best, "log", out, cap);
+}
+
+TEST(torn_tail_and_flipped_bytes_in_active_segment)
+{
+    char dir[512], last[600];
+    tmpdir(dir, sizeof dir, "torn");
+    strom_log *l = open_log(dir, 1 << 20, STROM_LOG_FSYNC_NEVER);
+    nrec = 0;
+    append_seeds(l, 1, 30, seeds, bases, &nrec);
+    strom_log_close(l);
+    last_segment(dir, last, sizeof last);
+    struct stat st;
+    CHECK(stat(last, &st) == 0);
+    /* torn tail: 5 bytes cut from the last record */
+    CHECK(truncate(last, st.st_size - 5) == 0);
+    l = open_log(dir, 1 << 20, STROM_LOG_FSYNC_NEVER);
+    CHECK_EQ(strom_log_end_offset(l), bases[29]);
+    CHECK_EQ(check_all(l, 0, seeds, 29, bases), 29);
+    strom_log_close(l);
+    /* a flipped byte inside record 20: the log is cut before it */
+    int fd = open(last, O_RDWR);
+    off_t pos = 0;
+    {
+        strom_buf rec = STROM_BUF_INIT;
+        for (int i = 0; i < 20; i++) {
+            make_record(&rec, seeds[i], rows_for(seeds[i]));
+            pos += (off_t)rec.len;
+        }
+        strom_buf_free(&rec);
+    }
+    uint8_t b;
+    CHECK(pread(fd, &b, 1, pos + 100) == 1);
+    b ^= 1;
+    CHECK(pwrite(fd, &b, 1, pos + 100) == 1);
+    close(fd);
+    l = open_log(dir, 1 << 20, STROM_LOG_FSYNC_NEVER);
+    CHECK_EQ(strom_log_end_offset(l), bases[20]);
+    CHECK_EQ(check_all(l, 0, seeds, 20, bases), 20);
+    /* appends continue from there */
+    nrec = 20;
+    append_seeds(l, 500, 3, seeds, bases, &nrec);
+    CHECK_EQ(check_all(l, 0, seeds, nrec, bases), nrec);
+    strom_log_close(l);
+}
+
+TEST(corruption_in_older_segment_is_reported_not_served)
+{
+    char dir[512], p[600];
+    tmpdir(dir, sizeof dir, "older");
+    strom_log *l = open_log(dir, 4096, STROM_LOG_FSYNC_NEVER);
+    nrec = 0;
+    append_seeds(l, 1, 60, seeds, bases, &nrec);
+    strom_log_close(l);
+    /* flip a byte in the middle of the first segment's second record */
+    strom_buf rec = STROM_BUF_INIT;
+    make_record(&rec, seeds[0], rows_for(seeds[0]));
+    int fd = open(seg_path(dir, 0, "log", p, sizeof p), O_RDWR);
+    uint8_t b;
+    CHECK(pread(fd, &b, 1, (off_t)rec.len + 80) == 1);
+    b ^= 0x10;
+    CHECK(pwrite(fd, &b, 1, (off_t)rec.len + 80) == 1);
+    close(fd);
+    /* garbage in another segment's index file: rebuilt, not trusted */
+    int64_t second = -1;
+    struct stat st;
+    for (int i = 1; i < nrec && second < 0; i++)
+        if (stat(seg_path(dir, bases[i], "index", p, sizeof p), &st) == 0)
+            second = bases[i];
+    CHECK(second > 0);
+    fd = open(seg_path(dir, second, "index", p, sizeof p), O_WRONLY | O_TRUNC);
+    CHECK(write(fd, "garbage!garbage!", 16) == 16);
+    close(fd);
+    l = open_log(dir, 4096, STROM_LOG_FSYNC_NEVER);
+    CHECK_EQ(strom_log_end_offset(l), bases[nrec - 1] + rows_for(seeds[nrec - 1]));
+    strom_log_slice sl;
+    strom_error err;
+    /* record 0 is served; record 1 is not */
+    CHECK_OK(strom_log_read(l, 0, 1, &sl, &err), &err);
+    CHECK(sl.n == 1 && sl.ranges[0].last_offset == bases[1] - 1);
+    strom_log_slice_release(&sl);
+    CHECK_EQ(strom_log_read(l, bases[1], 1 << 20, &sl, &err), STROM_ECHECKSUM);
+    CHECK(strstr(err.msg, "not served") != NULL);
+    /* a larger read stops before the bad record, then the next read reports it */
+    CHECK_OK(strom_log_read(l, 0, 1 << 20, &sl, &err), &err);
+    CHECK(sl.n == 1 && sl.next_offset == bases[1]);
+    strom_log_slice_release(&sl);
+    /* everything after the bad record is fine, including the rebuilt index */
+    int k = 2;
+    CHECK_EQ(check_all(l, bases[k], seeds, nrec, bases), nrec - k);
+    strom_log_close(l);
+    strom_buf_free(&rec);
+}
+
+TEST(retention_by_size_with_hold)
+{
+    char dir[512];
+    tmpdir(dir, sizeof dir, "retain");
+    strom_log_config cfg;
+    strom_log_config_default(&cfg);
+    cfg.segment_bytes = 4096;
+    cfg.retention_bytes = 12000;
+    cfg.fsync = STROM_LOG_FSYNC_NEVER;
+    strom_log *l;
+    strom_error err;
+    CHECK_OK(strom_log_open(dir, &cfg, &l, &err), &err);
+    nrec = 0;
+    append_seeds(l, 1, 80, seeds, bases, &nrec);
+    /* a hold at offset 0 keeps everything */
+    CHECK_EQ(strom_log_retain(l, (int64_t)time(NULL) * 1000, 0, &err), 0);
+    CHECK_EQ(strom_log_start_offset(l), 0);
+    /* a held range is never read from underneath: take a slice first */
+    strom_log_slice sl;
+    CHECK_OK(strom_log_read(l, 0, 100, &sl, &err), &err);
+    int deleted = strom_log_retain(l, (int64_t)time(NULL) * 1000, INT64_MAX, &err);
+    CHECK(deleted > 0);
+    int64_t start = strom_log_start_offset(l);
+    CHECK(start > 0);
+    strom_buf got = STROM_BUF_INIT;
+    CHECK_OK(strom_log_slice_copy(&sl, &got, &err), &err); /* file deleted but still open */
+    strom_record r;
+    CHECK_OK(strom_record_parse(got.data, got.len, &r, &err), &err);
+    strom_log_slice_release(&sl);
+    CHECK_EQ(strom_log_read(l, 0, 100, &sl, &err), STROM_ERANGE);
+    CHECK(check_all(l, start, seeds, nrec, bases) > 0);
+    strom_log_close(l);
+    /* reopen: the start offset survives (the files are gone) */
+    CHECK_OK(strom_log_open(dir, &cfg, &l, &err), &err);
+    CHECK_EQ(strom_log_start_offset(l), start);
+    strom_log_close(l);
+    strom_buf_free(&got);
+}
+
+typedef struct gc_arg {
+    strom_log *l;
+    int id;
+    int64_t bases[50];
+} gc_arg;
+
+static void *gc_thread(void *p)
+{
+    gc_arg *a = p;
+    strom_buf rec = STROM_BUF_INIT;
+    strom_error err;
+    for (int i = 0; i < 50; i++) {
+        make_record(&rec, (uint32_t)(a->id * 100 + i), 3);
+        if (strom_log_append(a->l, rec.data, rec.len, &a->bases[i], &err) != 0)
+            a->bases[i] = -1;
+    }
+    strom_buf_free(&rec);
+    return NULL;
+}
+
+TEST(group_commit_from_eight_threads)
+{
+    char dir[512];
+    tmpdir(dir, sizeof dir, "group");
+    strom_log *l = open_log(dir, 64 << 10, STROM_LOG_FSYNC_ALWAYS);
+    gc_arg args[8];
+    pthread_t th[8];
+    for (int t = 0; t < 8; t++) {
+        args[t].l = l;
+        args[t].id = t;
+        pthread_create(&th[t], NULL, gc_thread, &args[t]);
+    }
+    for (int t = 0; t < 8; t++)
+        pthread_join(th[t], NULL);
+    /* 400 records of 3 offsets each: every base distinct, a multiple of 3, below 1200 */
+    static uint8_t seen[400];
+    memset(seen, 0, sizeof seen);
+    int bad = 0;
+    for (int t = 0; t < 8; t++)
+        for (int i = 0; i < 50; i++) {
+            int64_t b = args[t].bases[i];
+            if (b < 0 || b % 3 || b >= 1200 || seen[b / 3]++)
+                bad++;
+        }
+    CHECK_EQ(bad, 0);
+    CHECK_EQ(strom_log_high_watermark(l), 1200);
+    strom_log_close(l);
+}
+
+/* ---- crash test: kill -9 while appending ------------------------------------------------ */
+
+/* The child appends records (seed = round * 100000 + i) with FSYNC_ALWAYS and reports
+ * {base, seed} on the pipe after each acknowledged append; it never stops on its own. */
+static void crash_child(const char *dir, int fd, uint32_t round)
+{
+    strom_log_config cfg;
+    strom_log_config_default(&cfg);
+    cfg.segment_bytes = 16384;
+    strom_log *l;
+    strom_error err;
+    if (strom_log_open(dir, &cfg, &l, &err) != 0)
+        _exit(3);
+    strom_buf rec = STROM_BUF_INIT;
+    for (uint32_t i = 0;; i++) {
+        uint32_t seed = round * 100000 + i;
+        make_record(&rec, seed, rows_for(seed));
+        int64_t base;
+        if (strom_log_append(l, rec.data, rec.len, &base, &err) != 0)
+            _exit(4);
+        uint8_t msg[12];
+        memcpy(msg, &base, 8);
+        memcpy(msg + 8, &seed, 4);
+        if (write(fd, msg, 12) != 12)
+            _exit(5);
+    }
+}
+
+TEST(crash_kill_9_loses_no_acknowledged_record)
+{
+    char dir[512];
+    tmpdir(dir, sizeof dir, "crash");
+    nrec = 0;
+    unsigned rnd = 12345;
+    int rounds = 0, total_acked = 0;
+    for (uint32_t round = 1; round <= 50; round++) {
+        int pfd[2];
+        CHECK(pipe(pfd) == 0);
+        pid_t pid = fork();
+        if (pid == 0) {
+            close(pfd[0]);
+            crash_child(dir, pfd[1], round);
+        }
+        close(pfd[1]);
+        rnd = rnd * 1103515245u + 12345u;
+        struct timespec ts = {0, (long)(1 + (rnd >> 16) % 10) * 1000000L};
+        nanosleep(&ts, NULL);
+        kill(pid, SIGKILL);
+        int status;
+        waitpid(pid, &status, 0);
+        CHECK(WIFSIGNALED(status));
+        uint8_t msg[12];
+        ssize_t got;
+        while ((got = read(pfd[0], msg, 12)) == 12 && nrec < 19000) {
+            memcpy(&bases[nrec], msg, 8);
+            memcpy(&seeds[nrec], msg + 8, 4);
+            nrec++;
+            total_acked++;
+        }
+        close(pfd[0]);
+        /* reopen: every acknowledged record is there, byte for byte, offsets contiguous */
+        strom_log *l = open_log(dir, 16384, STROM_LOG_FSYNC_ALWAYS);
+        if (!l)
+            break;
+        for (int i = 1; i < nrec; i++)
+            CHECK_EQ(bases[i], bases[i - 1] + rows_for(seeds[i - 1]));
+        if (nrec)
+            CHECK(strom_log_end_offset(l) >= bases[nrec - 1] + rows_for(seeds[nrec - 1]));
+        CHECK_EQ(check_all(l, 0, seeds, nrec, bases), nrec);
+        /* the unacknowledged tail may survive; make the model follow the log */
+        int64_t end = strom_log_end_offset(l);
+        strom_log_close(l);
+        if (nrec && end > bases[nrec - 1] + rows_for(seeds[nrec - 1])) {
+            /* records written but not acknowledged before the kill: adopt them in order */
+            l = open_log(dir, 16384, STROM_LOG_FSYNC_NEVER);
+            strom_log_slice sl;
+            strom_error err;
+            int64_t off = bases[nrec - 1] + rows_for(seeds[nrec - 1]);
+            strom_buf b = STROM_BUF_INIT;
+            while (off < end && strom_log_read(l, off, 1, &sl, &err) == 0 && sl.n) {
+                strom_buf_reset(&b);
+                strom_log_slice_copy(&sl, &b, &err);
+                strom_record r;
+                CHECK_OK(strom_record_parse(b.data, b.len, &r, &err), &err);
+                bases[nrec] = r.info.base_offset;
+                seeds[nrec] = (uint32_t)(r.info.commit_ts - 1700000000000);
+                nrec++;
+                off = sl.next_offset;
+                strom_log_slice_release(&sl);
+            }
+            strom_buf_free(&b);
+            strom_log_close(l);
+        }
+        rounds++;
+        if (nrec > 18000)
+            break;
+    }
+    printf("  %d kill -9 rounds, %d acknowledged appends checked\n", rounds, total_acked);
+    CHECK(rounds >= 50);
+    CHECK(total_acked > 0);
+}
+
+/* ---- full disk ------------------------------------------------------------------------- */
+
+TEST(full_disk_gives_a_clean_error_and_no_damage)
+{
+    char dir[512];
+    tmpdir(dir, sizeof dir, "full");
+    int pfd[2];
+    CHECK(pipe(pfd) == 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* a file size limit: writes beyond it fail with EFBIG, as on a full disk */
+        signal(SIGXFSZ, SIG_IGN);
+        struct rlimit rl = {50000, 50000};
+        setrlimit(RLIMIT_FSIZE, &rl);
+        close(pfd[0]);
+        strom_log_config cfg;
+        strom_log_config_default(&cfg);
+        strom_log *l;
+        strom_error err;
+        if (strom_log_open(dir, &cfg, &l, &err) != 0)
+            _exit(3);
+        strom_buf rec = STROM_BUF_INIT;
+        for (uint32_t i = 0;; i++) {
+            make_record(&rec, i, 30);
+            int64_t base;
+            if (strom_log_append(l, rec.data, rec.len, &base, &err) != 0) {
+                /* sticky: the next append is refused too, with the reason */
+                int sticky = strom_log_append(l, rec.data, rec.len, &base, &err) == STROM_EIO &&
+                             strstr(err.msg, "reopen") != NULL;
+                _exit(sticky ? 0 : 6);
+            }
+            if (write(pfd[1], &base, 8) != 8)
+                _exit(5);
+        }
+    }
+    close(pfd[1]);
+    int status;
+    waitpid(pid, &status, 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    nrec = 0;
+    int64_t b;
+    while (read(pfd[0], &b, 8) == 8)
+        seeds[nrec] = (uint32_t)nrec, bases[nrec++] = b;
+    close(pfd[0]);
+    CHECK(nrec > 0);
+    /* every acknowledged record survives; the partial one is gone */
+    strom_log *l = open_log(dir, 1 << 30, STROM_LOG_FSYNC_ALWAYS);
+    CHECK_EQ(strom_log_end_offset(l), 30 * (int64_t)nrec);
+    strom_log_close(l);
+}
+
+/* ---- randomized run against a model ----------------------------------------------------- */
+
+TEST(random_operations_match_a_model)
+{
+    char dir[512];
+    tmpdir(dir, sizeof dir, "model");
+    strom_log *l = open_log(dir, 6000, STROM_LOG_FSYNC_NEVER);
+    nrec = 0;
+    unsigned rnd = 99;
+    uint32_t next_seed = 1;
+    int reads = 0;
+    for (int op = 0; op < 400; op++) {
+        rnd = rnd * 1103515245u + 12345u;
+        unsigned what = (rnd >> 16) % 10;
+        if (what < 6 && nrec < 4000) {
+            append_seeds(l, next_seed, 1 + (int)((rnd >> 8) % 4), seeds, bases, &nrec);
+            next_seed += 10;
+        } else if (what < 8 && nrec) {
+            int k = (int)((rnd >> 4) % (unsigned)nrec);
+            int64_t start = strom_log_start_offset(l);
+            if (bases[k] >= start)
+                CHECK(check_all(l, bases[k] + (int64_t)((rnd >> 20) % 3 == 0), seeds, nrec,
+                                bases) > 0 || k == nrec - 1);
+            reads++;
+        } else if (what == 8) {
+            strom_log_close(l);
+            l = open_log(dir, 6000, STROM_LOG_FSYNC_NEVER);
+        } else {
+            CHECK(strom_log_retain(l, 0, nrec ? bases[nrec / 2] : 0, NULL) >= 0);
+            int64_t start = strom_log_start_offset(l);
+            CHECK(nrec == 0 || start <= bases[nrec / 2]);
+        }
+        CHECK_EQ(strom_log_end_offset(l),
+                 nrec ? bases[nrec - 1] + rows_for(seeds[nrec - 1]) : 0);
+    }
+    CHECK(reads > 0);
+    strom_log_close(l);
+}
+
+int main(void)
+{
+    schema = strom_schema_new(1);
+    strom_schema_add(schema, "id", (strom_type){STROM_TYPE_BIGINT, 0, 0}, false, NULL);
+    strom_schema_add(schema, "s", (strom_type){STROM_TYPE_STRING, 0, 0}, true, NULL);
+    RUN_TEST(record_round_trip_and_corruption);
+    RUN_TEST(append_read_roll_reopen);
+    RUN_TEST(torn_tail_and_flipped_bytes_in_active_segment);
+    RUN_TEST(corruption_in_older_segment_is_reported_not_served);
+    RUN_TEST(retention_by_size_with_hold);
+    RUN_TEST(group_commit_from_eight_threads);
+    RUN_TEST(random_operations_match_a_model);
+    RUN_TEST(full_disk_gives_a_clean_error_and_no_damage);
+    RUN_TEST(crash_kill_9_loses_no_acknowledged_record);
+    strom_schema_free(schema);
+    return TEST_EXIT();
+}
