@@ -251,11 +251,13 @@ int strom_decompress_buffer(strom_codec_ctx *c, strom_codec codec, const uint8_t
         return strom_error_set(err, STROM_ENOMEM, "out of memory for %zu bytes", want);
     strom_codec_ctx local = {0};
     strom_codec_ctx *cc = c ? c : &local;
+    uint8_t empty[1];
+    uint8_t *dst = want ? out->data + out->len : empty; /* a frame of 0 bytes is still checked */
     int rc;
     if (codec == STROM_CODEC_LZ4_FRAME)
-        rc = lz4_decompress(cc, src, n, out->data + out->len, want, err);
+        rc = lz4_decompress(cc, src, n, dst, want, err);
     else if (codec == STROM_CODEC_ZSTD)
-        rc = zstd_decompress(cc, src, n, out->data + out->len, want, err);
+        rc = zstd_decompress(cc, src, n, dst, want, err);
     else
         rc = strom_error_set(err, STROM_EINVAL, "decompress: unknown codec %d", (int)codec);
     if (!c) {

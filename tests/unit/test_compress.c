@@ -153,6 +153,18 @@ TEST(hostile_inputs_are_rejected)
         free(bad);
         strom_buf_free(&z);
     }
+    /* a frame that declares and holds 0 bytes is valid; one that holds more is not */
+    {
+        uint8_t z0[64];
+        size_t fz = ZSTD_compress(z0 + 8, sizeof z0 - 8, "", 0, 1);
+        strom_st64(z0, 0);
+        strom_error e0;
+        CHECK_OK(decode(STROM_CODEC_ZSTD, z0, 8 + fz, 0, &e0), &e0);
+        uint8_t z1[64];
+        size_t f1 = ZSTD_compress(z1 + 8, sizeof z1 - 8, "abc", 3, 1);
+        strom_st64(z1, 0);
+        CHECK(decode(STROM_CODEC_ZSTD, z1, 8 + f1, 0, &e0) < 0);
+    }
     /* raw form longer than allowed */
     uint8_t raw[24];
     strom_st64(raw, (uint64_t)-1);
