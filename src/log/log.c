@@ -129,8 +129,8 @@ int strom_seg_add_index(strom_segment *s, int64_t offset, uint64_t pos)
 /* Reads the record headers of s from `pos` on, calling back for each; stops at the end of
  * the file or the first record that does not parse. With verify, the whole record is read
  * and its CRC checked. Returns the position after the last good record. */
-typedef int (*scan_fn)(strom_segment *s, int64_t base, int32_t delta, uint64_t pos,
-                       uint32_t len, void *arg);
+typedef int (*scan_fn)(strom_segment *s, const uint8_t *head, int64_t base, int32_t delta,
+                       uint64_t pos, uint32_t len, void *arg);
 
 static uint64_t seg_scan(strom_segment *s, uint64_t pos, uint64_t end, bool verify,
                          int64_t expect, scan_fn fn, void *arg, int64_t *next_offset)
@@ -154,7 +154,7 @@ static uint64_t seg_scan(strom_segment *s, uint64_t pos, uint64_t end, bool veri
                 break;
             delta = r.info.last_offset_delta;
         }
-        if (delta < 0 || (fn && fn(s, base, delta, pos, len, arg) != 0))
+        if (delta < 0 || (fn && fn(s, head, base, delta, pos, len, arg) != 0))
             break;
         expect = base + delta + 1;
         pos += len;
@@ -165,9 +165,10 @@ static uint64_t seg_scan(strom_segment *s, uint64_t pos, uint64_t end, bool veri
     return pos;
 }
 
-static int index_cb(strom_segment *s, int64_t base, int32_t delta, uint64_t pos, uint32_t len,
-                    void *arg)
+static int index_cb(strom_segment *s, const uint8_t *head, int64_t base, int32_t delta,
+                    uint64_t pos, uint32_t len, void *arg)
 {
+    (void)head;
     uint32_t every = *(const uint32_t *)arg;
     (void)delta;
     (void)len;
@@ -290,11 +291,46 @@ static int list_segments(const char *dir, int64_t **bases, int *n, strom_error *
     return 0;
 }
 
+/* Replays a record's writer id and sequence into the writer table. */
+static int writers_cb(strom_segment *s, const uint8_t *head, int64_t base, int32_t delta,
+                      uint64_t pos, uint32_t len, void *arg)
+{
+    (void)s, (void)delta, (void)pos, (void)len;
+    int64_t id = (int64_t)strom_ld64(head + 39);
+    return id >= 0 ? strom_writers_record(arg, id, (int32_t)strom_ld32(head + 47), base) : 0;
+}
+
+static void writers_path(const strom_log *l, int64_t base, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s/%020" PRId64 ".writers", l->dir, base);
+}
+
+/* Writer state as of the start of the active segment: its snapshot, or (when missing or
+ * damaged) a scan of the headers of every older segment. */
+static int load_writers(strom_log *l, strom_error *err)
+{
+    char path[4200];
+    strom_segment *active = l->segs[l->nsegs - 1];
+    writers_path(l, active->base, path, sizeof path);
+    if (l->nsegs == 1 || strom_writers_load(&l->writers, path, NULL) == 0)
+        return 0;
+    strom_writers_free(&l->writers);
+    strom_writers_init(&l->writers);
+    for (int i = 0; i < l->nsegs - 1; i++) {
+        strom_segment *s = l->segs[i];
+        if (seg_scan(s, 0, s->size, false, s->base, writers_cb, &l->writers, NULL) != s->size)
+            return strom_error_set(err, STROM_ECORRUPT, "%s: unreadable record headers while "
+                                   "rebuilding writer state", s->path);
+    }
+    return 0;
+}
+
 /* Validates the active segment record by record and cuts a torn or corrupt tail. */
 static int recover_active(strom_log *l, strom_segment *s, strom_error *err)
 {
     int64_t next = s->base;
-    uint64_t good = seg_scan(s, 0, s->size, true, s->base, NULL, NULL, &next);
+    STROM_TRY(load_writers(l, err));
+    uint64_t good = seg_scan(s, 0, s->size, true, s->base, writers_cb, &l->writers, &next);
     if (good != s->size) {
         if (ftruncate(s->fd, (off_t)good) != 0 || fdatasync(s->fd) != 0)
             return sys_error(err, "truncate torn tail of", s->path);
@@ -328,6 +364,7 @@ int strom_log_open(const char *dir, const strom_log_config *cfg, strom_log **out
     pthread_mutex_init(&l->mu, NULL);
     pthread_cond_init(&l->synced, NULL);
     pthread_cond_init(&l->stop_cv, NULL);
+    strom_writers_init(&l->writers);
     int64_t *bases = NULL;
     int n = 0, rc = list_segments(dir, &bases, &n, err);
     for (int i = 0; rc == 0 && i < n; i++) {
@@ -390,6 +427,10 @@ static int roll(strom_log *l, strom_error *err)
         strom_seg_unref(s);
         return strom_error_set(err, STROM_ENOMEM, "out of memory");
     }
+    char wp[4200];
+    writers_path(l, s->base, wp, sizeof wp);
+    if (strom_writers_save(&l->writers, wp, err) != 0) /* else rebuilt by a scan at open */
+        unlink(wp);
     if (fsync_dir(l->dir, err) != 0)
         return fail(l, STROM_EIO, err ? err->msg : "fsync directory", err);
     seg_rebuild_index(s, l->cfg.index_bytes, NULL); /* empty: just creates the .index file */
@@ -459,6 +500,21 @@ int strom_log_append(strom_log *l, uint8_t *rec, size_t len, int64_t *base_offse
                              l->failed_msg);
         goto out;
     }
+    int64_t wid = r.info.writer_id;
+    if (wid >= 0) {
+        int64_t dup_base;
+        rc = strom_writers_check(&l->writers, wid, r.info.batch_seq, &dup_base, err);
+        if (rc != 0) {
+            if (rc == 1) { /* a retry of an appended batch: acknowledge, do not append */
+                rc = l->cfg.fsync == STROM_LOG_FSYNC_ALWAYS
+                         ? wait_durable(l, dup_base + r.info.last_offset_delta + 1, err)
+                         : 0;
+                if (rc == 0)
+                    *base_offset = dup_base;
+            }
+            goto out;
+        }
+    }
     strom_segment *s = l->segs[l->nsegs - 1];
     bool aged = l->cfg.segment_ms > 0 && strom_now_ms() - l->active_created_ms >= l->cfg.segment_ms;
     if (s->size > 0 && (s->size + len > l->cfg.segment_bytes || aged ||
@@ -481,6 +537,10 @@ int strom_log_append(strom_log *l, uint8_t *rec, size_t len, int64_t *base_offse
     l->end_offset = base + r.info.last_offset_delta + 1;
     if (s->nindex == 0 || pos - s->last_indexed >= l->cfg.index_bytes)
         strom_seg_add_index(s, base, pos);
+    if (wid >= 0 && strom_writers_record(&l->writers, wid, r.info.batch_seq, base) != 0) {
+        rc = fail(l, STROM_ENOMEM, "out of memory for writer state", err);
+        goto out;
+    }
     if (l->cfg.fsync == STROM_LOG_FSYNC_ALWAYS)
         rc = wait_durable(l, l->end_offset, err);
     else
@@ -570,6 +630,7 @@ void strom_log_close(strom_log *l)
     for (int i = 0; i < l->nsegs; i++)
         strom_seg_unref(l->segs[i]);
     free(l->segs);
+    strom_writers_free(&l->writers);
     pthread_mutex_destroy(&l->mu);
     pthread_cond_destroy(&l->synced);
     pthread_cond_destroy(&l->stop_cv);

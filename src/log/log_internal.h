@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "log/log.h"
+#include "log/writers.h"
 
 typedef struct idx_entry {
     uint32_t rel; /* offset - segment base */
@@ -45,6 +46,7 @@ struct strom_log {
     pthread_t flusher;
     bool flusher_running, stopping;
     pthread_cond_t stop_cv;
+    strom_writers writers;    /* idempotent writer state (writers.h) */
 };
 
 /* Segment helpers used by both files (called with l->mu held where they touch the log). */

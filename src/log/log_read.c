@@ -189,6 +189,8 @@ static void delete_segment(strom_segment *s)
     unlink(s->path);
     snprintf(ip, sizeof ip, "%.*s.index", (int)(n - 4), s->path);
     unlink(ip);
+    snprintf(ip, sizeof ip, "%.*s.writers", (int)(n - 4), s->path);
+    unlink(ip);
     s->deleted = true;
     strom_seg_unref(s); /* open ranges keep the file readable until released */
 }
