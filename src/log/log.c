@@ -84,6 +84,7 @@ static strom_segment *seg_open(const char *dir, int64_t base, bool create, strom
     s->base = base;
     s->refs = 1;
     s->index_fd = -1;
+    s->max_ts = INT64_MIN;
     snprintf(s->path, sizeof s->path, "%s/%020" PRId64 ".log", dir, base);
     s->fd = open(s->path, O_RDWR | O_CLOEXEC | (create ? O_CREAT | O_EXCL : 0), 0644);
     struct stat st;
@@ -100,9 +101,11 @@ static strom_segment *seg_open(const char *dir, int64_t base, bool create, strom
 }
 
 /* Appends an index entry in memory and to the .index file (not fsynced: it is rebuilt
- * whenever it disagrees with the log). */
-int strom_seg_add_index(strom_segment *s, int64_t offset, uint64_t pos)
+ * whenever it disagrees with the log). The segment's max_ts must already include the
+ * record's timestamp. */
+int strom_seg_add_index(strom_segment *s, int64_t offset, uint64_t pos, int64_t commit_ts)
 {
+    (void)commit_ts;
     if (s->nindex == s->capindex) {
         size_t ncap = s->capindex ? 2 * s->capindex : 256;
         idx_entry *n = realloc(s->index, ncap * sizeof *n);
@@ -111,14 +114,15 @@ int strom_seg_add_index(strom_segment *s, int64_t offset, uint64_t pos)
         s->index = n;
         s->capindex = ncap;
     }
-    idx_entry e = {(uint32_t)(offset - s->base), (uint32_t)pos};
+    idx_entry e = {(uint32_t)(offset - s->base), (uint32_t)pos, s->max_ts};
     s->index[s->nindex++] = e;
     s->last_indexed = pos;
     if (s->index_fd >= 0) {
-        uint8_t b[8];
+        uint8_t b[16];
         strom_st32(b, e.rel);
         strom_st32(b + 4, e.pos);
-        if (pwrite(s->index_fd, b, 8, (off_t)(8 * (s->nindex - 1))) != 8) {
+        strom_st64(b + 8, (uint64_t)e.max_ts);
+        if (pwrite(s->index_fd, b, 16, (off_t)(16 * (s->nindex - 1))) != 16) {
             close(s->index_fd); /* the in-memory index still works; the file is rebuilt */
             s->index_fd = -1;
         }
@@ -168,12 +172,25 @@ static uint64_t seg_scan(strom_segment *s, uint64_t pos, uint64_t end, bool veri
 static int index_cb(strom_segment *s, const uint8_t *head, int64_t base, int32_t delta,
                     uint64_t pos, uint32_t len, void *arg)
 {
-    (void)head;
     uint32_t every = *(const uint32_t *)arg;
+    int64_t ts = (int64_t)strom_ld64(head + 23);
     (void)delta;
     (void)len;
+    if (ts > s->max_ts)
+        s->max_ts = ts;
     if (s->nindex == 0 || pos - s->last_indexed >= every)
-        return strom_seg_add_index(s, base, pos);
+        return strom_seg_add_index(s, base, pos, ts);
+    return 0;
+}
+
+/* Only tracks the largest timestamp (records after the last index entry). */
+static int max_ts_cb(strom_segment *s, const uint8_t *head, int64_t base, int32_t delta,
+                     uint64_t pos, uint32_t len, void *arg)
+{
+    int64_t ts = (int64_t)strom_ld64(head + 23);
+    (void)base, (void)delta, (void)pos, (void)len, (void)arg;
+    if (ts > s->max_ts)
+        s->max_ts = ts;
     return 0;
 }
 
@@ -183,6 +200,7 @@ static int seg_rebuild_index(strom_segment *s, uint32_t every, strom_error *err)
     char ip[4200];
     s->nindex = 0;
     s->last_indexed = 0;
+    s->max_ts = INT64_MIN;
     if (index_path(s, ip, sizeof ip) != 0)
         return strom_error_set(err, STROM_EINVAL, "path too long: %s", s->path);
     if (s->index_fd >= 0)
@@ -206,18 +224,20 @@ int strom_seg_load_index(strom_segment *s, uint32_t every, strom_error *err)
     if (index_path(s, ip, sizeof ip) != 0)
         return strom_error_set(err, STROM_EINVAL, "path too long: %s", s->path);
     int fd = open(ip, O_RDWR | O_CLOEXEC);
-    if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size > 0 && st.st_size % 8 == 0 &&
-        st.st_size <= (off_t)(8 * (s->size / 8 + 1))) {
-        size_t n = (size_t)st.st_size / 8;
+    if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size > 0 && st.st_size % 16 == 0 &&
+        st.st_size <= (off_t)(16 * (s->size / 8 + 1))) {
+        size_t n = (size_t)st.st_size / 16;
         uint8_t *raw = malloc((size_t)st.st_size);
         idx_entry *e = malloc(n * sizeof *e);
         bool ok = raw && e && pread(fd, raw, (size_t)st.st_size, 0) == st.st_size;
         for (size_t i = 0; ok && i < n; i++) {
-            e[i].rel = strom_ld32(raw + 8 * i);
-            e[i].pos = strom_ld32(raw + 8 * i + 4);
+            e[i].rel = strom_ld32(raw + 16 * i);
+            e[i].pos = strom_ld32(raw + 16 * i + 4);
+            e[i].max_ts = (int64_t)strom_ld64(raw + 16 * i + 8);
             ok = e[i].pos < s->size && e[i].pos % 8 == 0 &&
                  (i == 0 ? e[i].rel == 0 && e[i].pos == 0
-                         : e[i].rel > e[i - 1].rel && e[i].pos > e[i - 1].pos);
+                         : e[i].rel > e[i - 1].rel && e[i].pos > e[i - 1].pos &&
+                               e[i].max_ts >= e[i - 1].max_ts);
         }
         free(raw);
         if (ok) {
@@ -225,9 +245,17 @@ int strom_seg_load_index(strom_segment *s, uint32_t every, strom_error *err)
             s->index = e;
             s->nindex = s->capindex = n;
             s->last_indexed = e[n - 1].pos;
+            s->max_ts = e[n - 1].max_ts;
             s->index_fd = fd;
-            s->index_ready = true;
-            return 0;
+            /* records after the last entry may raise the segment's largest timestamp */
+            if (seg_scan(s, s->last_indexed, s->size, false, -1, max_ts_cb, NULL, NULL) ==
+                s->size) {
+                s->index_ready = true;
+                return 0;
+            }
+            s->index_fd = -1;
+            s->index = NULL;
+            s->nindex = s->capindex = 0;
         }
         free(e);
     }
@@ -534,9 +562,11 @@ int strom_log_append(strom_log *l, uint8_t *rec, size_t len, int64_t *base_offse
     uint64_t pos = s->size;
     s->size += len;
     s->verified = s->size;
+    if (r.info.commit_ts > s->max_ts)
+        s->max_ts = r.info.commit_ts;
     l->end_offset = base + r.info.last_offset_delta + 1;
     if (s->nindex == 0 || pos - s->last_indexed >= l->cfg.index_bytes)
-        strom_seg_add_index(s, base, pos);
+        strom_seg_add_index(s, base, pos, r.info.commit_ts);
     if (wid >= 0 && strom_writers_record(&l->writers, wid, r.info.batch_seq, base) != 0) {
         rc = fail(l, STROM_ENOMEM, "out of memory for writer state", err);
         goto out;

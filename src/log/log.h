@@ -97,6 +97,11 @@ int strom_log_read(strom_log *l, int64_t offset, size_t max_bytes, strom_log_sli
 int strom_log_slice_copy(const strom_log_slice *s, strom_buf *out, strom_error *err);
 void strom_log_slice_release(strom_log_slice *s);
 
+/* The first offset whose record has a commit timestamp >= ts_ms (milliseconds since the
+ * epoch), through the timestamps kept in the segment indexes; the high watermark when there
+ * is none (a consumer starting "at ts" then waits for new records). */
+int strom_log_offset_for_time(strom_log *l, int64_t ts_ms, int64_t *offset, strom_error *err);
+
 /* Deletes whole old segments beyond the retention limits, but none that holds offsets
  * >= hold_offset (INT64_MAX: no hold; tiering passes what it has not yet copied). Returns the
  * number of segments deleted. */

@@ -12,8 +12,9 @@
 #include "log/writers.h"
 
 typedef struct idx_entry {
-    uint32_t rel; /* offset - segment base */
-    uint32_t pos; /* file position of the record */
+    uint32_t rel;   /* offset - segment base */
+    uint32_t pos;   /* file position of the record */
+    int64_t max_ts; /* largest commit timestamp of the segment up to and including it */
 } idx_entry;
 
 typedef struct strom_segment {
@@ -22,6 +23,7 @@ typedef struct strom_segment {
     uint64_t size;            /* bytes of valid records */
     uint64_t verified;        /* records below this position have passed their CRC */
     uint64_t last_indexed;    /* position of the last index entry */
+    int64_t max_ts;           /* largest commit timestamp in the segment (INT64_MIN: none) */
     idx_entry *index;
     size_t nindex, capindex;
     bool index_ready;         /* in memory and consistent with the file */
@@ -52,7 +54,7 @@ struct strom_log {
 /* Segment helpers used by both files (called with l->mu held where they touch the log). */
 void strom_seg_unref(strom_segment *s);
 int strom_seg_load_index(strom_segment *s, uint32_t index_bytes, strom_error *err);
-int strom_seg_add_index(strom_segment *s, int64_t offset, uint64_t pos);
+int strom_seg_add_index(strom_segment *s, int64_t offset, uint64_t pos, int64_t commit_ts);
 int64_t strom_now_ms(void);
 
 #endif /* STROM_LOG_LOG_INTERNAL_H */

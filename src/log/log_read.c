@@ -227,3 +227,53 @@ int strom_log_retain(strom_log *l, int64_t now_ms, int64_t hold_offset, strom_er
     pthread_mutex_unlock(&l->mu);
     return rc ? rc : deleted;
 }
+
+/* ---- by timestamp ---------------------------------------------------------------------- */
+
+/* First record of s at or after `pos` whose commit timestamp is >= ts: its base offset, or
+ * -1 (none below hw). */
+static int64_t scan_for_time(strom_segment *s, uint64_t pos, int64_t ts, int64_t hw)
+{
+    while (pos + STROM_RECORD_HEADER <= s->size) {
+        uint8_t head[STROM_RECORD_HEADER];
+        int64_t base;
+        uint32_t len;
+        if (pread(s->fd, head, sizeof head, (off_t)pos) != (ssize_t)sizeof head ||
+            strom_record_peek(head, sizeof head, &base, &len, NULL) != 0 || base >= hw)
+            return -1;
+        if ((int64_t)strom_ld64(head + 23) >= ts)
+            return base;
+        pos += len;
+    }
+    return -1;
+}
+
+int strom_log_offset_for_time(strom_log *l, int64_t ts_ms, int64_t *offset, strom_error *err)
+{
+    pthread_mutex_lock(&l->mu);
+    int64_t hw = l->durable_offset;
+    int rc = 0;
+    *offset = hw;
+    for (int i = 0; i < l->nsegs; i++) {
+        strom_segment *s = l->segs[i];
+        if ((rc = strom_seg_load_index(s, l->cfg.index_bytes, err)) != 0)
+            break;
+        if (s->max_ts < ts_ms)
+            continue;
+        size_t lo = 0, hi = s->nindex; /* first entry whose max_ts reaches ts */
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (s->index[mid].max_ts < ts_ms)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        int64_t found = scan_for_time(s, lo ? s->index[lo - 1].pos : 0, ts_ms, hw);
+        if (found >= 0) {
+            *offset = found;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&l->mu);
+    return rc;
+}

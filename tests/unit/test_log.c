@@ -407,6 +407,39 @@ TEST(group_commit_from_eight_threads)
     strom_log_close(l);
 }
 
+TEST(offsets_by_timestamp)
+{
+    char dir[512];
+    tmpdir(dir, sizeof dir, "time");
+    strom_log *l = open_log(dir, 3000, STROM_LOG_FSYNC_NEVER);
+    nrec = 0;
+    /* commit timestamps are 1700000000000 + seed; seeds not monotonic */
+    unsigned rnd = 7;
+    for (int i = 0; i < 120; i++) {
+        rnd = rnd * 1103515245u + 12345u;
+        append_seeds(l, 1 + (rnd >> 16) % 500, 1, seeds, bases, &nrec);
+    }
+    strom_error err;
+    for (int pass = 0; pass < 2; pass++) {
+        int bad = 0;
+        for (int64_t t = 0; t <= 502; t += 7) {
+            int64_t want = strom_log_end_offset(l);
+            for (int k = 0; k < nrec; k++)
+                if ((int64_t)seeds[k] >= t) {
+                    want = bases[k];
+                    break;
+                }
+            int64_t got;
+            CHECK_OK(strom_log_offset_for_time(l, 1700000000000 + t, &got, &err), &err);
+            bad += got != want;
+        }
+        CHECK_EQ(bad, 0);
+        strom_log_close(l); /* second pass: indexes of older segments loaded from files */
+        l = open_log(dir, 3000, STROM_LOG_FSYNC_NEVER);
+    }
+    strom_log_close(l);
+}
+
 /* A record from writer `wid` with sequence `seq` (content from seed). */
 static void writer_record(strom_buf *out, int64_t wid, int32_t seq, uint32_t seed)
 {
@@ -695,6 +728,7 @@ int main(void)
     RUN_TEST(retention_by_size_with_hold);
     RUN_TEST(group_commit_from_eight_threads);
     RUN_TEST(idempotent_writers_survive_restart);
+    RUN_TEST(offsets_by_timestamp);
     RUN_TEST(random_operations_match_a_model);
     RUN_TEST(full_disk_gives_a_clean_error_and_no_damage);
     RUN_TEST(crash_kill_9_loses_no_acknowledged_record);
