@@ -162,6 +162,49 @@ int strom_record_peek(const uint8_t *p, size_t n, int64_t *base_offset, uint32_t
     return 0;
 }
 
+static int parse_fields(const uint8_t *p, size_t n, int64_t base, uint32_t total,
+                        strom_record *r, strom_error *err)
+{
+    strom_record_info *i = &r->info;
+    i->base_offset = base;
+    i->attributes = strom_ld16(p + H_ATTR);
+    i->last_offset_delta = (int32_t)strom_ld32(p + H_DELTA);
+    i->commit_ts = (int64_t)strom_ld64(p + H_TS);
+    i->leader_epoch = (int32_t)strom_ld32(p + H_EPOCH);
+    i->schema_id = strom_ld32(p + H_SCHEMA);
+    i->writer_id = (int64_t)strom_ld64(p + H_WRITER);
+    i->batch_seq = (int32_t)strom_ld32(p + H_SEQ);
+    i->record_count = (int32_t)strom_ld32(p + H_COUNT);
+    r->stats_len = strom_ld32(p + H_STATS);
+    r->changes_len = strom_ld32(p + H_CHANGES);
+    uint64_t arrow_at = strom_align_up((uint64_t)STROM_RECORD_HEADER + r->stats_len +
+                                       r->changes_len, 8);
+    bool changelog = i->attributes & STROM_RECORD_CHANGELOG;
+    if (arrow_at > total || arrow_at > n || i->record_count < 0 || i->last_offset_delta < 0 ||
+        (changelog ? r->changes_len != (uint32_t)i->record_count : r->changes_len != 0))
+        return strom_error_set(err, STROM_ECORRUPT, "record at offset %lld: inconsistent "
+                               "lengths (stats %u, changes %u, rows %d, total %u)",
+                               (long long)base, r->stats_len, r->changes_len, i->record_count,
+                               total);
+    r->total_len = total;
+    r->stats = p + STROM_RECORD_HEADER;
+    r->changes = r->changes_len ? r->stats + r->stats_len : NULL;
+    r->arrow = p + arrow_at;
+    r->arrow_len = (uint32_t)(total - arrow_at);
+    return 0;
+}
+
+int strom_record_parse_front(const uint8_t *p, size_t n, strom_record *r, strom_error *err)
+{
+    int64_t base = 0;
+    uint32_t total = 0;
+    memset(r, 0, sizeof *r);
+    if (n < STROM_RECORD_HEADER)
+        return strom_error_set(err, STROM_EINVAL, "record: front shorter than the header");
+    STROM_TRY(strom_record_peek(p, n, &base, &total, err));
+    return parse_fields(p, n, base, total, r, err);
+}
+
 int strom_record_parse(const uint8_t *p, size_t n, strom_record *r, strom_error *err)
 {
     int64_t base = 0;
@@ -194,33 +237,7 @@ int strom_record_parse(const uint8_t *p, size_t n, strom_record *r, strom_error 
     if (crc != strom_ld32(p + H_CRC))
         return strom_error_set(err, STROM_ECHECKSUM, "record at offset %lld: CRC32C %08x, "
                                "stored %08x", (long long)base, crc, strom_ld32(p + H_CRC));
-    strom_record_info *i = &r->info;
-    i->base_offset = base;
-    i->attributes = strom_ld16(p + H_ATTR);
-    i->last_offset_delta = (int32_t)strom_ld32(p + H_DELTA);
-    i->commit_ts = (int64_t)strom_ld64(p + H_TS);
-    i->leader_epoch = (int32_t)strom_ld32(p + H_EPOCH);
-    i->schema_id = strom_ld32(p + H_SCHEMA);
-    i->writer_id = (int64_t)strom_ld64(p + H_WRITER);
-    i->batch_seq = (int32_t)strom_ld32(p + H_SEQ);
-    i->record_count = (int32_t)strom_ld32(p + H_COUNT);
-    r->stats_len = strom_ld32(p + H_STATS);
-    r->changes_len = strom_ld32(p + H_CHANGES);
-    uint64_t arrow_at = strom_align_up((uint64_t)STROM_RECORD_HEADER + r->stats_len +
-                                       r->changes_len, 8);
-    bool changelog = i->attributes & STROM_RECORD_CHANGELOG;
-    if (arrow_at > total || i->record_count < 0 || i->last_offset_delta < 0 ||
-        (changelog ? r->changes_len != (uint32_t)i->record_count : r->changes_len != 0))
-        return strom_error_set(err, STROM_ECORRUPT, "record at offset %lld: inconsistent "
-                               "lengths (stats %u, changes %u, rows %d, total %u)",
-                               (long long)base, r->stats_len, r->changes_len, i->record_count,
-                               total);
-    r->total_len = total;
-    r->stats = p + STROM_RECORD_HEADER;
-    r->changes = r->changes_len ? r->stats + r->stats_len : NULL;
-    r->arrow = p + arrow_at;
-    r->arrow_len = (uint32_t)(total - arrow_at);
-    return 0;
+    return parse_fields(p, n, base, total, r, err);
 }
 
 /* ---- stats block ----------------------------------------------------------------------- */

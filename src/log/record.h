@@ -84,6 +84,11 @@ int strom_record_peek(const uint8_t *p, size_t n, int64_t *base_offset, uint32_t
  * bytes are needed (n shorter than the record), 0 when valid, negative when corrupt. */
 int strom_record_parse(const uint8_t *p, size_t n, strom_record *r, strom_error *err);
 
+/* Parses the fields of a record already verified elsewhere (e.g. by the log) from its first
+ * n bytes, which must reach at least the start of the Arrow message: no CRC check; r->arrow
+ * points at the Arrow message, of which only n - (r->arrow - p) bytes are present. */
+int strom_record_parse_front(const uint8_t *p, size_t n, strom_record *r, strom_error *err);
+
 /* Decodes the stats block of a parsed record (free with strom_batch_stats_free). */
 int strom_record_stats(const strom_record *r, strom_batch_stats *out, strom_error *err);
 
