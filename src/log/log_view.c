@@ -259,8 +259,8 @@ int strom_log_read_view(strom_log *l, int64_t offset, size_t max_bytes,
         const strom_log_range *rg = &out->held.ranges[i];
         for (uint64_t pos = rg->pos; rc == 0 && pos < rg->pos + rg->len;) {
             uint8_t pre[12];
-            int64_t base;
-            uint32_t len;
+            int64_t base = 0;
+            uint32_t len = 0;
             if (pread(rg->fd, pre, 12, (off_t)pos) != 12 ||
                 strom_record_peek(pre, 12, &base, &len, err) != 0)
                 rc = strom_error_set(err, STROM_EIO, "view: record at %llu unreadable",
