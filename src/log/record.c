@@ -291,11 +291,21 @@ static bool get_value(reader *r, strom_type_id t, strom_col_stats *cs, bool is_m
         v->u.s.len = len;
         return true;
     }
-    default:
+    default: {
         if (t < STROM_TYPE_BOOLEAN || t > STROM_TYPE_TIMESTAMP_LTZ || !take(r, 8, &q))
             return false;
-        v->u.i = (int64_t)strom_ld64(q);
-        return true;
+        int64_t i = (int64_t)strom_ld64(q);
+        v->u.i = i;
+        /* a bound must be a value of its type */
+        switch (t) {
+        case STROM_TYPE_TINYINT: return i >= INT8_MIN && i <= INT8_MAX;
+        case STROM_TYPE_SMALLINT: return i >= INT16_MIN && i <= INT16_MAX;
+        case STROM_TYPE_INT:
+        case STROM_TYPE_DATE: return i >= INT32_MIN && i <= INT32_MAX;
+        case STROM_TYPE_TIME: return i >= 0 && i < INT64_C(86400000000);
+        default: return true;
+        }
+    }
     }
 }
 
