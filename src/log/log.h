@@ -97,6 +97,47 @@ int strom_log_read(strom_log *l, int64_t offset, size_t max_bytes, strom_log_sli
 int strom_log_slice_copy(const strom_log_slice *s, strom_buf *out, strom_error *err);
 void strom_log_slice_release(strom_log_slice *s);
 
+/* ---- reads with projection and predicate --------------------------------------------- */
+
+/* A piece of a view: bytes in view->mem, or a range of a segment file. */
+typedef struct strom_log_part {
+    size_t mem_off;           /* SIZE_MAX for a file range */
+    int fd;
+    uint64_t pos, len;
+} strom_log_part;
+
+typedef struct strom_log_view {
+    int nparts, cap;
+    strom_log_part *parts;    /* in order: concatenated, they are a sequence of records */
+    strom_buf mem;
+    strom_log_slice held;     /* keeps the segment files of the file parts open */
+    int64_t next_offset;
+    int64_t records_skipped;  /* NONE by their statistics (or no row left after filtering) */
+    int64_t records_whole;    /* ALL: sent as stored (projected when columns were chosen) */
+    int64_t records_filtered; /* SOME: rows filtered on the server */
+    uint64_t bytes_stored;    /* bytes of the stored records: what a plain read moves */
+    uint64_t bytes_out;       /* bytes of the view */
+} strom_log_view;
+
+typedef struct strom_log_view_opts {
+    const strom_schema *schema; /* the records' schema (their schema id must match) */
+    const int *cols;            /* columns to keep, in order; NULL = all */
+    int ncols;
+    const struct strom_pred *pred; /* rows to keep; NULL = all */
+} strom_log_view_opts;
+
+/* Like strom_log_read, but each record is reduced to the columns and rows asked for: records
+ * whose statistics rule every row out are skipped; records whose statistics admit every row
+ * are sent as stored (whole-record file range), or, with a projection, as a new PROJECTED
+ * record front in memory followed by file ranges of just the selected buffers (compressed
+ * buffers untouched); records that match in part are decoded, filtered row by row and
+ * re-encoded (with their change types filtered alike). Offsets keep their span, so a
+ * consumer continues at view->next_offset. */
+int strom_log_read_view(strom_log *l, int64_t offset, size_t max_bytes,
+                        const strom_log_view_opts *o, strom_log_view *out, strom_error *err);
+int strom_log_view_copy(const strom_log_view *v, strom_buf *out, strom_error *err);
+void strom_log_view_release(strom_log_view *v);
+
 /* The first offset whose record has a commit timestamp >= ts_ms (milliseconds since the
  * epoch), through the timestamps kept in the segment indexes; the high watermark when there
  * is none (a consumer starting "at ts" then waits for new records). */

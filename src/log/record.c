@@ -9,6 +9,7 @@
 
 #include "common/common.h"
 #include "common/crc32c.h"
+#include "columnar/ipc.h"
 
 enum {
     H_BASE = 0, H_LEN = 8, H_MAGIC = 12, H_CRC = 13, H_ATTR = 17, H_DELTA = 19, H_TS = 23,
@@ -72,14 +73,19 @@ static int put_stats(strom_buf *b, const strom_batch_stats *st)
     return 0;
 }
 
-int strom_record_write(strom_buf *out, const strom_record_info *info,
-                       const strom_batch_stats *stats, const uint8_t *changes,
-                       const uint8_t *arrow, size_t arrow_len, strom_error *err)
+/* The record front (header, stats, changes, padding) and `arrow` (a whole message, or only
+ * its metadata when body_len > 0 follows separately). The CRC covers everything written
+ * after the CRC field; with body_len > 0 the record is PROJECTED. */
+static int write_record(strom_buf *out, const strom_record_info *info,
+                        const strom_batch_stats *stats, const uint8_t *changes,
+                        const uint8_t *arrow, size_t arrow_len, uint64_t body_len,
+                        strom_error *err)
 {
     size_t start = out->len;
     bool changelog = info->attributes & STROM_RECORD_CHANGELOG;
     uint32_t changes_len = changelog ? (uint32_t)info->record_count : 0;
-    if (info->record_count < 0 || (changelog && !changes) || (stats && stats->ncols > 65535))
+    if (info->record_count < 0 || (changelog && !changes) || (stats && stats->ncols > 65535) ||
+        body_len % 8)
         return strom_error_set(err, STROM_EINVAL, "record: bad arguments");
     if (strom_buf_zeros(out, STROM_RECORD_HEADER) != 0)
         goto oom;
@@ -91,17 +97,19 @@ int strom_record_write(strom_buf *out, const strom_record_info *info,
         strom_buf_append(out, arrow, arrow_len) != 0 ||
         strom_buf_zeros(out, (size_t)(strom_align_up(out->len - start, 8) - (out->len - start))) != 0)
         goto oom;
-    size_t total = out->len - start;
+    size_t front = out->len - start;
+    uint64_t total = front + body_len;
     if (total > STROM_RECORD_MAX) {
         out->len = start;
-        return strom_error_set(err, STROM_ELIMIT, "record: %zu bytes exceed the %u limit", total,
-                               STROM_RECORD_MAX);
+        return strom_error_set(err, STROM_ELIMIT, "record: %llu bytes exceed the %u limit",
+                               (unsigned long long)total, STROM_RECORD_MAX);
     }
     uint8_t *h = out->data + start;
+    uint16_t attr = (uint16_t)(info->attributes & ~STROM_RECORD_PROJECTED);
     strom_st64(h + H_BASE, (uint64_t)info->base_offset);
     strom_st32(h + H_LEN, (uint32_t)(total - 12));
     h[H_MAGIC] = STROM_RECORD_MAGIC;
-    strom_st16(h + H_ATTR, info->attributes);
+    strom_st16(h + H_ATTR, (uint16_t)(attr | (body_len ? STROM_RECORD_PROJECTED : 0)));
     strom_st32(h + H_DELTA, (uint32_t)info->last_offset_delta);
     strom_st64(h + H_TS, (uint64_t)info->commit_ts);
     strom_st32(h + H_EPOCH, (uint32_t)info->leader_epoch);
@@ -112,11 +120,28 @@ int strom_record_write(strom_buf *out, const strom_record_info *info,
     strom_st32(h + H_STATS, stats_len);
     strom_st32(h + H_CHANGES, changes_len);
     h[H_RESERVED] = 0;
-    strom_st32(h + H_CRC, strom_crc32c(0, h + H_ATTR, total - H_ATTR));
+    strom_st32(h + H_CRC, strom_crc32c(0, h + H_ATTR, front - H_ATTR));
     return 0;
 oom:
     out->len = start;
     return strom_error_set(err, STROM_ENOMEM, "record: out of memory");
+}
+
+int strom_record_write(strom_buf *out, const strom_record_info *info,
+                       const strom_batch_stats *stats, const uint8_t *changes,
+                       const uint8_t *arrow, size_t arrow_len, strom_error *err)
+{
+    return write_record(out, info, stats, changes, arrow, arrow_len, 0, err);
+}
+
+int strom_record_write_projected(strom_buf *out, const strom_record_info *info,
+                                 const strom_batch_stats *stats, const uint8_t *changes,
+                                 const uint8_t *arrow_head, size_t head_len, uint64_t body_len,
+                                 strom_error *err)
+{
+    if (body_len == 0) /* nothing to project away: an ordinary record */
+        return write_record(out, info, stats, changes, arrow_head, head_len, 0, err);
+    return write_record(out, info, stats, changes, arrow_head, head_len, body_len, err);
 }
 
 void strom_record_set_base(uint8_t *p, int64_t base_offset)
@@ -137,23 +162,9 @@ int strom_record_peek(const uint8_t *p, size_t n, int64_t *base_offset, uint32_t
     return 0;
 }
 
-int strom_record_parse(const uint8_t *p, size_t n, strom_record *r, strom_error *err)
+static int parse_fields(const uint8_t *p, size_t n, int64_t base, uint32_t total,
+                        strom_record *r, strom_error *err)
 {
-    int64_t base = 0;
-    uint32_t total = 0;
-    memset(r, 0, sizeof *r);
-    if (n < 12)
-        return 1;
-    STROM_TRY(strom_record_peek(p, n, &base, &total, err));
-    if (n < total)
-        return 1;
-    if (p[H_MAGIC] != STROM_RECORD_MAGIC)
-        return strom_error_set(err, STROM_EUNSUPPORTED, "record at offset %lld: version %u is "
-                               "not supported", (long long)base, p[H_MAGIC]);
-    uint32_t crc = strom_crc32c(0, p + H_ATTR, total - H_ATTR);
-    if (crc != strom_ld32(p + H_CRC))
-        return strom_error_set(err, STROM_ECHECKSUM, "record at offset %lld: CRC32C %08x, "
-                               "stored %08x", (long long)base, crc, strom_ld32(p + H_CRC));
     strom_record_info *i = &r->info;
     i->base_offset = base;
     i->attributes = strom_ld16(p + H_ATTR);
@@ -169,7 +180,7 @@ int strom_record_parse(const uint8_t *p, size_t n, strom_record *r, strom_error 
     uint64_t arrow_at = strom_align_up((uint64_t)STROM_RECORD_HEADER + r->stats_len +
                                        r->changes_len, 8);
     bool changelog = i->attributes & STROM_RECORD_CHANGELOG;
-    if (arrow_at > total || i->record_count < 0 || i->last_offset_delta < 0 ||
+    if (arrow_at > total || arrow_at > n || i->record_count < 0 || i->last_offset_delta < 0 ||
         (changelog ? r->changes_len != (uint32_t)i->record_count : r->changes_len != 0))
         return strom_error_set(err, STROM_ECORRUPT, "record at offset %lld: inconsistent "
                                "lengths (stats %u, changes %u, rows %d, total %u)",
@@ -181,6 +192,52 @@ int strom_record_parse(const uint8_t *p, size_t n, strom_record *r, strom_error 
     r->arrow = p + arrow_at;
     r->arrow_len = (uint32_t)(total - arrow_at);
     return 0;
+}
+
+int strom_record_parse_front(const uint8_t *p, size_t n, strom_record *r, strom_error *err)
+{
+    int64_t base = 0;
+    uint32_t total = 0;
+    memset(r, 0, sizeof *r);
+    if (n < STROM_RECORD_HEADER)
+        return strom_error_set(err, STROM_EINVAL, "record: front shorter than the header");
+    STROM_TRY(strom_record_peek(p, n, &base, &total, err));
+    return parse_fields(p, n, base, total, r, err);
+}
+
+int strom_record_parse(const uint8_t *p, size_t n, strom_record *r, strom_error *err)
+{
+    int64_t base = 0;
+    uint32_t total = 0;
+    memset(r, 0, sizeof *r);
+    if (n < 12)
+        return 1;
+    STROM_TRY(strom_record_peek(p, n, &base, &total, err));
+    if (n < total)
+        return 1;
+    if (p[H_MAGIC] != STROM_RECORD_MAGIC)
+        return strom_error_set(err, STROM_EUNSUPPORTED, "record at offset %lld: version %u is "
+                               "not supported", (long long)base, p[H_MAGIC]);
+    uint32_t crc_end = total;
+    if (strom_ld16(p + H_ATTR) & STROM_RECORD_PROJECTED) {
+        /* the CRC stops at the end of the Arrow metadata; the body has per-buffer CRCs */
+        uint64_t at = strom_align_up((uint64_t)STROM_RECORD_HEADER + strom_ld32(p + H_STATS) +
+                                     strom_ld32(p + H_CHANGES), 8);
+        uint64_t head = 0;
+        if (at + 8 <= total)
+            head = strom_ld32(p + at) == 0xFFFFFFFFu ? 8 + (uint64_t)strom_ld32(p + at + 4)
+                                                     : 4 + (uint64_t)strom_ld32(p + at);
+        if (at + 8 > total || at + head > total)
+            return strom_error_set(err, STROM_ECORRUPT, "record at offset %lld: projected "
+                                   "record without room for its Arrow metadata",
+                                   (long long)base);
+        crc_end = (uint32_t)(at + head);
+    }
+    uint32_t crc = strom_crc32c(0, p + H_ATTR, crc_end - H_ATTR);
+    if (crc != strom_ld32(p + H_CRC))
+        return strom_error_set(err, STROM_ECHECKSUM, "record at offset %lld: CRC32C %08x, "
+                               "stored %08x", (long long)base, crc, strom_ld32(p + H_CRC));
+    return parse_fields(p, n, base, total, r, err);
 }
 
 /* ---- stats block ----------------------------------------------------------------------- */
@@ -290,4 +347,35 @@ bad:
     strom_batch_stats_free(out);
     return strom_error_set(err, STROM_ECORRUPT, "record at offset %lld: malformed statistics "
                            "block near byte %u", (long long)rec->info.base_offset, r.pos);
+}
+
+int strom_record_verify_buffers(const strom_record *r, const strom_schema *s, strom_error *err)
+{
+    strom_ipc_msg m;
+    strom_ipc_batch_meta bm;
+    strom_batch_stats st;
+    int rc = strom_ipc_read_msg(r->arrow, r->arrow_len, &m, err);
+    if (rc != 0)
+        return rc > 0 ? strom_error_set(err, STROM_ECORRUPT, "record: truncated Arrow message")
+                      : rc;
+    STROM_TRY(strom_ipc_parse_batch_meta(&m, s, &bm, err));
+    if ((rc = strom_record_stats(r, &st, err)) != 0) {
+        strom_ipc_batch_meta_free(&bm);
+        return rc;
+    }
+    if (st.nbuffers != bm.nbuffers)
+        rc = strom_error_set(err, STROM_ECORRUPT, "record at offset %lld: %d buffer CRCs for %d "
+                             "buffers", (long long)r->info.base_offset, st.nbuffers,
+                             bm.nbuffers);
+    for (int k = 0; rc == 0 && k < bm.nbuffers; k++) {
+        uint32_t crc = strom_crc32c(0, m.body + bm.buffers[k].offset,
+                                    (size_t)bm.buffers[k].length);
+        if (crc != st.buffer_crc[k])
+            rc = strom_error_set(err, STROM_ECHECKSUM, "record at offset %lld: body buffer %d "
+                                 "CRC32C %08x, expected %08x", (long long)r->info.base_offset, k,
+                                 crc, st.buffer_crc[k]);
+    }
+    strom_batch_stats_free(&st);
+    strom_ipc_batch_meta_free(&bm);
+    return rc;
 }

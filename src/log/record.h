@@ -26,6 +26,10 @@
 
 enum {
     STROM_RECORD_CHANGELOG = 1 << 0,    /* attributes: the batch carries change types */
+    STROM_RECORD_PROJECTED = 1 << 1,    /* the CRC covers the record up to the end of the Arrow
+                                           metadata; the body is covered by the per-buffer
+                                           CRCs of the stats block (a projection sent as file
+                                           ranges of the stored record) */
 };
 
 /* Change types of changelog rows (one byte per row). */
@@ -51,6 +55,14 @@ int strom_record_write(strom_buf *out, const strom_record_info *info,
                        const strom_batch_stats *stats, const uint8_t *changes,
                        const uint8_t *arrow, size_t arrow_len, strom_error *err);
 
+/* Appends the front of a PROJECTED record whose Arrow body (body_len bytes) the caller sends
+ * right after it: header, stats (their buffer CRCs describe the new body), change types,
+ * padding and the Arrow metadata `arrow_head` (prefix + flatbuffer + padding). */
+int strom_record_write_projected(strom_buf *out, const strom_record_info *info,
+                                 const strom_batch_stats *stats, const uint8_t *changes,
+                                 const uint8_t *arrow_head, size_t head_len, uint64_t body_len,
+                                 strom_error *err);
+
 /* A parsed record: pointers into the bytes given to strom_record_parse. */
 typedef struct strom_record {
     strom_record_info info;
@@ -72,8 +84,18 @@ int strom_record_peek(const uint8_t *p, size_t n, int64_t *base_offset, uint32_t
  * bytes are needed (n shorter than the record), 0 when valid, negative when corrupt. */
 int strom_record_parse(const uint8_t *p, size_t n, strom_record *r, strom_error *err);
 
+/* Parses the fields of a record already verified elsewhere (e.g. by the log) from its first
+ * n bytes, which must reach at least the start of the Arrow message: no CRC check; r->arrow
+ * points at the Arrow message, of which only n - (r->arrow - p) bytes are present. */
+int strom_record_parse_front(const uint8_t *p, size_t n, strom_record *r, strom_error *err);
+
 /* Decodes the stats block of a parsed record (free with strom_batch_stats_free). */
 int strom_record_stats(const strom_record *r, strom_batch_stats *out, strom_error *err);
+
+/* Checks every body buffer of a parsed record against the buffer CRCs of its stats block,
+ * reading the Arrow metadata under schema `s` (required for PROJECTED records, an extra
+ * check for others). */
+int strom_record_verify_buffers(const strom_record *r, const strom_schema *s, strom_error *err);
 
 /* Sets the base offset of an encoded record in place (not covered by the CRC). */
 void strom_record_set_base(uint8_t *p, int64_t base_offset);

@@ -1,0 +1,298 @@
+/*
+ * log_view.c: reads with projection and predicate pushdown (strom_log_read_view, log.h).
+ *
+ * Per record of a plain read (already CRC-verified by strom_log_read), only the front is read
+ * (header, stats, change types, Arrow metadata): the statistics decide NONE / ALL / SOME;
+ * ALL with a projection becomes a PROJECTED record whose body is a list of byte ranges of the
+ * segment file; SOME reads the record, decodes, filters and re-encodes it.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "columnar/ipc.h"
+#include "columnar/predicate.h"
+#include "common/common.h"
+#include "log/log_internal.h"
+
+void strom_log_view_release(strom_log_view *v)
+{
+    free(v->parts);
+    strom_buf_free(&v->mem);
+    strom_log_slice_release(&v->held);
+    memset(v, 0, sizeof *v);
+}
+
+static int add_part(strom_log_view *v, size_t mem_off, int fd, uint64_t pos, uint64_t len)
+{
+    strom_log_part *prev = v->nparts ? &v->parts[v->nparts - 1] : NULL;
+    if (prev && mem_off == SIZE_MAX && prev->mem_off == SIZE_MAX && prev->fd == fd &&
+        prev->pos + prev->len == pos) {
+        prev->len += len;
+    } else {
+        if (v->nparts == v->cap) {
+            int ncap = v->cap ? 2 * v->cap : 8;
+            strom_log_part *n = realloc(v->parts, sizeof *n * (size_t)ncap);
+            if (!n)
+                return STROM_ENOMEM;
+            v->parts = n;
+            v->cap = ncap;
+        }
+        v->parts[v->nparts++] = (strom_log_part){mem_off, fd, pos, len};
+    }
+    v->bytes_out += len;
+    return 0;
+}
+
+/* Appends the record just written to v->mem from `at` as a memory part. */
+static int add_mem(strom_log_view *v, size_t at)
+{
+    return add_part(v, at, -1, 0, v->mem.len - at);
+}
+
+/* Reads the front of the record at pos of fd (through the Arrow metadata). */
+static int read_front(int fd, uint64_t pos, uint32_t len, strom_buf *buf, strom_record *r,
+                      uint64_t *front, strom_error *err)
+{
+    uint8_t head[STROM_RECORD_HEADER];
+    if (pread(fd, head, sizeof head, (off_t)pos) != (ssize_t)sizeof head)
+        return strom_error_set(err, STROM_EIO, "read record header at %llu",
+                               (unsigned long long)pos);
+    uint64_t at = strom_align_up((uint64_t)STROM_RECORD_HEADER + strom_ld32(head + 55) +
+                                 strom_ld32(head + 59), 8);
+    uint8_t pre[8];
+    if (at + 8 > len || pread(fd, pre, 8, (off_t)(pos + at)) != 8)
+        return strom_error_set(err, STROM_ECORRUPT, "record at %llu: no Arrow message",
+                               (unsigned long long)pos);
+    uint64_t head_len = strom_ld32(pre) == 0xFFFFFFFFu ? 8 + (uint64_t)strom_ld32(pre + 4)
+                                                       : 4 + (uint64_t)strom_ld32(pre);
+    *front = at + head_len;
+    if (*front > len)
+        return strom_error_set(err, STROM_ECORRUPT, "record at %llu: Arrow metadata too long",
+                               (unsigned long long)pos);
+    strom_buf_reset(buf);
+    if (strom_buf_reserve(buf, (size_t)*front) != 0)
+        return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    if (pread(fd, buf->data, (size_t)*front, (off_t)pos) != (ssize_t)*front)
+        return strom_error_set(err, STROM_EIO, "read record at %llu", (unsigned long long)pos);
+    buf->len = (size_t)*front;
+    return strom_record_parse_front(buf->data, buf->len, r, err);
+}
+
+/* Statistics of the kept columns, with the CRCs of the kept buffers. */
+static int project_stats(const strom_batch_stats *st, const strom_log_view_opts *o,
+                         const strom_ipc_projection *pj, strom_batch_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    out->rows = st->rows;
+    out->ncols = o->ncols;
+    out->nbuffers = pj->nbuffers;
+    out->cols = calloc((size_t)(o->ncols ? o->ncols : 1), sizeof *out->cols);
+    out->buffer_crc = calloc((size_t)(pj->nbuffers ? pj->nbuffers : 1), sizeof(uint32_t));
+    if (!out->cols || !out->buffer_crc)
+        return STROM_ENOMEM;
+    for (int i = 0; i < o->ncols; i++) {
+        if (o->cols[i] >= st->ncols)
+            return STROM_ECORRUPT;
+        out->cols[i] = st->cols[o->cols[i]];
+        strom_col_stats_fix(&out->cols[i]);
+    }
+    for (int k = 0; k < pj->nbuffers; k++) {
+        if (pj->buffer_src[k] >= st->nbuffers)
+            return STROM_ECORRUPT;
+        out->buffer_crc[k] = st->buffer_crc[pj->buffer_src[k]];
+    }
+    return 0;
+}
+
+/* ALL with a projection: a PROJECTED record front in memory + body ranges from the file. */
+static int emit_projected(strom_log_view *v, const strom_log_range *rg, uint64_t pos,
+                          const strom_record *r, uint64_t front, const strom_batch_stats *st,
+                          const strom_log_view_opts *o, strom_error *err)
+{
+    strom_ipc_msg m;
+    strom_ipc_projection pj;
+    strom_batch_stats ps;
+    uint64_t arrow_at = (uint64_t)(r->arrow - (r->stats - STROM_RECORD_HEADER));
+    int rc = strom_ipc_read_msg_meta(r->arrow, (size_t)(front - arrow_at), &m, err);
+    if (rc != 0)
+        return rc > 0 ? strom_error_set(err, STROM_ECORRUPT, "truncated Arrow metadata") : rc;
+    STROM_TRY(strom_ipc_project(&m, o->schema, o->cols, o->ncols, &pj, err));
+    size_t at = v->mem.len;
+    rc = project_stats(st, o, &pj, &ps);
+    if (rc != 0)
+        rc = strom_error_set(err, rc, "projecting statistics");
+    else
+        rc = strom_record_write_projected(&v->mem, &r->info, &ps, r->changes, pj.header.data,
+                                          pj.header.len, pj.body_len, err);
+    strom_batch_stats_free(&ps);
+    if (rc == 0)
+        rc = add_mem(v, at);
+    uint64_t body = pos + front;
+    for (int i = 0; rc == 0 && i < pj.nranges; i++)
+        rc = add_part(v, SIZE_MAX, rg->fd, body + pj.ranges[i].offset, pj.ranges[i].length);
+    strom_ipc_projection_free(&pj);
+    return rc;
+}
+
+/* SOME: read the whole record, filter its rows, re-encode the kept rows and columns. */
+static int emit_filtered(strom_log_view *v, const strom_log_range *rg, uint64_t pos,
+                         uint32_t len, const strom_log_view_opts *o, const strom_schema *out_s,
+                         strom_buf *buf, strom_error *err)
+{
+    strom_record r;
+    strom_ipc_msg m;
+    strom_batch *b = NULL;
+    strom_buf_reset(buf);
+    if (strom_buf_reserve(buf, len) != 0)
+        return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    if (pread(rg->fd, buf->data, len, (off_t)pos) != (ssize_t)len)
+        return strom_error_set(err, STROM_EIO, "read record at %llu", (unsigned long long)pos);
+    buf->len = len;
+    STROM_TRY(strom_record_parse(buf->data, len, &r, err));
+    int rc = strom_ipc_read_msg(r.arrow, r.arrow_len, &m, err);
+    if (rc == 0)
+        rc = strom_ipc_decode_batch(&m, o->schema, o->schema, NULL, &b, err);
+    if (rc != 0)
+        return rc > 0 ? strom_error_set(err, STROM_ECORRUPT, "truncated Arrow message") : rc;
+    size_t nbytes = (size_t)(b->rows + 7) / 8;
+    uint8_t *sel = malloc(nbytes ? nbytes : 1);
+    uint8_t *changes = r.changes ? malloc((size_t)b->rows + 1) : NULL;
+    int64_t nsel = 0;
+    strom_buf arrow = STROM_BUF_INIT;
+    strom_batch_stats st;
+    if (!sel || (r.changes && !changes)) {
+        rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+        goto done;
+    }
+    if ((rc = strom_pred_eval_rows(o->pred, b, sel, &nsel, err)) != 0)
+        goto done;
+    if (nsel == 0) {
+        v->records_skipped++;
+        goto done;
+    }
+    int *all = NULL;
+    const int *cols = o->cols;
+    if (!cols) {
+        all = malloc(sizeof(int) * (size_t)(b->ncols ? b->ncols : 1));
+        for (int c = 0; all && c < b->ncols; c++)
+            all[c] = c;
+        cols = all;
+    }
+    rc = cols ? strom_batch_select(b, sel, cols, strom_schema_ncols(out_s), out_s, NULL, &arrow,
+                                   &st, err)
+              : strom_error_set(err, STROM_ENOMEM, "out of memory");
+    free(all);
+    if (rc != 0)
+        goto done;
+    int64_t k = 0;
+    for (int64_t i = 0; changes && i < b->rows; i++)
+        if (strom_bit_get(sel, i))
+            changes[k++] = r.changes[i];
+    strom_record_info info = r.info;
+    info.record_count = (int32_t)nsel;
+    size_t at = v->mem.len;
+    rc = strom_record_write(&v->mem, &info, &st, changes, arrow.data, arrow.len, err);
+    strom_batch_stats_free(&st);
+    if (rc == 0)
+        rc = add_mem(v, at);
+    v->records_filtered++;
+done:
+    strom_buf_free(&arrow);
+    free(changes);
+    free(sel);
+    strom_batch_free(b);
+    return rc;
+}
+
+/* Decides and emits one stored record. */
+static int view_record(strom_log_view *v, const strom_log_range *rg, uint64_t pos,
+                       uint32_t len, const strom_log_view_opts *o, const strom_schema *out_s,
+                       strom_buf *front_buf, strom_buf *buf, strom_error *err)
+{
+    strom_record r;
+    uint64_t front = 0;
+    STROM_TRY(read_front(rg->fd, pos, len, front_buf, &r, &front, err));
+    if (r.info.schema_id != strom_schema_id(o->schema))
+        return strom_error_set(err, STROM_EUNSUPPORTED,
+                               "record at offset %lld has schema %u, the read uses %u (views "
+                               "across schema versions are not supported yet)",
+                               (long long)r.info.base_offset, r.info.schema_id,
+                               strom_schema_id(o->schema));
+    strom_batch_stats st;
+    STROM_TRY(strom_record_stats(&r, &st, err));
+    strom_pred_match match = o->pred ? strom_pred_eval_stats(o->pred, &st) : STROM_MATCH_ALL;
+    int rc = 0;
+    v->bytes_stored += len;
+    if (match == STROM_MATCH_NONE) {
+        v->records_skipped++;
+    } else if (match == STROM_MATCH_ALL && !o->cols) {
+        v->records_whole++;
+        rc = add_part(v, SIZE_MAX, rg->fd, pos, len);
+    } else if (match == STROM_MATCH_ALL) {
+        v->records_whole++;
+        rc = emit_projected(v, rg, pos, &r, front, &st, o, err);
+    } else {
+        rc = emit_filtered(v, rg, pos, len, o, out_s, buf, err);
+    }
+    strom_batch_stats_free(&st);
+    return rc;
+}
+
+int strom_log_read_view(strom_log *l, int64_t offset, size_t max_bytes,
+                        const strom_log_view_opts *o, strom_log_view *out, strom_error *err)
+{
+    memset(out, 0, sizeof *out);
+    for (int i = 0; o->cols && i < o->ncols; i++)
+        if (o->cols[i] < 0 || o->cols[i] >= strom_schema_ncols(o->schema))
+            return strom_error_set(err, STROM_ERANGE, "view: column %d of %d", o->cols[i],
+                                   strom_schema_ncols(o->schema));
+    strom_schema *out_s = o->cols ? strom_schema_project(o->schema, o->cols, o->ncols)
+                                  : strom_schema_copy(o->schema, strom_schema_id(o->schema));
+    if (!out_s)
+        return strom_error_set(err, STROM_EINVAL, "view: cannot project the schema");
+    int rc = strom_log_read(l, offset, max_bytes, &out->held, err);
+    out->next_offset = out->held.next_offset;
+    strom_buf front = STROM_BUF_INIT, buf = STROM_BUF_INIT;
+    for (int i = 0; rc == 0 && i < out->held.n; i++) {
+        const strom_log_range *rg = &out->held.ranges[i];
+        for (uint64_t pos = rg->pos; rc == 0 && pos < rg->pos + rg->len;) {
+            uint8_t pre[12];
+            int64_t base = 0;
+            uint32_t len = 0;
+            if (pread(rg->fd, pre, 12, (off_t)pos) != 12 ||
+                strom_record_peek(pre, 12, &base, &len, err) != 0)
+                rc = strom_error_set(err, STROM_EIO, "view: record at %llu unreadable",
+                                     (unsigned long long)pos);
+            else
+                rc = view_record(out, rg, pos, len, o, out_s, &front, &buf, err);
+            pos += len;
+        }
+    }
+    strom_buf_free(&front);
+    strom_buf_free(&buf);
+    strom_schema_free(out_s);
+    if (rc != 0)
+        strom_log_view_release(out);
+    return rc;
+}
+
+int strom_log_view_copy(const strom_log_view *v, strom_buf *out, strom_error *err)
+{
+    for (int i = 0; i < v->nparts; i++) {
+        const strom_log_part *p = &v->parts[i];
+        if (p->mem_off != SIZE_MAX) {
+            if (strom_buf_append(out, v->mem.data + p->mem_off, (size_t)p->len) != 0)
+                return strom_error_set(err, STROM_ENOMEM, "out of memory");
+            continue;
+        }
+        if (strom_buf_reserve(out, (size_t)p->len) != 0)
+            return strom_error_set(err, STROM_ENOMEM, "out of memory");
+        if (pread(p->fd, out->data + out->len, (size_t)p->len, (off_t)p->pos) !=
+            (ssize_t)p->len)
+            return strom_error_set(err, STROM_EIO, "view: read of a file part failed");
+        out->len += (size_t)p->len;
+    }
+    return 0;
+}
