@@ -234,9 +234,11 @@ static inline void st_dec(bb_stats *s, strom_i128 v)
         s->dmax = v;
 }
 
+/* memcmp order, a prefix before its extensions; an empty string may have a NULL pointer. */
 static int bytes_cmp(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
 {
-    int c = memcmp(a, b, an < bn ? an : bn);
+    size_t m = an < bn ? an : bn;
+    int c = m ? memcmp(a, b, m) : 0;
     return c ? c : (an > bn) - (an < bn);
 }
 
@@ -253,11 +255,13 @@ static int st_bytes_reserve(bb_stats *s, size_t n)
 static inline void st_bytes(bb_stats *s, const uint8_t *p, size_t n)
 {
     if (!s->has || bytes_cmp(p, n, s->smin.data, s->smin.len) < 0) {
-        memcpy(s->smin.data, p, n);
+        if (n)
+            memcpy(s->smin.data, p, n);
         s->smin.len = n;
     }
     if (!s->has || bytes_cmp(p, n, s->smax.data, s->smax.len) > 0) {
-        memcpy(s->smax.data, p, n);
+        if (n)
+            memcpy(s->smax.data, p, n);
         s->smax.len = n;
     }
     s->has = true;
@@ -744,9 +748,14 @@ int strom_bb_append_row(strom_batch_builder *b, const strom_value *vals, strom_e
     return 0;
 }
 
-/* ---- whole columns --------------------------------------------------------------------- */
+/* ---- whole columns --------------------------------------------------------------------- *
+ *
+ * Bulk appends check every row first (NOT NULL, DECIMAL precision, UTF-8, the 2 GiB string
+ * limit), then reserve all the memory they need, and only then copy: on any error the
+ * builder is left exactly as it was. Views are trusted to be well formed (the decoder
+ * verified them); only the few fields that would crash the copy are checked here. */
 
-/* Copies n validity bits of src (from bit soff) to the column's bitmap at its current rows. */
+/* Copies n bits of src (from bit soff) into dst at bit doff; dst bits there must be zero. */
 static void copy_bits(uint8_t *dst, int64_t doff, const uint8_t *src, int64_t soff, int64_t n)
 {
     if (doff % 8 == 0 && soff % 8 == 0) {
@@ -761,40 +770,67 @@ static void copy_bits(uint8_t *dst, int64_t doff, const uint8_t *src, int64_t so
             dst[(doff + i) >> 3] |= (uint8_t)(1u << ((doff + i) & 7));
 }
 
+/* Sets bits [from, from+n). */
+static void set_bits(uint8_t *bits, int64_t from, int64_t n)
+{
+    int64_t i = from, end = from + n;
+    for (; i < end && (i & 7); i++)
+        bits[i >> 3] |= (uint8_t)(1u << (i & 7));
+    int64_t bytes = (end - i) / 8;
+    if (bytes > 0) {
+        memset(bits + i / 8, 0xFF, (size_t)bytes);
+        i += 8 * bytes;
+    }
+    for (; i < end; i++)
+        bits[i >> 3] |= (uint8_t)(1u << (i & 7));
+}
+
+/* Nulls among rows [off, off+n) of a view (by popcount, 64 rows at a time). */
 static int64_t count_nulls(const strom_col_view *v, int64_t off, int64_t n)
 {
     if (!v->validity || v->null_count == 0)
         return 0;
-    int64_t valid = 0;
-    for (int64_t i = 0; i < n; i++)
+    int64_t valid = 0, i = 0;
+    for (; i < n && (off + i) % 8; i++)
         valid += strom_bit_get(v->validity, off + i);
+    if (i < n)
+        valid += strom_popcount_bits(v->validity + (off + i) / 8, n - i);
     return n - valid;
 }
 
-static int append_varlen(bb_col *c, int col, const strom_col_view *src, int64_t off, int64_t n,
-                         strom_error *err)
+/* The view fields a copy relies on. */
+static bool view_usable(const strom_col_view *v, const bb_col *c)
+{
+    if (!v || v->length < 0 || v->null_count < 0 || (v->null_count && !v->validity))
+        return false;
+    return v->length == 0 || (v->values && (!is_varlen(c) || v->offsets));
+}
+
+/* UTF-8 of the non-null strings in rows [off, off+n); a valid whole range is the fast path
+ * (the bytes of null slots may be anything, so only a failure is looked at row by row). */
+static int check_utf8_rows(int col, const strom_col_view *src, const uint8_t *valid,
+                           int64_t off, int64_t n, strom_error *err)
+{
+    int32_t lo = src->offsets[off], hi = src->offsets[off + n];
+    if (strom_utf8_valid(src->values + lo, (size_t)(hi - lo), NULL))
+        return 0;
+    for (int64_t i = off; i < off + n; i++) {
+        int32_t a = src->offsets[i], z = src->offsets[i + 1];
+        size_t bad;
+        if ((!valid || strom_bit_get(valid, i)) &&
+            !strom_utf8_valid(src->values + a, (size_t)(z - a), &bad))
+            return strom_error_set(err, STROM_EINVAL,
+                                   "column %d, row %lld: invalid UTF-8 at byte %zu", col,
+                                   (long long)i, bad);
+    }
+    return 0;
+}
+
+/* Copies rows [off, off+n) of a checked STRING/BYTES view; memory was reserved. */
+static void copy_varlen(bb_col *c, const strom_col_view *src, int64_t off, int64_t n)
 {
     int32_t lo = src->offsets[off], hi = src->offsets[off + n];
     size_t len = (size_t)(hi - lo);
-    const uint8_t *valid = src->null_count ? src->validity : NULL;
-    if (c->values.len + len > INT32_MAX)
-        return strom_error_set(err, STROM_ELIMIT, "column %d: more than 2 GiB in one batch", col);
-    if (c->type.id == STROM_TYPE_STRING && !strom_utf8_valid(src->values + lo, len, NULL)) {
-        /* the bytes of null slots may be anything: check the valid values one by one */
-        for (int64_t i = 0; i < n; i++) {
-            int32_t a = src->offsets[off + i], z = src->offsets[off + i + 1];
-            size_t bad;
-            if ((!valid || strom_bit_get(valid, off + i)) &&
-                !strom_utf8_valid(src->values + a, (size_t)(z - a), &bad))
-                return strom_error_set(err, STROM_EINVAL,
-                                       "column %d, row %lld: invalid UTF-8 at byte %zu", col,
-                                       (long long)(off + i), bad);
-        }
-    }
-    if (strom_buf_reserve(&c->values, len) != 0 ||
-        strom_buf_reserve(&c->offsets, 4 * (size_t)n) != 0 ||
-        stats_strings(&c->st, src->values, src->offsets, valid, off, n) != 0)
-        return strom_error_set(err, STROM_ENOMEM, "out of memory");
     int32_t base = (int32_t)c->values.len - lo;
     int32_t *o = (int32_t *)(void *)(c->offsets.data + c->offsets.len);
     for (int64_t i = 0; i < n; i++)
@@ -803,47 +839,143 @@ static int append_varlen(bb_col *c, int col, const strom_col_view *src, int64_t 
         memcpy(c->values.data + c->values.len, src->values + lo, len);
     c->values.len += len;
     c->offsets.len += 4 * (size_t)n;
+}
+
+/* All checks of an append_column, before anything changes. */
+static int check_column(const bb_col *c, int col, const strom_col_view *src, int64_t off,
+                        int64_t n, int64_t nulls, strom_error *err)
+{
+    const uint8_t *valid = nulls ? src->validity : NULL;
+    if (nulls && !c->nullable)
+        return strom_error_set(err, STROM_EINVAL, "column %d is NOT NULL: %lld nulls given",
+                               col, (long long)nulls);
+    int64_t bad;
+    if (c->type.id == STROM_TYPE_DECIMAL &&
+        (bad = decimal_first_bad(src->values, valid, off, n, c->type.precision)) >= 0)
+        return strom_error_set(err, STROM_ERANGE, "column %d, row %lld: more than %d digits",
+                               col, (long long)(off + bad), c->type.precision);
+    if (!is_varlen(c))
+        return 0;
+    if ((uint64_t)(src->offsets[off + n] - src->offsets[off]) + c->values.len > INT32_MAX)
+        return strom_error_set(err, STROM_ELIMIT, "column %d: more than 2 GiB in one batch",
+                               col);
+    if (c->type.id == STROM_TYPE_STRING)
+        return check_utf8_rows(col, src, valid, off, n, err);
     return 0;
+}
+
+/* Memory for `n` more rows of which `nulls` are null and `bytes` are string data, so that
+ * the copy that follows cannot fail. */
+static int reserve_rows(bb_col *c, int64_t n, int64_t nulls, size_t bytes, size_t maxlen)
+{
+    STROM_TRY(validity_grow(c, n, nulls > 0));
+    if (c->type.id == STROM_TYPE_BOOLEAN)
+        return bits_grow(&c->values, c->rows, n);
+    if (!is_varlen(c))
+        return strom_buf_reserve(&c->values, (size_t)c->width * (size_t)n);
+    STROM_TRY(strom_buf_reserve(&c->values, bytes));
+    STROM_TRY(strom_buf_reserve(&c->offsets, 4 * (size_t)n));
+    return st_bytes_reserve(&c->st, maxlen);
 }
 
 int strom_bb_append_column(strom_batch_builder *b, int col, const strom_col_view *src,
                            int64_t offset, int64_t count)
 {
-    if (col < 0 || col >= b->ncols || offset < 0 || count < 0 || offset + count > src->length)
+    if (col < 0 || col >= b->ncols || !view_usable(src, &b->cols[col]) || offset < 0 ||
+        count < 0 || offset > src->length || count > src->length - offset)
         return STROM_EINVAL;
     bb_col *c = &b->cols[col];
     int64_t nulls = count_nulls(src, offset, count);
     const uint8_t *valid = nulls ? src->validity : NULL;
-    if (nulls && !c->nullable)
-        return STROM_EINVAL;
-    if (c->type.id == STROM_TYPE_DECIMAL &&
-        decimal_first_bad(src->values, valid, offset, count, c->type.precision) >= 0)
-        return STROM_ERANGE;
-    if (validity_grow(c, count, nulls > 0) != 0)
+    STROM_TRY(check_column(c, col, src, offset, count, nulls, NULL));
+    if (count == 0)
+        return 0;
+    /* string statistics first: they need memory of their own */
+    bool var = is_varlen(c);
+    size_t bytes = var ? (size_t)(src->offsets[offset + count] - src->offsets[offset]) : 0;
+    if (reserve_rows(c, count, nulls, bytes, 0) != 0 ||
+        (var && stats_strings(&c->st, src->values, src->offsets, valid, offset, count) != 0))
         return STROM_ENOMEM;
-    if (is_varlen(c)) {
-        STROM_TRY(append_varlen(c, col, src, offset, count, NULL));
+    if (var) {
+        copy_varlen(c, src, offset, count);
     } else if (c->type.id == STROM_TYPE_BOOLEAN) {
-        STROM_TRY(bits_grow(&c->values, c->rows, count));
         copy_bits(c->values.data, c->rows, src->values, offset, count);
         stats_bool(&c->st, src->values, valid, offset, count);
     } else {
-        size_t bytes = (size_t)c->width * (size_t)count;
-        STROM_TRY(strom_buf_reserve(&c->values, bytes));
+        size_t n = (size_t)c->width * (size_t)count;
         const uint8_t *from = src->values + (size_t)c->width * (size_t)offset;
-        memcpy(c->values.data + c->values.len, from, bytes);
-        c->values.len += bytes;
+        memcpy(c->values.data + c->values.len, from, n);
+        c->values.len += n;
         stats_fixed(&c->st, c->type.id, from, count, valid, offset);
     }
     if (c->has_validity) {
         if (valid)
             copy_bits(c->validity.data, c->rows, valid, offset, count);
         else
-            for (int64_t i = 0; i < count; i++)
-                validity_set(c, c->rows + i);
+            set_bits(c->validity.data, c->rows, count);
     }
     c->rows += count;
     c->nulls += nulls;
+    return 0;
+}
+
+/* Bits [base, base+64) of a bitmap of `length` bits, those past the end cleared. */
+static inline uint64_t bits_word(const uint8_t *bits, int64_t base, int64_t length)
+{
+    uint64_t word = 0;
+    int64_t nbytes = (length - base + 7) / 8;
+    memcpy(&word, bits + base / 8, (size_t)(nbytes < 8 ? nbytes : 8));
+    if (length - base < 64)
+        word &= (UINT64_C(1) << (length - base)) - 1;
+    return word;
+}
+
+typedef struct sel_info {
+    int64_t rows, nulls; /* selected rows, and how many of them are null */
+    size_t bytes, maxlen; /* STRING/BYTES: data bytes of the selected values, the longest */
+} sel_info;
+
+/* Checks of one selected, non-null row (DECIMAL precision, UTF-8), and its string size. */
+static int check_selected_row(const bb_col *c, int col, const strom_col_view *src, int64_t r,
+                              sel_info *si)
+{
+    if (c->type.id == STROM_TYPE_DECIMAL) {
+        strom_i128 d;
+        memcpy(&d, src->values + 16 * (size_t)r, 16);
+        if (!decimal_fits(d, c->type.precision))
+            return STROM_ERANGE;
+    } else if (is_varlen(c)) {
+        size_t len = (size_t)(src->offsets[r + 1] - src->offsets[r]);
+        si->bytes += len;
+        si->maxlen = len > si->maxlen ? len : si->maxlen;
+        if (c->type.id == STROM_TYPE_STRING &&
+            !strom_utf8_valid(src->values + src->offsets[r], len, NULL))
+            return STROM_EINVAL;
+    }
+    return 0;
+}
+
+/* All checks of an append_selected, before anything changes; counts what to reserve. */
+static int check_selected(const bb_col *c, int col, const strom_col_view *src,
+                          const uint8_t *sel, sel_info *si)
+{
+    const uint8_t *valid = src->null_count ? src->validity : NULL;
+    bool per_row = c->type.id == STROM_TYPE_DECIMAL || is_varlen(c);
+    memset(si, 0, sizeof *si);
+    for (int64_t base = 0; base < src->length; base += 64) {
+        uint64_t word = bits_word(sel, base, src->length);
+        if (!word)
+            continue;
+        uint64_t ok = valid ? word & bits_word(valid, base, src->length) : word;
+        si->rows += __builtin_popcountll(word);
+        si->nulls += __builtin_popcountll(word & ~ok);
+        for (; per_row && ok; ok &= ok - 1)
+            STROM_TRY(check_selected_row(c, col, src, base + __builtin_ctzll(ok), si));
+    }
+    if (si->nulls && !c->nullable)
+        return STROM_EINVAL;
+    if (si->bytes + c->values.len > INT32_MAX)
+        return STROM_ELIMIT;
     return 0;
 }
 
@@ -854,19 +986,14 @@ static void gather_fixed(bb_col *c, const strom_col_view *src, const uint8_t *se
     uint8_t *dst = c->values.data + c->values.len;
     const uint8_t *valid = src->null_count ? src->validity : NULL;
     for (int64_t base = 0; base < src->length; base += 64) {
-        uint64_t word = 0;
-        int64_t nbytes = (src->length - base + 7) / 8;
-        memcpy(&word, sel + base / 8, (size_t)(nbytes < 8 ? nbytes : 8));
-        if (src->length - base < 64)
-            word &= (UINT64_C(1) << (src->length - base)) - 1;
+        uint64_t word = bits_word(sel, base, src->length);
         while (word) {
             int64_t r = base + __builtin_ctzll(word);
             word &= word - 1;
             const uint8_t *v = src->values + w * (size_t)r;
-            bool ok = !valid || strom_bit_get(valid, r);
             memcpy(dst, v, w);
             dst += w;
-            if (ok) {
+            if (!valid || strom_bit_get(valid, r)) {
                 if (c->has_validity)
                     validity_set(c, c->rows);
                 stats_fixed(&c->st, c->type.id, v, 1, NULL, 0);
@@ -879,32 +1006,36 @@ static void gather_fixed(bb_col *c, const strom_col_view *src, const uint8_t *se
     c->values.len = (size_t)(dst - c->values.data);
 }
 
+/* Gathers the selected values of any type one by one (checked and reserved already). */
+static void gather_values(bb_col *c, const strom_col_view *src, const uint8_t *sel)
+{
+    for (int64_t base = 0; base < src->length; base += 64) {
+        uint64_t word = bits_word(sel, base, src->length);
+        for (; word; word &= word - 1) {
+            strom_value v;
+            strom_col_get(src, c->type, base + __builtin_ctzll(word), &v);
+            write_value(c, &v);
+        }
+    }
+}
+
 int strom_bb_append_selected(strom_batch_builder *b, int col, const strom_col_view *src,
                              const uint8_t *sel)
 {
-    if (col < 0 || col >= b->ncols)
+    if (col < 0 || col >= b->ncols || !view_usable(src, &b->cols[col]) ||
+        (!sel && src->length))
         return STROM_EINVAL;
     bb_col *c = &b->cols[col];
-    int64_t nsel = strom_popcount_bits(sel, src->length);
-    bool fixed = !is_varlen(c) && c->type.id != STROM_TYPE_BOOLEAN &&
-                 c->type.id != STROM_TYPE_DECIMAL;
-    if (!fixed || (src->null_count && !c->nullable)) {
-        /* general path: value by value, with every check */
-        for (int64_t r = 0; r < src->length; r++) {
-            if (!strom_bit_get(sel, r))
-                continue;
-            strom_value v;
-            strom_col_get(src, c->type, r, &v);
-            STROM_TRY(append_one(b, col, &v, NULL));
-        }
+    sel_info si;
+    STROM_TRY(check_selected(c, col, src, sel, &si));
+    if (si.rows == 0)
         return 0;
-    }
-    if (nsel == 0)
-        return 0;
-    if (validity_grow(c, nsel, src->null_count > 0) != 0 ||
-        strom_buf_reserve(&c->values, (size_t)c->width * (size_t)nsel) != 0)
+    if (reserve_rows(c, si.rows, si.nulls, si.bytes, si.maxlen) != 0)
         return STROM_ENOMEM;
-    gather_fixed(c, src, sel);
+    if (c->width > 0 && c->type.id != STROM_TYPE_DECIMAL)
+        gather_fixed(c, src, sel);
+    else
+        gather_values(c, src, sel);
     return 0;
 }
 
@@ -1318,27 +1449,43 @@ int strom_bb_seal(strom_batch_builder *b, const strom_seal_opts *opts, strom_buf
     return rc;
 }
 
+/* The output schema must describe the selected columns: same types (a view is read as the
+ * output column's type), any nullability (nulls into NOT NULL fail when appended). */
+static int check_select(const strom_batch *src, const int *cols, int ncols,
+                        const strom_schema *out_schema, strom_error *err)
+{
+    if (ncols < 0 || strom_schema_ncols(out_schema) != ncols)
+        return strom_error_set(err, STROM_EINVAL, "select: the output schema has %d columns, "
+                               "%d selected", strom_schema_ncols(out_schema), ncols);
+    for (int i = 0; i < ncols; i++) {
+        if (cols[i] < 0 || cols[i] >= src->ncols)
+            return strom_error_set(err, STROM_ERANGE, "select: column %d of %d", cols[i],
+                                   src->ncols);
+        strom_type a = strom_schema_col_type(src->schema, cols[i]);
+        strom_type o = strom_schema_col_type(out_schema, i);
+        char an[40], on[40];
+        if (a.id != o.id || a.precision != o.precision || a.scale != o.scale)
+            return strom_error_set(err, STROM_EINVAL, "select: column %d ('%s') is %s, output "
+                                   "column %d is %s", cols[i],
+                                   strom_schema_col_name(src->schema, cols[i]),
+                                   strom_type_format(a, an, sizeof an), i,
+                                   strom_type_format(o, on, sizeof on));
+    }
+    return 0;
+}
+
 int strom_batch_select(const strom_batch *src, const uint8_t *sel, const int *cols, int ncols,
                        const strom_schema *out_schema, const strom_seal_opts *opts,
                        strom_buf *out, strom_batch_stats *stats, strom_error *err)
 {
-    if (strom_schema_ncols(out_schema) != ncols)
-        return strom_error_set(err, STROM_EINVAL, "select: the output schema has %d columns, "
-                               "%d selected", strom_schema_ncols(out_schema), ncols);
+    STROM_TRY(check_select(src, cols, ncols, out_schema, err));
     if (!sel) { /* projection only: encode the views in one pass */
         strom_col_view *views = malloc(sizeof *views * (size_t)(ncols ? ncols : 1));
         if (!views)
             return strom_error_set(err, STROM_ENOMEM, "select: out of memory");
-        int rc = 0;
-        for (int i = 0; i < ncols && rc == 0; i++) {
-            if (cols[i] < 0 || cols[i] >= src->ncols)
-                rc = strom_error_set(err, STROM_ERANGE, "select: column %d of %d", cols[i],
-                                     src->ncols);
-            else
-                views[i] = src->cols[cols[i]];
-        }
-        if (rc == 0)
-            rc = strom_batch_encode(out_schema, views, src->rows, opts, out, stats, err);
+        for (int i = 0; i < ncols; i++)
+            views[i] = src->cols[cols[i]];
+        int rc = strom_batch_encode(out_schema, views, src->rows, opts, out, stats, err);
         free(views);
         return rc;
     }
@@ -1347,15 +1494,7 @@ int strom_batch_select(const strom_batch *src, const uint8_t *sel, const int *co
         return strom_error_set(err, STROM_ENOMEM, "select: out of memory");
     int rc = 0;
     for (int i = 0; i < ncols && rc == 0; i++) {
-        if (cols[i] < 0 || cols[i] >= src->ncols) {
-            rc = strom_error_set(err, STROM_ERANGE, "select: column %d of %d", cols[i],
-                                 src->ncols);
-            break;
-        }
-        const strom_col_view *v = &src->cols[cols[i]];
-        rc = sel ? strom_bb_append_selected(bb, i, v, sel)
-                 : strom_bb_append_column(bb, i, v, 0, v->length);
-        if (rc != 0)
+        if ((rc = strom_bb_append_selected(bb, i, &src->cols[cols[i]], sel)) != 0)
             rc = strom_error_set(err, rc, "select: column %d ('%s') does not fit the output "
                                  "schema (%s)", cols[i], strom_schema_col_name(out_schema, i),
                                  strom_strerror(rc));

@@ -128,11 +128,16 @@ int strom_bb_append_value(strom_batch_builder *b, int col, const strom_value *v)
 int strom_bb_append_row(strom_batch_builder *b, const strom_value *vals, strom_error *err);
 
 /* Appends rows [offset, offset+count) of a column view of the same type; stats are updated in
- * the same pass as the copy. */
+ * the same pass as the copy. Every row is checked before anything is appended; errors:
+ * STROM_EINVAL (bad column, range or view; a null into NOT NULL; invalid UTF-8 in a non-null
+ * STRING), STROM_ERANGE (DECIMAL precision), STROM_ELIMIT (over 2 GiB of string data),
+ * STROM_ENOMEM. On error nothing is appended. (The value widths bound the integer ranges; TIME
+ * values from a view are taken as they are.) */
 int strom_bb_append_column(strom_batch_builder *b, int col, const strom_col_view *src,
                            int64_t offset, int64_t count);
 
-/* Appends the rows of `src` whose bit is set in `sel` (ceil(src->length/8) bytes). */
+/* Appends the rows of `src` whose bit is set in `sel` (ceil(src->length/8) bytes). The checks,
+ * errors and all-or-nothing rule of strom_bb_append_column apply to the selected rows only. */
 int strom_bb_append_selected(strom_batch_builder *b, int col, const strom_col_view *src,
                              const uint8_t *sel);
 
@@ -155,7 +160,8 @@ int strom_batch_encode(const strom_schema *s, const strom_col_view *cols, int64_
 /* Filter + project in one step: builds a batch of the columns `cols[0..ncols)` of `src`
  * (in that order, a schema that `out_schema` describes) holding the rows whose bit is set in
  * `sel` (NULL = all rows), and seals it into `out`. `out_schema` must have exactly those
- * columns (see strom_schema_project in ipc.h). */
+ * columns (see strom_schema_project in ipc.h): the same types (STROM_EINVAL otherwise; a
+ * NOT NULL output column accepts only non-null selected rows). STROM_ERANGE for a bad index. */
 int strom_batch_select(const strom_batch *src, const uint8_t *sel, const int *cols, int ncols,
                        const strom_schema *out_schema, const strom_seal_opts *opts,
                        strom_buf *out, strom_batch_stats *stats, strom_error *err);
