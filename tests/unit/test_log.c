@@ -736,12 +736,14 @@ TEST(crash_kill_9_loses_no_acknowledged_record)
         /* the unacknowledged tail may survive; make the model follow the log */
         int64_t end = strom_log_end_offset(l);
         strom_log_close(l);
-        if (nrec && end > bases[nrec - 1] + rows_for(seeds[nrec - 1])) {
-            /* records written but not acknowledged before the kill: adopt them in order */
+        int64_t acked_end = nrec ? bases[nrec - 1] + rows_for(seeds[nrec - 1]) : 0;
+        if (end > acked_end) {
+            /* records written but not acknowledged before the kill (possibly before the very
+             * first acknowledgement): adopt them in order */
             l = open_log(dir, 16384, STROM_LOG_FSYNC_NEVER);
             strom_log_slice sl;
             strom_error err;
-            int64_t off = bases[nrec - 1] + rows_for(seeds[nrec - 1]);
+            int64_t off = acked_end;
             strom_buf b = STROM_BUF_INIT;
             while (off < end && strom_log_read(l, off, 1, &sl, &err) == 0 && sl.n) {
                 strom_buf_reset(&b);
