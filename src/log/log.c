@@ -481,6 +481,20 @@ static int write_all(int fd, const uint8_t *p, size_t n, uint64_t pos)
     return 0;
 }
 
+/* fdatasync of the active segment with the mutex released (called and returning with it
+ * held); the segment is referenced so retention cannot close it meanwhile. Returns 0 or the
+ * errno, with *seg set to the segment synced. */
+static int sync_active_unlocked(strom_log *l, strom_segment **seg)
+{
+    strom_segment *s = l->segs[l->nsegs - 1];
+    __atomic_add_fetch(&s->refs, 1, __ATOMIC_ACQ_REL);
+    pthread_mutex_unlock(&l->mu);
+    int rc = fdatasync(s->fd) == 0 ? 0 : errno;
+    pthread_mutex_lock(&l->mu);
+    *seg = s;
+    return rc;
+}
+
 /* Waits until offsets below `until` are durable, running the fsync itself when nobody else
  * is (group commit: one fdatasync covers everything written before it started). */
 static int wait_durable(strom_log *l, int64_t until, strom_error *err)
@@ -492,19 +506,16 @@ static int wait_durable(strom_log *l, int64_t until, strom_error *err)
         }
         l->syncing = true;
         int64_t target = l->end_offset;
-        strom_segment *s = l->segs[l->nsegs - 1];
-        __atomic_add_fetch(&s->refs, 1, __ATOMIC_ACQ_REL);
-        pthread_mutex_unlock(&l->mu);
-        int rc = fdatasync(s->fd);
-        int e = errno;
-        pthread_mutex_lock(&l->mu);
-        strom_seg_unref(s);
+        strom_segment *s;
+        int e = sync_active_unlocked(l, &s);
         l->syncing = false;
-        if (rc != 0) {
+        if (e != 0) {
             errno = e;
             sys_error(err, "fsync", s->path);
+            strom_seg_unref(s);
             return fail(l, STROM_EIO, err ? err->msg : "fsync", err);
         }
+        strom_seg_unref(s);
         if (target > l->durable_offset)
             l->durable_offset = target;
         pthread_cond_broadcast(&l->synced);
@@ -608,42 +619,27 @@ static void *flusher_main(void *arg)
         pthread_cond_timedwait(&l->stop_cv, &l->mu, &ts);
         if (l->stopping || l->failed)
             continue;
-        strom_segment *s = l->segs[l->nsegs - 1];
-        __atomic_add_fetch(&s->refs, 1, __ATOMIC_ACQ_REL);
-        pthread_mutex_unlock(&l->mu);
-        int rc = fdatasync(s->fd);
-        pthread_mutex_lock(&l->mu);
+        strom_segment *s;
+        int e = sync_active_unlocked(l, &s);
         strom_seg_unref(s);
-        if (rc != 0)
+        if (e != 0)
             fail(l, STROM_EIO, "background fsync", NULL);
     }
     pthread_mutex_unlock(&l->mu);
     return NULL;
 }
 
-int64_t strom_log_start_offset(strom_log *l)
+static int64_t read_locked(strom_log *l, const int64_t *field)
 {
     pthread_mutex_lock(&l->mu);
-    int64_t v = l->start_offset;
+    int64_t v = *field;
     pthread_mutex_unlock(&l->mu);
     return v;
 }
 
-int64_t strom_log_end_offset(strom_log *l)
-{
-    pthread_mutex_lock(&l->mu);
-    int64_t v = l->end_offset;
-    pthread_mutex_unlock(&l->mu);
-    return v;
-}
-
-int64_t strom_log_high_watermark(strom_log *l)
-{
-    pthread_mutex_lock(&l->mu);
-    int64_t v = l->durable_offset;
-    pthread_mutex_unlock(&l->mu);
-    return v;
-}
+int64_t strom_log_start_offset(strom_log *l) { return read_locked(l, &l->start_offset); }
+int64_t strom_log_end_offset(strom_log *l) { return read_locked(l, &l->end_offset); }
+int64_t strom_log_high_watermark(strom_log *l) { return read_locked(l, &l->durable_offset); }
 
 void strom_log_close(strom_log *l)
 {

@@ -430,6 +430,31 @@ TEST(group_commit_from_eight_threads)
     strom_log_close(l);
 }
 
+TEST(interval_policy_flushes_in_the_background)
+{
+    char dir[512];
+    tmpdir(dir, sizeof dir, "interval");
+    strom_log_config cfg;
+    strom_log_config_default(&cfg);
+    cfg.fsync = STROM_LOG_FSYNC_INTERVAL;
+    cfg.fsync_interval_ms = 5;
+    cfg.segment_bytes = 4096;
+    strom_log *l;
+    strom_error err;
+    CHECK_OK(strom_log_open(dir, &cfg, &l, &err), &err);
+    nrec = 0;
+    append_seeds(l, 1, 40, seeds, bases, &nrec);
+    /* visible at once (the flusher makes it durable within the interval) */
+    CHECK_EQ(strom_log_high_watermark(l), strom_log_end_offset(l));
+    struct timespec ts = {0, 30 * 1000000L};
+    nanosleep(&ts, NULL); /* several background flushes, some across rolls */
+    append_seeds(l, 100, 10, seeds, bases, &nrec);
+    strom_log_close(l); /* stops and joins the flusher */
+    l = open_log(dir, 4096, STROM_LOG_FSYNC_NEVER);
+    CHECK_EQ(check_all(l, 0, seeds, nrec, bases), nrec);
+    strom_log_close(l);
+}
+
 TEST(offsets_by_timestamp)
 {
     char dir[512];
@@ -870,6 +895,7 @@ int main(void)
     RUN_TEST(retention_by_size_with_hold);
     RUN_TEST(group_commit_from_eight_threads);
     RUN_TEST(idempotent_writers_survive_restart);
+    RUN_TEST(interval_policy_flushes_in_the_background);
     RUN_TEST(offsets_by_timestamp);
     RUN_TEST(views_prune_project_and_filter);
     RUN_TEST(random_operations_match_a_model);
