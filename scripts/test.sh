@@ -6,11 +6,12 @@
 #   2. release    Release build, warnings fatal (-DSTROM_WERROR=ON), all CTest tests
 #                 (unit + interop)
 #   3. sanitize   ASan + UBSan build, all CTest tests again
-#   4. fuzz       clang + libFuzzer build; each fuzz target runs for FUZZ_SECONDS (default
+#   4. tsan       clang ThreadSanitizer build of the unit tests (group commit, flusher)
+#   5. fuzz       clang + libFuzzer build; each fuzz target runs for FUZZ_SECONDS (default
 #                 30) on its checked-in seed corpus (tests/fuzz/corpus/<target>/); a crash,
 #                 leak or sanitizer report fails the run
 #
-# Environment: JOBS (default 2), FUZZ_SECONDS (default 30), STROM_SKIP_FUZZ=1 to skip step 4
+# Environment: JOBS (default 2), FUZZ_SECONDS (default 30), STROM_SKIP_FUZZ=1 to skip step 5
 # (for quick local iterations; CI never sets it). Build trees: build-release, build-asan,
 # build-fuzz. Exit status 0 only when every step passed.
 set -euo pipefail
@@ -43,6 +44,15 @@ build_and_test() { # name, cmake args...
 
 build_and_test release -DCMAKE_BUILD_TYPE=Release -DSTROM_WERROR=ON
 build_and_test asan -DCMAKE_BUILD_TYPE=Debug -DSTROM_WERROR=ON -DSTROM_SANITIZE=ON
+
+step "tsan: configure and build (clang, ThreadSanitizer)"
+CC=clang cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSTROM_WERROR=ON \
+  -DSTROM_BENCH=OFF -DCMAKE_C_FLAGS="-fsanitize=thread -g" >build-tsan.configure.log 2>&1 ||
+  { cat build-tsan.configure.log; fail "tsan: cmake configure"; }
+ninja -C build-tsan -j "$JOBS" || fail "tsan: build"
+step "tsan: unit tests"
+(cd build-tsan && TSAN_OPTIONS="halt_on_error=1" ctest -j "$JOBS" -R '^unit\.' \
+  --output-on-failure --timeout 300) || fail "tsan: unit tests"
 
 if [ "${STROM_SKIP_FUZZ:-0}" = 1 ]; then
   step "fuzz: skipped (STROM_SKIP_FUZZ=1)"

@@ -12,24 +12,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* counters are updated atomically: checks may run on several threads */
+#define TEST_BUMP_(v) __atomic_add_fetch(&(v), 1, __ATOMIC_RELAXED)
 static int test_failures;
 static int test_checks;
 
 #define CHECK(cond)                                                                   \
     do {                                                                              \
-        test_checks++;                                                                \
+        TEST_BUMP_(test_checks);                                                              \
         if (!(cond)) {                                                                \
-            test_failures++;                                                          \
+            TEST_BUMP_(test_failures);                                                        \
             fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);  \
         }                                                                             \
     } while (0)
 
 #define CHECK_EQ(a, b)                                                                \
     do {                                                                              \
-        test_checks++;                                                                \
+        TEST_BUMP_(test_checks);                                                              \
         long long check_a_ = (long long)(a), check_b_ = (long long)(b);               \
         if (check_a_ != check_b_) {                                                   \
-            test_failures++;                                                          \
+            TEST_BUMP_(test_failures);                                                        \
             fprintf(stderr, "%s:%d: CHECK_EQ failed: %s == %s (%lld vs %lld)\n",      \
                     __FILE__, __LINE__, #a, #b, check_a_, check_b_);                  \
         }                                                                             \
@@ -37,10 +39,10 @@ static int test_checks;
 
 #define CHECK_STR(a, b)                                                               \
     do {                                                                              \
-        test_checks++;                                                                \
+        TEST_BUMP_(test_checks);                                                              \
         const char *check_a_ = (a), *check_b_ = (b);                                  \
         if (strcmp(check_a_, check_b_) != 0) {                                       \
-            test_failures++;                                                          \
+            TEST_BUMP_(test_failures);                                                        \
             fprintf(stderr, "%s:%d: CHECK_STR failed: %s == %s (\"%s\" vs \"%s\")\n", \
                     __FILE__, __LINE__, #a, #b, check_a_, check_b_);                  \
         }                                                                             \
@@ -52,10 +54,10 @@ static int test_checks;
  * `errp` is a strom_error * (not NULL) that the call fills. */
 #define CHECK_OK(expr, errp)                                                          \
     do {                                                                              \
-        test_checks++;                                                                \
+        TEST_BUMP_(test_checks);                                                              \
         int check_rc_ = (expr);                                                       \
         if (check_rc_ < 0) {                                                          \
-            test_failures++;                                                          \
+            TEST_BUMP_(test_failures);                                                        \
             fprintf(stderr, "%s:%d: %s failed: %d (%s)\n", __FILE__, __LINE__, #expr,  \
                     check_rc_, (errp)->msg);                                          \
         }                                                                             \
