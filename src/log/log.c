@@ -15,6 +15,7 @@
 
 #include "common/common.h"
 #include "log/log_internal.h"
+#include "common/fs.h"
 
 void strom_log_config_default(strom_log_config *c)
 {
@@ -27,31 +28,11 @@ void strom_log_config_default(strom_log_config *c)
     c->index_bytes = 4096;
 }
 
-int64_t strom_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int sys_error(strom_error *err, const char *what, const char *path)
 {
     int e = errno;
     return strom_error_set(err, e == ENOSPC ? STROM_ENOSPACE : STROM_EIO, "%s %s: %s", what,
                            path, strerror(e));
-}
-
-static int fsync_dir(const char *dir, strom_error *err)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0 || fsync(fd) != 0) {
-        int rc = sys_error(err, "fsync directory", dir);
-        if (fd >= 0)
-            close(fd);
-        return rc;
-    }
-    close(fd);
-    return 0;
 }
 
 /* ---- segments -------------------------------------------------------------------------- */
@@ -408,7 +389,7 @@ int strom_log_open(const char *dir, const strom_log_config *cfg, strom_log **out
     if (rc == 0 && l->nsegs == 0) {
         strom_segment *s = seg_open(dir, 0, true, err);
         rc = !s ? (err ? err->code : STROM_EIO)
-                : add_segment(l, s) != 0 ? STROM_ENOMEM : fsync_dir(dir, err);
+                : add_segment(l, s) != 0 ? STROM_ENOMEM : strom_fsync_dir(dir, err);
     }
     if (rc == 0)
         rc = recover_active(l, l->segs[l->nsegs - 1], err);
@@ -459,7 +440,7 @@ static int roll(strom_log *l, strom_error *err)
     writers_path(l, s->base, wp, sizeof wp);
     if (strom_writers_save(&l->writers, wp, err) != 0) /* else rebuilt by a scan at open */
         unlink(wp);
-    if (fsync_dir(l->dir, err) != 0)
+    if (strom_fsync_dir(l->dir, err) != 0)
         return fail(l, STROM_EIO, err ? err->msg : "fsync directory", err);
     seg_rebuild_index(s, l->cfg.index_bytes, NULL); /* empty: just creates the .index file */
     l->active_created_ms = strom_now_ms();

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+#include "common/fs.h"
 #include "log/log.h"
 #include "log/writers.h"
 
@@ -55,6 +56,5 @@ struct strom_log {
 void strom_seg_unref(strom_segment *s);
 int strom_seg_load_index(strom_segment *s, uint32_t index_bytes, strom_error *err);
 int strom_seg_add_index(strom_segment *s, int64_t offset, uint64_t pos, int64_t commit_ts);
-int64_t strom_now_ms(void);
 
 #endif /* STROM_LOG_LOG_INTERNAL_H */

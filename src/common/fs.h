@@ -1,0 +1,34 @@
+/*
+ * fs.h: file-system helpers with the durability rules strom relies on: a file replaced
+ * atomically (write a temporary, fsync it, rename it over the old one, fsync the directory),
+ * directories created and removed recursively, and wall-clock milliseconds.
+ */
+#ifndef STROM_COMMON_FS_H
+#define STROM_COMMON_FS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "strom/error.h"
+
+/* Milliseconds since the epoch (CLOCK_REALTIME). */
+int64_t strom_now_ms(void);
+/* Milliseconds of CLOCK_MONOTONIC (for timeouts). */
+int64_t strom_mono_ms(void);
+
+/* Maps the current errno to STROM_ENOSPACE (ENOSPC, EDQUOT) or STROM_EIO and sets
+ * "<what> <path>: <strerror>". */
+int strom_sys_error(strom_error *err, const char *what, const char *path);
+
+int strom_fsync_dir(const char *dir, strom_error *err);
+/* mkdir -p; the directories created are fsync'ed into their parents. */
+int strom_mkdirs(const char *path, strom_error *err);
+/* rm -r of a file or directory tree (no symlinks are followed). Missing is not an error. */
+int strom_rmtree(const char *path, strom_error *err);
+/* Replaces `path` with `n` bytes atomically and durably. */
+int strom_write_file_atomic(const char *path, const void *p, size_t n, strom_error *err);
+/* Reads a whole (small) file; *out is malloc'ed and NUL-terminated. STROM_ENOTFOUND when it
+ * does not exist. */
+int strom_read_file(const char *path, size_t max, char **out, size_t *n, strom_error *err);
+
+#endif /* STROM_COMMON_FS_H */
