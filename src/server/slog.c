@@ -1,0 +1,1 @@
+typedef int srv_placeholder_slog;
