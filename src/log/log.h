@@ -120,10 +120,16 @@ typedef struct strom_log_view {
 } strom_log_view;
 
 typedef struct strom_log_view_opts {
-    const strom_schema *schema; /* the records' schema (their schema id must match) */
+    const strom_schema *schema; /* the schema the columns and predicate refer to (latest) */
     const int *cols;            /* columns to keep, in order; NULL = all */
     int ncols;
     const struct strom_pred *pred; /* rows to keep; NULL = all */
+    /* Records written under an older schema version (a prefix of `schema`) are resolved
+     * through this lookup; without it they are an error. Such a record is sent with the
+     * requested columns it has (its schema id tells the reader which), or, when filtered,
+     * re-encoded under `schema` with the added columns null. */
+    const strom_schema *(*schema_for)(void *ctx, uint32_t schema_id);
+    void *schema_ctx;
 } strom_log_view_opts;
 
 /* Like strom_log_read, but each record is reduced to the columns and rows asked for: records

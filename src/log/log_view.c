@@ -106,6 +106,26 @@ static int project_stats(const strom_batch_stats *st, const strom_log_view_opts 
     return 0;
 }
 
+/* Extends the statistics of a record of an older schema to `ncols` columns: the added
+ * columns are null in every row. */
+static int stats_widen(strom_batch_stats *st, int ncols)
+{
+    if (ncols <= st->ncols)
+        return 0;
+    strom_col_stats *c = realloc(st->cols, sizeof *c * (size_t)ncols);
+    if (!c)
+        return STROM_ENOMEM;
+    for (int i = 0; i < st->ncols; i++)
+        strom_col_stats_fix(&c[i]);
+    for (int i = st->ncols; i < ncols; i++) {
+        memset(&c[i], 0, sizeof c[i]);
+        c[i].null_count = st->rows;
+    }
+    st->cols = c;
+    st->ncols = ncols;
+    return 0;
+}
+
 /* ALL with a projection: a PROJECTED record front in memory + body ranges from the file. */
 static int emit_projected(strom_log_view *v, const strom_log_range *rg, uint64_t pos,
                           const strom_record *r, uint64_t front, const strom_batch_stats *st,
@@ -138,8 +158,8 @@ static int emit_projected(strom_log_view *v, const strom_log_range *rg, uint64_t
 
 /* SOME: read the whole record, filter its rows, re-encode the kept rows and columns. */
 static int emit_filtered(strom_log_view *v, const strom_log_range *rg, uint64_t pos,
-                         uint32_t len, const strom_log_view_opts *o, const strom_schema *out_s,
-                         strom_buf *buf, strom_error *err)
+                         uint32_t len, const strom_log_view_opts *o, const strom_schema *rec_s,
+                         const strom_schema *out_s, strom_buf *buf, strom_error *err)
 {
     strom_record r;
     strom_ipc_msg m;
@@ -153,7 +173,7 @@ static int emit_filtered(strom_log_view *v, const strom_log_range *rg, uint64_t 
     STROM_TRY(strom_record_parse(buf->data, len, &r, err));
     int rc = strom_ipc_read_msg(r.arrow, r.arrow_len, &m, err);
     if (rc == 0)
-        rc = strom_ipc_decode_batch(&m, o->schema, o->schema, NULL, &b, err);
+        rc = strom_ipc_decode_batch(&m, rec_s, o->schema, NULL, &b, err);
     if (rc != 0)
         return rc > 0 ? strom_error_set(err, STROM_ECORRUPT, "truncated Arrow message") : rc;
     size_t nbytes = (size_t)(b->rows + 7) / 8;
@@ -192,6 +212,7 @@ static int emit_filtered(strom_log_view *v, const strom_log_range *rg, uint64_t 
             changes[k++] = r.changes[i];
     strom_record_info info = r.info;
     info.record_count = (int32_t)nsel;
+    info.schema_id = strom_schema_id(o->schema); /* re-encoded under the read schema */
     size_t at = v->mem.len;
     rc = strom_record_write(&v->mem, &info, &st, changes, arrow.data, arrow.len, err);
     strom_batch_stats_free(&st);
@@ -214,29 +235,55 @@ static int view_record(strom_log_view *v, const strom_log_range *rg, uint64_t po
     strom_record r;
     uint64_t front = 0;
     STROM_TRY(read_front(rg->fd, pos, len, front_buf, &r, &front, err));
-    if (r.info.schema_id != strom_schema_id(o->schema))
-        return strom_error_set(err, STROM_EUNSUPPORTED,
-                               "record at offset %lld has schema %u, the read uses %u (views "
-                               "across schema versions are not supported yet)",
-                               (long long)r.info.base_offset, r.info.schema_id,
-                               strom_schema_id(o->schema));
+    /* A record of an older schema version (a prefix of the read schema: evolution only
+     * appends nullable columns) is judged with its missing columns all null, projected to the
+     * requested columns it has, and re-encoded under the read schema when filtered. */
+    const strom_schema *rs = o->schema;
+    strom_log_view_opts eff = *o;
+    int *have = NULL;
+    if (r.info.schema_id != strom_schema_id(o->schema)) {
+        rs = o->schema_for ? o->schema_for(o->schema_ctx, r.info.schema_id) : NULL;
+        if (!rs || strom_schema_ncols(rs) > strom_schema_ncols(o->schema))
+            return strom_error_set(err, STROM_EUNSUPPORTED,
+                                   "record at offset %lld has schema %u, which the read (schema "
+                                   "%u) cannot resolve",
+                                   (long long)r.info.base_offset, r.info.schema_id,
+                                   strom_schema_id(o->schema));
+        int n = strom_schema_ncols(rs), k = 0;
+        have = malloc(sizeof(int) * (size_t)(o->cols ? o->ncols + 1 : n + 1));
+        if (!have)
+            return strom_error_set(err, STROM_ENOMEM, "out of memory");
+        for (int i = 0; i < (o->cols ? o->ncols : n); i++)
+            if (!o->cols || o->cols[i] < n)
+                have[k++] = o->cols ? o->cols[i] : i;
+        eff.schema = rs;
+        eff.cols = o->cols ? have : NULL;
+        eff.ncols = o->cols ? k : 0;
+    }
     strom_batch_stats st;
-    STROM_TRY(strom_record_stats(&r, &st, err));
+    int src = strom_record_stats(&r, &st, err);
+    if (src == 0 && rs != o->schema && (src = stats_widen(&st, strom_schema_ncols(o->schema))) != 0)
+        src = strom_error_set(err, src, "out of memory");
+    if (src != 0) {
+        free(have);
+        return src;
+    }
     strom_pred_match match = o->pred ? strom_pred_eval_stats(o->pred, &st) : STROM_MATCH_ALL;
     int rc = 0;
     v->bytes_stored += len;
     if (match == STROM_MATCH_NONE) {
         v->records_skipped++;
-    } else if (match == STROM_MATCH_ALL && !o->cols) {
+    } else if (match == STROM_MATCH_ALL && !eff.cols) {
         v->records_whole++;
         rc = add_part(v, SIZE_MAX, rg->fd, pos, len);
     } else if (match == STROM_MATCH_ALL) {
         v->records_whole++;
-        rc = emit_projected(v, rg, pos, &r, front, &st, o, err);
+        rc = emit_projected(v, rg, pos, &r, front, &st, &eff, err);
     } else {
-        rc = emit_filtered(v, rg, pos, len, o, out_s, buf, err);
+        rc = emit_filtered(v, rg, pos, len, o, rs, out_s, buf, err);
     }
     strom_batch_stats_free(&st);
+    free(have);
     return rc;
 }
 

@@ -498,7 +498,7 @@ static void check_view(strom_log *l, bool project, int64_t lo, int64_t hi, strom
     strom_pred *pred;
     CHECK_OK(strom_pred_parse(text, strlen(text), schema, &pred, &err), &err);
     int cols[1] = {1};
-    strom_log_view_opts o = {schema, project ? cols : NULL, project ? 1 : 0, pred};
+    strom_log_view_opts o = {schema, project ? cols : NULL, project ? 1 : 0, pred, NULL, NULL};
     strom_schema *ps = project ? strom_schema_project(schema, cols, 1)
                                : strom_schema_copy(schema, 1);
     strom_log_view v;
@@ -585,7 +585,7 @@ TEST(views_prune_project_and_filter)
     /* a projected record whose body was damaged is caught by its buffer CRCs */
     {
         int cols[1] = {1};
-        strom_log_view_opts o = {schema, cols, 1, NULL};
+        strom_log_view_opts o = {schema, cols, 1, NULL, NULL, NULL};
         strom_error err;
         CHECK_OK(strom_log_read_view(l, 0, 1, &o, &v, &err), &err);
         strom_buf bytes = STROM_BUF_INIT;
