@@ -3,9 +3,11 @@
  */
 #include "protocol/msg.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "columnar/value.h"
 #include "common/common.h"
 
 const char *strom_api_name(int key)
@@ -736,4 +738,35 @@ int strom_msg_decode_response(int api_key, const uint8_t *frame, size_t n, strom
     default:
         return strom_wire_finish(&r, err);
     }
+}
+
+/* ---- partition values ------------------------------------------------------------------------- */
+
+int strom_partition_text(const strom_value *v, char *buf, size_t cap, strom_error *err)
+{
+    int n;
+    if (v->is_null)
+        return strom_error_set(err, STROM_EINVAL, "the partition column is null");
+    switch (v->type) {
+    case STROM_TYPE_INT:
+    case STROM_TYPE_BIGINT:
+        n = snprintf(buf, cap, "%lld", (long long)v->u.i);
+        break;
+    case STROM_TYPE_DATE: {
+        int64_t y;
+        int m, d;
+        strom_civil_from_days(v->u.i, &y, &m, &d);
+        n = snprintf(buf, cap, "%04lld-%02d-%02d", (long long)y, m, d);
+        break;
+    }
+    case STROM_TYPE_STRING:
+        n = snprintf(buf, cap, "%.*s", (int)v->u.s.len, (const char *)v->u.s.ptr);
+        break;
+    default:
+        return strom_error_set(err, STROM_ETYPE, "a %s column cannot partition a table",
+                               strom_type_name(v->type));
+    }
+    if (n < 0 || (size_t)n >= cap)
+        return strom_error_set(err, STROM_EINVAL, "partition value is too long");
+    return strom_partition_check(buf, (size_t)n, err);
 }

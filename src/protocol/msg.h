@@ -232,4 +232,11 @@ int strom_msg_decode_request(const uint8_t *frame, size_t n, strom_error *err);
 /* The same for a response to `api_key`. */
 int strom_msg_decode_response(int api_key, const uint8_t *frame, size_t n, strom_error *err);
 
+/* ---- partition values ------------------------------------------------------------------- */
+
+struct strom_value;
+/* The partition text of a value of the partition column: INT/BIGINT in decimal, DATE as
+ * YYYY-MM-DD, STRING as is. Checked with strom_partition_check. */
+int strom_partition_text(const struct strom_value *v, char *buf, size_t cap, strom_error *err);
+
 #endif /* STROM_PROTOCOL_MSG_H */

@@ -1,1 +1,205 @@
-typedef int srv_placeholder_config;
+/*
+ * config.c: defaults, `key = value` files and overrides (config.h).
+ */
+#include "server/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/fs.h"
+#include "server/slog.h"
+
+void srv_config_default(srv_config *c)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->data_dir, sizeof c->data_dir, "strom-data");
+    snprintf(c->host, sizeof c->host, "127.0.0.1");
+    c->port = 7070;
+    c->workers = 8;
+    strom_log_config_default(&c->log);
+    c->retention_check_ms = 60000;
+    c->max_connections = 1024;
+    c->max_inflight = 64;
+    c->memory_limit = 512u << 20;
+    c->max_frame = 64u << 20;
+    c->shutdown_timeout_ms = 10000;
+    c->log_level = SRV_INFO;
+}
+
+/* An integer with an optional size suffix (k, m, g = 1024^n) or time suffix (ms, s, m, h, d
+ * for keys that are times). */
+static int parse_num(const char *key, const char *v, bool time, int64_t min, int64_t max,
+                     int64_t *out, strom_error *err)
+{
+    errno = 0;
+    char *end;
+    long long n = strtoll(v, &end, 10);
+    int64_t mul = 1;
+    if (end == v || errno)
+        goto bad;
+    if (time) {
+        if (!strcmp(end, "") || !strcmp(end, "ms"))
+            mul = 1;
+        else if (!strcmp(end, "s"))
+            mul = 1000;
+        else if (!strcmp(end, "m"))
+            mul = 60000;
+        else if (!strcmp(end, "h"))
+            mul = 3600000;
+        else if (!strcmp(end, "d"))
+            mul = 86400000;
+        else
+            goto bad;
+    } else {
+        if (!strcmp(end, ""))
+            mul = 1;
+        else if (!strcasecmp(end, "k") || !strcasecmp(end, "kb") || !strcasecmp(end, "kib"))
+            mul = 1024;
+        else if (!strcasecmp(end, "m") || !strcasecmp(end, "mb") || !strcasecmp(end, "mib"))
+            mul = 1024 * 1024;
+        else if (!strcasecmp(end, "g") || !strcasecmp(end, "gb") || !strcasecmp(end, "gib"))
+            mul = 1024 * 1024 * 1024;
+        else
+            goto bad;
+    }
+    if (n < 0 || (mul > 1 && n > INT64_MAX / mul))
+        goto bad;
+    n *= mul;
+    if (n < min || n > max)
+        return strom_error_set(err, STROM_EINVAL, "%s = %s is out of range (%lld..%lld)", key, v,
+                               (long long)min, (long long)max);
+    *out = n;
+    return 0;
+bad:
+    return strom_error_set(err, STROM_EINVAL, "%s = '%s' is not a %s", key, v,
+                           time ? "duration (e.g. 500ms, 30s, 7d)" : "size (e.g. 4096, 64k, 1g)");
+}
+
+int srv_config_set(srv_config *c, const char *key, const char *v, strom_error *err)
+{
+    int64_t n;
+    int rc = 0;
+#define NUM(k, time, lo, hi, dst)                                     \
+    if (!strcmp(key, k)) {                                            \
+        if ((rc = parse_num(key, v, time, lo, hi, &n, err)) == 0)     \
+            dst = n;                                                  \
+        return rc;                                                    \
+    }
+    if (!strcmp(key, "data_dir")) {
+        if (!*v || strlen(v) >= sizeof c->data_dir)
+            return strom_error_set(err, STROM_EINVAL, "data_dir '%s' is empty or too long", v);
+        snprintf(c->data_dir, sizeof c->data_dir, "%s", v);
+        return 0;
+    }
+    if (!strcmp(key, "listen")) {
+        const char *colon = strrchr(v, ':');
+        char *end;
+        long port = colon ? strtol(colon + 1, &end, 10) : -1;
+        if (!colon || colon == v || *end || port < 0 || port > 65535 ||
+            (size_t)(colon - v) >= sizeof c->host)
+            return strom_error_set(err, STROM_EINVAL, "listen = '%s' is not HOST:PORT", v);
+        snprintf(c->host, sizeof c->host, "%.*s", (int)(colon - v), v);
+        c->port = (int)port;
+        return 0;
+    }
+    if (!strcmp(key, "fsync")) {
+        if (!strcmp(v, "always"))
+            c->log.fsync = STROM_LOG_FSYNC_ALWAYS;
+        else if (!strcmp(v, "interval"))
+            c->log.fsync = STROM_LOG_FSYNC_INTERVAL;
+        else if (!strcmp(v, "never"))
+            c->log.fsync = STROM_LOG_FSYNC_NEVER;
+        else
+            return strom_error_set(err, STROM_EINVAL,
+                                   "fsync = '%s' is not always, interval or never", v);
+        return 0;
+    }
+    if (!strcmp(key, "log_level")) {
+        int l = srv_log_level_parse(v);
+        if (l < 0)
+            return strom_error_set(err, STROM_EINVAL,
+                                   "log_level = '%s' is not debug, info, warn or error", v);
+        c->log_level = l;
+        return 0;
+    }
+    NUM("workers", false, 1, 256, c->workers)
+    NUM("fsync_interval", true, 1, 3600000, c->log.fsync_interval_ms)
+    NUM("segment_bytes", false, 4096, 1ll << 30, c->log.segment_bytes)
+    NUM("segment_age", true, 0, INT64_MAX / 2, c->log.segment_ms)
+    NUM("retention_bytes", false, 0, INT64_MAX / 2, c->log.retention_bytes)
+    NUM("retention_age", true, 0, INT64_MAX / 2, c->log.retention_ms)
+    NUM("retention_check", true, 10, 86400000, c->retention_check_ms)
+    NUM("max_connections", false, 1, 1000000, c->max_connections)
+    NUM("max_inflight", false, 1, 4096, c->max_inflight)
+    NUM("memory_limit", false, 1 << 20, 1ll << 40, c->memory_limit)
+    NUM("max_frame", false, 4096, 1 << 30, c->max_frame)
+    NUM("shutdown_timeout", true, 0, 3600000, c->shutdown_timeout_ms)
+#undef NUM
+    return strom_error_set(err, STROM_EINVAL, "unknown configuration key '%s'", key);
+}
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    char *e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1]))
+        *--e = 0;
+    return s;
+}
+
+int srv_config_load(srv_config *c, const char *path, strom_error *err)
+{
+    char *text;
+    size_t n;
+    int rc = strom_read_file(path, 1 << 20, &text, &n, err);
+    if (rc < 0)
+        return rc;
+    int lineno = 0;
+    char *save = NULL;
+    for (char *line = text; line && rc == 0; line = save) {
+        char *nl = strchr(line, '\n');
+        save = nl ? nl + 1 : NULL;
+        if (nl)
+            *nl = 0;
+        lineno++;
+        char *hash = strchr(line, '#');
+        if (hash)
+            *hash = 0;
+        char *t = trim(line);
+        if (!*t)
+            continue;
+        char *eq = strchr(t, '=');
+        if (!eq) {
+            rc = strom_error_set(err, STROM_EINVAL, "%s line %d: expected 'key = value'", path,
+                                 lineno);
+            break;
+        }
+        *eq = 0;
+        if ((rc = srv_config_set(c, trim(t), trim(eq + 1), err)) < 0)
+            strom_error_prefix(err, "%s line %d", path, lineno);
+    }
+    free(text);
+    return rc;
+}
+
+void srv_config_print(const srv_config *c, void *file)
+{
+    FILE *f = file;
+    static const char *fsyncs[] = {"always", "interval", "never"};
+    static const char *levels[] = {"debug", "info", "warn", "error"};
+    fprintf(f, "data_dir = %s\nlisten = %s:%d\nworkers = %d\nfsync = %s\nfsync_interval = %dms\n"
+               "segment_bytes = %llu\nsegment_age = %lldms\nretention_bytes = %llu\n"
+               "retention_age = %lldms\nretention_check = %lldms\nmax_connections = %d\n"
+               "max_inflight = %d\nmemory_limit = %llu\nmax_frame = %u\n"
+               "shutdown_timeout = %lldms\nlog_level = %s\n",
+            c->data_dir, c->host, c->port, c->workers, fsyncs[c->log.fsync],
+            c->log.fsync_interval_ms, (unsigned long long)c->log.segment_bytes,
+            (long long)c->log.segment_ms, (unsigned long long)c->log.retention_bytes,
+            (long long)c->log.retention_ms, (long long)c->retention_check_ms, c->max_connections,
+            c->max_inflight, (unsigned long long)c->memory_limit, c->max_frame,
+            (long long)c->shutdown_timeout_ms, levels[c->log_level]);
+}

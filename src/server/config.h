@@ -1,0 +1,37 @@
+/*
+ * config.h: stromd's configuration: defaults, a config file of `key = value` lines, and
+ * command-line flags that override the file. Every key is listed in docs/operations.md.
+ */
+#ifndef STROM_SERVER_CONFIG_H
+#define STROM_SERVER_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "log/log.h"
+#include "strom/error.h"
+
+typedef struct srv_config {
+    char data_dir[1024];
+    char host[256];
+    int port;
+    int workers;                 /* threads for disk work (appends, reads, DDL) */
+    strom_log_config log;        /* fsync policy, segment size/age, retention defaults */
+    int64_t retention_check_ms;  /* how often retention runs */
+    int max_connections;
+    int max_inflight;            /* requests in flight per connection before reads pause */
+    uint64_t memory_limit;       /* bytes of requests and responses in flight, in total */
+    uint32_t max_frame;          /* largest request frame */
+    int64_t shutdown_timeout_ms; /* how long a clean shutdown waits for in-flight work */
+    int log_level;
+} srv_config;
+
+void srv_config_default(srv_config *c);
+/* Sets one key from its text value; STROM_EINVAL naming the key and the value. */
+int srv_config_set(srv_config *c, const char *key, const char *value, strom_error *err);
+/* Reads a config file; errors name the file and line. */
+int srv_config_load(srv_config *c, const char *path, strom_error *err);
+/* Prints every key with its current value, as a config file would hold it. */
+void srv_config_print(const srv_config *c, void *file);
+
+#endif /* STROM_SERVER_CONFIG_H */
