@@ -1,0 +1,195 @@
+/*
+ * strom/client.h: libstrom, the C client of stromd.
+ *
+ *   strom_client   one connection (timeouts, reconnect and retry of idempotent requests)
+ *                  + DDL, table descriptions, offsets
+ *   strom_writer   rows in, Arrow batches out: batches rows per partition and bucket (linger
+ *                  time, batch size, compression), sends them with an idempotent writer id
+ *                  so a retried batch is never appended twice
+ *   strom_scanner  batches out: projection, predicate, start at earliest / latest /
+ *                  timestamp / offset, follow or stop at the end; each batch through the
+ *                  Arrow C Data Interface or simple row accessors
+ *
+ * Every function returns 0 or a negative STROM_E* code and fills an optional strom_error with
+ * a message that names what failed (the server's message for server-side errors).
+ * Objects are not thread safe: use one per thread (a writer and a scanner each hold their
+ * own connection).
+ */
+#ifndef STROM_CLIENT_H
+#define STROM_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "strom/arrow_c.h"
+#include "strom/error.h"
+#include "strom/table.h"
+#include "strom/types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- connection ------------------------------------------------------------------------- */
+
+typedef struct strom_client strom_client;
+
+typedef struct strom_client_opts {
+    int connect_timeout_ms;  /* default 5000 */
+    int request_timeout_ms;  /* default 30000 (long-poll waits are added to it) */
+    int retries;             /* reconnect + resend attempts for idempotent requests (default 3) */
+    int retry_backoff_ms;    /* first backoff, doubled per attempt (default 100) */
+} strom_client_opts;
+
+void strom_client_opts_default(strom_client_opts *o);
+/* addr is "host:port" (IPv4 or a name); NULL opts = defaults. */
+int strom_client_connect(const char *addr, const strom_client_opts *o, strom_client **out,
+                         strom_error *err);
+void strom_client_close(strom_client *c);
+/* "stromd 0.1.0" */
+int strom_client_server_version(strom_client *c, char *buf, size_t cap, strom_error *err);
+
+/* ---- DDL ------------------------------------------------------------------------------- */
+
+int strom_create_database(strom_client *c, const char *db, bool if_not_exists, strom_error *err);
+int strom_drop_database(strom_client *c, const char *db, bool if_exists, strom_error *err);
+/* Sorted names; free with strom_free_names. */
+int strom_list_databases(strom_client *c, char ***names, int *n, strom_error *err);
+int strom_list_tables(strom_client *c, const char *db, char ***names, int *n, strom_error *err);
+void strom_free_names(char **names, int n);
+
+/* Creates d->database.d->table; on success d->table_id is set. */
+int strom_create_table(strom_client *c, strom_table_desc *d, bool if_not_exists,
+                       strom_error *err);
+int strom_drop_table(strom_client *c, const char *db, const char *table, bool if_exists,
+                     strom_error *err);
+/* Adds a nullable column; *schema_id (may be NULL) receives the new schema version. */
+int strom_add_column(strom_client *c, const char *db, const char *table, const char *column,
+                     strom_type type, uint32_t *schema_id, strom_error *err);
+/* The table's description (free with strom_table_desc_free). */
+int strom_get_table(strom_client *c, const char *db, const char *table, strom_table_desc *out,
+                    strom_error *err);
+int strom_create_partition(strom_client *c, const char *db, const char *table,
+                           const char *partition, bool if_not_exists, strom_error *err);
+int strom_drop_partition(strom_client *c, const char *db, const char *table,
+                         const char *partition, bool if_exists, strom_error *err);
+
+/* ---- offsets ---------------------------------------------------------------------------- */
+
+#define STROM_OFFSET_SPEC_LATEST (-1)   /* the next offset to be written (high watermark) */
+#define STROM_OFFSET_SPEC_EARLIEST (-2) /* the first offset still kept */
+/* The offset of one bucket for `spec` (LATEST, EARLIEST, or a timestamp in ms: the first
+ * record committed at or after it). partition is "" for an unpartitioned table. */
+int strom_list_offset(strom_client *c, const strom_table_desc *t, const char *partition,
+                      uint32_t bucket, int64_t spec, int64_t *offset, strom_error *err);
+
+/* ---- writer ------------------------------------------------------------------------------- */
+
+typedef enum strom_compression {
+    STROM_COMPRESSION_NONE = 0,
+    STROM_COMPRESSION_LZ4 = 1,
+    STROM_COMPRESSION_ZSTD = 2,
+} strom_compression;
+
+typedef struct strom_writer_opts {
+    int linger_ms;               /* send a batch at most this long after its first row (5) */
+    size_t batch_bytes;          /* send a batch when its data reaches this size (1 MiB) */
+    strom_compression compression; /* body compression of the batches (NONE) */
+    bool acks;                   /* wait for durable acknowledgement (true); false: fire and
+                                    forget (no response, no retry) */
+} strom_writer_opts;
+
+typedef struct strom_writer strom_writer;
+
+void strom_writer_opts_default(strom_writer_opts *o);
+/* A writer for db.table over its own connection to addr. */
+int strom_writer_open(const char *addr, const strom_client_opts *copts, const char *db,
+                      const char *table, const strom_writer_opts *o, strom_writer **out,
+                      strom_error *err);
+/* The schema rows are written in (the table's latest). */
+const strom_schema *strom_writer_schema(const strom_writer *w);
+
+/* Row building: set the columns of the current row (unset nullable columns are null), then
+ * end it. A value of the wrong type or out of range is an error at once; end_row checks NOT
+ * NULL columns, and on error the row is dropped whole. */
+int strom_writer_set_null(strom_writer *w, int col, strom_error *err);
+int strom_writer_set_bool(strom_writer *w, int col, bool v, strom_error *err);
+/* integer and temporal columns (DATE days, TIME/TIMESTAMP microseconds) */
+int strom_writer_set_int(strom_writer *w, int col, int64_t v, strom_error *err);
+int strom_writer_set_double(strom_writer *w, int col, double v, strom_error *err);
+int strom_writer_set_bytes(strom_writer *w, int col, const void *p, size_t n, strom_error *err);
+/* Any column from its text form (as `strom consume` prints it: '2026-12-01', '12.50', ...). */
+int strom_writer_set_text(strom_writer *w, int col, const char *s, size_t n, strom_error *err);
+int strom_writer_end_row(strom_writer *w, strom_error *err);
+
+/* Sends what is buffered and waits for its acknowledgement. */
+int strom_writer_flush(strom_writer *w, strom_error *err);
+/* Sends batches whose linger time has passed (call when idle). */
+int strom_writer_poll(strom_writer *w, strom_error *err);
+/* Rows acknowledged so far, and rows buffered. */
+int64_t strom_writer_rows_acked(const strom_writer *w);
+int64_t strom_writer_rows_pending(const strom_writer *w);
+/* Flushes and closes; the error of the final flush is returned. */
+int strom_writer_close(strom_writer *w, strom_error *err);
+
+/* ---- scanner ------------------------------------------------------------------------------ */
+
+typedef enum strom_start {
+    STROM_START_EARLIEST = 0,
+    STROM_START_LATEST = 1,
+    STROM_START_TIMESTAMP = 2,  /* start_value: milliseconds since the epoch */
+    STROM_START_OFFSET = 3,     /* start_value: the offset, in every bucket */
+} strom_start;
+
+typedef struct strom_scan_opts {
+    const char *const *columns; /* names, NULL = every column */
+    int ncolumns;
+    const char *where;          /* predicate text ("price > 10 AND sym = 'A'"), NULL = all */
+    strom_start start;
+    int64_t start_value;
+    bool follow;                /* wait for new rows forever (else stop at the end) */
+    int max_wait_ms;            /* long-poll wait per fetch when following (500) */
+    uint32_t max_bytes;         /* per fetch (8 MiB) */
+} strom_scan_opts;
+
+typedef struct strom_scanner strom_scanner;
+typedef struct strom_result strom_result;
+
+void strom_scan_opts_default(strom_scan_opts *o);
+int strom_scanner_open(const char *addr, const strom_client_opts *copts, const char *db,
+                       const char *table, const strom_scan_opts *o, strom_scanner **out,
+                       strom_error *err);
+/* The schema of the batches returned (the chosen columns). */
+const strom_schema *strom_scanner_schema(const strom_scanner *s);
+/* 1 and *out = the next batch (free with strom_result_free), 0 at the end (not following),
+ * or an error. */
+int strom_scanner_next(strom_scanner *s, strom_result **out, strom_error *err);
+/* Bytes received in record batches, and bytes a plain read of the same records would have
+ * moved (what projection and filtering saved). */
+void strom_scanner_bytes(const strom_scanner *s, uint64_t *received, uint64_t *stored);
+void strom_scanner_close(strom_scanner *s);
+
+/* A batch of rows. Row accessors: col indexes the scanner's schema. */
+int64_t strom_result_rows(const strom_result *r);
+const char *strom_result_partition(const strom_result *r);
+uint32_t strom_result_bucket(const strom_result *r);
+int64_t strom_result_base_offset(const strom_result *r);
+int64_t strom_result_commit_ms(const strom_result *r);
+bool strom_result_is_null(const strom_result *r, int64_t row, int col);
+bool strom_result_bool(const strom_result *r, int64_t row, int col);
+int64_t strom_result_int(const strom_result *r, int64_t row, int col);
+double strom_result_double(const strom_result *r, int64_t row, int col);
+const uint8_t *strom_result_bytes(const strom_result *r, int64_t row, int col, size_t *len);
+/* The value as text (as `strom consume` prints it); returns the length it wanted. */
+int strom_result_text(const strom_result *r, int64_t row, int col, char *buf, size_t cap);
+/* Exports the batch through the Arrow C Data Interface; the result is consumed (freed by the
+ * array's release callback, not by strom_result_free). */
+int strom_result_export(strom_result *r, struct ArrowArray *array, struct ArrowSchema *schema,
+                        strom_error *err);
+void strom_result_free(strom_result *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* STROM_CLIENT_H */

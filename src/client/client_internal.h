@@ -1,0 +1,44 @@
+/*
+ * client_internal.h: what the parts of libstrom share: the connection and its request call.
+ */
+#ifndef STROM_CLIENT_INTERNAL_H
+#define STROM_CLIENT_INTERNAL_H
+
+#include <sys/uio.h>
+
+#include "common/buf.h"
+#include "protocol/msg.h"
+#include "protocol/wire.h"
+#include "strom/client.h"
+
+struct strom_client {
+    char addr[300];
+    char host[256];
+    int port;
+    strom_client_opts o;
+    int fd;
+    uint32_t next_corr;
+    strom_buf req;            /* the request being built */
+    strom_buf resp;           /* the last response frame */
+};
+
+/* Starts a request frame for api in c->req. */
+int cl_begin(strom_client *c, int api);
+
+/* Sends c->req followed by the `nextra` pieces (raw records) and reads the response. On
+ * success *body reads the response fields. Server errors become their code with the server's
+ * message. With `retry`, a failed connection is re-established and the request resent
+ * (for idempotent requests). `wait_ms` is added to the request timeout (long-poll). With
+ * `no_response`, returns once sent. */
+int cl_call(strom_client *c, const struct iovec *extra, int nextra, bool retry, int wait_ms,
+            bool no_response, strom_wire_reader *body, strom_error *err);
+
+/* The table's description by name (GetTableInfo). */
+int cl_get_table(strom_client *c, const char *db, const char *table, strom_table_desc *out,
+                 strom_error *err);
+
+/* The bucket a row goes to: CRC32C over the row's bucket key values (docs/protocol.md). */
+struct strom_value;
+uint32_t cl_bucket_of(const struct strom_value *keys, int nkeys, uint32_t buckets);
+
+#endif /* STROM_CLIENT_INTERNAL_H */

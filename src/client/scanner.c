@@ -1,0 +1,706 @@
+/*
+ * scanner.c: strom_scanner and strom_result (strom/client.h).
+ *
+ * The scanner resolves the table, the columns and the predicate once (errors are reported
+ * before anything is read), prunes partitions whose value the predicate rules out, finds a
+ * start offset per bucket (ListOffsets), and then fetches every bucket in one Fetch request
+ * at a time, long-polling when following. Each record received is verified (its CRC, and for
+ * projected records the CRC of every buffer) and decoded without copying: the results of one
+ * response share its bytes.
+ *
+ * Schema versions: a record written before columns were added carries only the requested
+ * columns that existed then (its statistics say how many: they are the requested columns of
+ * the lowest indexes); the scanner fills the others with nulls, so every result has the
+ * scanner's schema.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "client/client_internal.h"
+#include "columnar/arrow_c_export.h"
+#include "columnar/batch.h"
+#include "columnar/ipc.h"
+#include "columnar/predicate.h"
+#include "columnar/value.h"
+#include "common/fs.h"
+#include "log/record.h"
+
+typedef struct blob {
+    int refs;
+    uint8_t *data;
+} blob;
+
+static void blob_unref(void *p)
+{
+    blob *b = p;
+    if (b && --b->refs == 0) {
+        free(b->data);
+        free(b);
+    }
+}
+
+typedef struct sbucket {
+    char partition[STROM_PARTITION_MAX + 1];
+    uint32_t bucket;
+    int64_t next;
+    int64_t end;   /* stop here when not following */
+    bool done;
+} sbucket;
+
+struct strom_result {
+    strom_batch *b;          /* schema = the scanner's */
+    blob *bl;                /* the response bytes the batch views (refcounted) */
+    uint8_t *own;            /* a re-encoded message (old schema versions), or NULL */
+    char partition[STROM_PARTITION_MAX + 1];
+    uint32_t bucket;
+    int64_t base_offset, commit_ms;
+    const strom_schema *schema;
+};
+
+struct strom_scanner {
+    strom_client *c;
+    strom_table_desc t;
+    strom_scan_opts o;
+    char *where;
+    char **colnames;
+    int *cols;               /* requested columns (latest schema indexes) */
+    int ncols;
+    strom_schema *out_schema;
+    strom_pred *pred;        /* bound to the latest schema (partition pruning) */
+    sbucket *b;
+    int nb;
+    strom_result **q;        /* results of the last response not yet returned */
+    int qhead, qn, qcap;
+    uint64_t received, stored;
+    int64_t last_refresh;
+    strom_codec_ctx *codec;
+};
+
+void strom_scan_opts_default(strom_scan_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->start = STROM_START_EARLIEST;
+    o->max_wait_ms = 500;
+    o->max_bytes = 8u << 20;
+}
+
+const strom_schema *strom_scanner_schema(const strom_scanner *s)
+{
+    return s->out_schema;
+}
+
+void strom_scanner_bytes(const strom_scanner *s, uint64_t *received, uint64_t *stored)
+{
+    *received = s->received;
+    *stored = s->stored;
+}
+
+/* Does the predicate leave any row in partition `value`? */
+static bool partition_may_match(strom_scanner *s, const char *value)
+{
+    if (!s->pred || s->t.partition_col < 0)
+        return true;
+    int n = strom_schema_ncols(s->t.schema), pc = s->t.partition_col;
+    strom_col_stats *cs = calloc((size_t)n, sizeof *cs);
+    if (!cs)
+        return true;
+    for (int i = 0; i < n; i++)
+        cs[i].null_count = -1; /* unknown: anything is possible */
+    strom_type t = strom_schema_col_type(s->t.schema, pc);
+    strom_value v = {t.id, false, {0}};
+    bool ok = true;
+    if (t.id == STROM_TYPE_STRING) {
+        v.u.s.ptr = (const uint8_t *)value;
+        v.u.s.len = (uint32_t)strlen(value);
+    } else if (t.id == STROM_TYPE_DATE) {
+        int32_t d;
+        ok = strom_parse_date(value, strlen(value), &d, NULL) == 0;
+        v.u.i = d;
+    } else {
+        char *end;
+        v.u.i = strtoll(value, &end, 10);
+        ok = !*end;
+    }
+    bool r = true;
+    if (ok) {
+        cs[pc].null_count = 0;
+        cs[pc].has_min = cs[pc].has_max = cs[pc].min_exact = cs[pc].max_exact = true;
+        cs[pc].min = cs[pc].max = v;
+        strom_batch_stats st = {1, n, cs, 0, NULL};
+        r = strom_pred_eval_stats(s->pred, &st) != STROM_MATCH_NONE;
+    }
+    free(cs);
+    return r;
+}
+
+static int add_bucket(strom_scanner *s, const char *partition, uint32_t bucket, strom_error *err)
+{
+    sbucket *nb = realloc(s->b, sizeof *nb * (size_t)(s->nb + 1));
+    if (!nb)
+        return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    s->b = nb;
+    sbucket *b = &s->b[s->nb];
+    memset(b, 0, sizeof *b);
+    snprintf(b->partition, sizeof b->partition, "%s", partition);
+    b->bucket = bucket;
+    b->end = -1;
+    int64_t spec = s->o.start == STROM_START_LATEST      ? STROM_OFFSET_SPEC_LATEST
+                   : s->o.start == STROM_START_TIMESTAMP ? s->o.start_value
+                                                         : STROM_OFFSET_SPEC_EARLIEST;
+    int rc = strom_list_offset(s->c, &s->t, partition, bucket, spec, &b->next, err);
+    if (rc == 0 && s->o.start == STROM_START_OFFSET && s->o.start_value > b->next)
+        b->next = s->o.start_value;
+    if (rc == 0 && !s->o.follow)
+        rc = strom_list_offset(s->c, &s->t, partition, bucket, STROM_OFFSET_SPEC_LATEST, &b->end,
+                               err);
+    if (rc < 0) {
+        strom_error_prefix(err, "%s%sbucket %u", partition, partition[0] ? " " : "", bucket);
+        return rc;
+    }
+    b->done = !s->o.follow && b->next >= b->end;
+    s->nb++;
+    return 0;
+}
+
+/* Adds the buckets of partitions not yet scanned (all of them at open; new ones later). */
+static int add_partitions(strom_scanner *s, const strom_table_desc *t, strom_error *err)
+{
+    int rc = 0;
+    if (t->partition_col < 0) {
+        for (uint32_t i = 0; rc == 0 && i < t->buckets && s->nb < (int)t->buckets; i++)
+            rc = add_bucket(s, "", i, err);
+        return rc;
+    }
+    for (int p = 0; rc == 0 && p < t->npartitions; p++) {
+        bool known = false;
+        for (int i = 0; i < s->nb && !known; i++)
+            known = !strcmp(s->b[i].partition, t->partitions[p]);
+        if (known || !partition_may_match(s, t->partitions[p]))
+            continue;
+        for (uint32_t i = 0; rc == 0 && i < t->buckets; i++)
+            rc = add_bucket(s, t->partitions[p], i, err);
+    }
+    return rc;
+}
+
+int strom_scanner_open(const char *addr, const strom_client_opts *copts, const char *db,
+                       const char *table, const strom_scan_opts *o, strom_scanner **out,
+                       strom_error *err)
+{
+    strom_scanner *s = calloc(1, sizeof *s);
+    if (!s)
+        return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    strom_table_desc_init(&s->t);
+    if (o)
+        s->o = *o;
+    else
+        strom_scan_opts_default(&s->o);
+    s->o.columns = NULL;
+    s->o.where = NULL;
+    int rc = strom_client_connect(addr, copts, &s->c, err);
+    if (rc == 0)
+        rc = cl_get_table(s->c, db, table, &s->t, err);
+    int n = rc == 0 ? strom_schema_ncols(s->t.schema) : 0;
+    if (rc == 0) {
+        s->ncols = o && o->columns ? o->ncolumns : n;
+        s->cols = malloc(sizeof(int) * (size_t)(s->ncols + 1));
+        s->colnames = calloc((size_t)s->ncols + 1, sizeof(char *));
+        s->codec = strom_codec_ctx_new();
+        if (!s->cols || !s->colnames || !s->codec)
+            rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+    }
+    for (int i = 0; rc == 0 && i < s->ncols; i++) {
+        const char *name = o && o->columns ? o->columns[i] : strom_schema_col_name(s->t.schema, i);
+        s->cols[i] = strom_schema_find(s->t.schema, name, strlen(name));
+        if (s->cols[i] < 0)
+            rc = strom_error_set(err, STROM_ENOTFOUND, "column '%s' is not in %s.%s", name, db,
+                                 table);
+        for (int j = 0; rc == 0 && j < i; j++)
+            if (s->cols[j] == s->cols[i])
+                rc = strom_error_set(err, STROM_EINVAL, "column '%s' is named twice", name);
+        if (rc == 0 && !(s->colnames[i] = strdup(name)))
+            rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+    }
+    if (rc == 0 && s->ncols == 0)
+        rc = strom_error_set(err, STROM_EINVAL, "no columns chosen");
+    if (rc == 0 && !(s->out_schema = strom_schema_project(s->t.schema, s->cols, s->ncols)))
+        rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+    if (rc == 0 && o && o->where && o->where[0]) {
+        if (!(s->where = strdup(o->where)))
+            rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+        else if ((rc = strom_pred_parse(s->where, strlen(s->where), s->t.schema, &s->pred, err)) < 0)
+            strom_error_prefix(err, "--where");
+    }
+    if (rc == 0)
+        rc = add_partitions(s, &s->t, err);
+    if (rc < 0) {
+        strom_scanner_close(s);
+        return rc;
+    }
+    s->last_refresh = strom_mono_ms();
+    *out = s;
+    return 0;
+}
+
+/* ---- results ------------------------------------------------------------------------------ */
+
+void strom_result_free(strom_result *r)
+{
+    if (!r)
+        return;
+    strom_batch_free(r->b);
+    blob_unref(r->bl);
+    free(r->own);
+    free(r);
+}
+
+/* Decodes one verified record into a result with the scanner's schema. */
+static int decode_record(strom_scanner *s, const sbucket *sb, blob *bl, const uint8_t *p,
+                         uint32_t len, strom_result **out, strom_error *err)
+{
+    strom_record rec;
+    strom_batch_stats st = {0};
+    strom_ipc_msg m;
+    strom_schema *rs = NULL;
+    strom_batch *b = NULL;
+    strom_result *r = NULL;
+    int *have = NULL;
+    memset(&rec, 0, sizeof rec);
+    int rc = strom_record_parse(p, len, &rec, err);
+    if (rc != 0)
+        return rc < 0 ? rc : strom_error_set(err, STROM_ECORRUPT, "truncated record");
+    if ((rc = strom_record_stats(&rec, &st, err)) < 0)
+        return rc;
+    /* the columns the record carries: the requested ones of lowest index, st.ncols of them */
+    int k = st.ncols;
+    if (k > s->ncols || k == 0) {
+        rc = strom_error_set(err, STROM_ECORRUPT, "record at offset %lld carries %d columns, "
+                             "%d were asked for", (long long)rec.info.base_offset, k, s->ncols);
+        goto done;
+    }
+    have = malloc(sizeof(int) * (size_t)s->ncols);
+    int nh = 0;
+    if (!have) {
+        rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (int i = 0; i < s->ncols; i++) {
+        int rank = 0;
+        for (int j = 0; j < s->ncols; j++)
+            rank += s->cols[j] < s->cols[i];
+        if (rank < k)
+            have[nh++] = s->cols[i];
+    }
+    if (!(rs = strom_schema_project(s->t.schema, have, nh))) {
+        rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+        goto done;
+    }
+    if ((rec.info.attributes & STROM_RECORD_PROJECTED) &&
+        (rc = strom_record_verify_buffers(&rec, rs, err)) < 0)
+        goto done;
+    if ((rc = strom_ipc_read_msg(rec.arrow, rec.arrow_len, &m, err)) != 0) {
+        rc = rc < 0 ? rc : strom_error_set(err, STROM_ECORRUPT, "truncated Arrow message");
+        goto done;
+    }
+    r = calloc(1, sizeof *r);
+    if (!r) {
+        rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+        goto done;
+    }
+    if (nh == s->ncols) {
+        rc = strom_ipc_decode_batch(&m, s->out_schema, s->out_schema, s->codec, &r->b, err);
+    } else {
+        /* an older schema version: decode, then re-encode with the missing columns null */
+        if ((rc = strom_ipc_decode_batch(&m, rs, rs, s->codec, &b, err)) < 0)
+            goto done;
+        strom_col_view *views = calloc((size_t)s->ncols, sizeof *views);
+        size_t zlen = (size_t)(b->rows + 1) * 16 + 16;
+        uint8_t *zeros = calloc(1, zlen);
+        strom_buf msg = STROM_BUF_INIT;
+        strom_batch_stats est;
+        if (!views || !zeros) {
+            rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+        } else {
+            int hi = 0;
+            for (int i = 0; i < s->ncols; i++) {
+                if (hi < nh && have[hi] == s->cols[i]) {
+                    views[i] = b->cols[hi++];
+                } else {
+                    views[i] = (strom_col_view){b->rows, b->rows, zeros, zeros,
+                                                (const int32_t *)zeros, 0};
+                }
+            }
+            rc = strom_batch_encode(s->out_schema, views, b->rows, NULL, &msg, &est, err);
+            if (rc == 0) {
+                strom_batch_stats_free(&est);
+                size_t mlen;
+                r->own = strom_buf_detach(&msg, &mlen);
+                strom_ipc_msg m2;
+                if ((rc = strom_ipc_read_msg(r->own, mlen, &m2, err)) == 0)
+                    rc = strom_ipc_decode_batch(&m2, s->out_schema, s->out_schema, s->codec,
+                                                &r->b, err);
+                else if (rc > 0)
+                    rc = strom_error_set(err, STROM_ECORRUPT, "re-encoded batch is truncated");
+            }
+        }
+        strom_buf_free(&msg);
+        free(views);
+        free(zeros);
+    }
+    if (rc < 0)
+        goto done;
+    r->bl = bl;
+    bl->refs++;
+    snprintf(r->partition, sizeof r->partition, "%s", sb->partition);
+    r->bucket = sb->bucket;
+    r->base_offset = rec.info.base_offset;
+    r->commit_ms = rec.info.commit_ts;
+    r->schema = s->out_schema;
+    *out = r;
+    r = NULL;
+done:
+    if (rc < 0 && err)
+        strom_error_prefix(err, "%s%sbucket %u offset %lld", sb->partition,
+                           sb->partition[0] ? " " : "", sb->bucket, (long long)rec.info.base_offset);
+    strom_result_free(r);
+    strom_batch_free(b);
+    strom_schema_free(rs);
+    strom_batch_stats_free(&st);
+    free(have);
+    return rc;
+}
+
+static int q_push(strom_scanner *s, strom_result *r)
+{
+    if (s->qn == s->qcap) {
+        int ncap = s->qcap ? 2 * s->qcap : 16;
+        strom_result **n = realloc(s->q, sizeof *n * (size_t)ncap);
+        if (!n)
+            return STROM_ENOMEM;
+        s->q = n;
+        s->qcap = ncap;
+    }
+    s->q[s->qn++] = r;
+    return 0;
+}
+
+static int refresh_partitions(strom_scanner *s, strom_error *err)
+{
+    strom_table_desc t;
+    int rc = cl_get_table(s->c, s->t.database, s->t.table, &t, err);
+    if (rc < 0)
+        return rc;
+    if (t.table_id != s->t.table_id)
+        rc = strom_error_set(err, STROM_ESTATE, "table %s.%s was dropped and created again",
+                             t.database, t.table);
+    else
+        rc = add_partitions(s, &t, err);
+    strom_table_desc_free(&t);
+    return rc;
+}
+
+/* One Fetch of every active bucket; results go to the queue. */
+static int fetch_once(strom_scanner *s, strom_error *err)
+{
+    int active = 0;
+    for (int i = 0; i < s->nb; i++)
+        active += !s->b[i].done;
+    if (active == 0)
+        return 0;
+    strom_msg_fetch_bucket *fb = calloc((size_t)active, sizeof *fb);
+    strom_msg_str *cols = calloc((size_t)s->ncols + 1, sizeof *cols);
+    int *map = calloc((size_t)active, sizeof *map);
+    if (!fb || !cols || !map) {
+        free(fb);
+        free(cols);
+        free(map);
+        return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    }
+    int k = 0;
+    uint32_t per = s->o.max_bytes / (uint32_t)active;
+    for (int i = 0; i < s->nb; i++) {
+        if (s->b[i].done)
+            continue;
+        fb[k] = (strom_msg_fetch_bucket){{s->b[i].partition, (uint16_t)strlen(s->b[i].partition)},
+                                         s->b[i].bucket, s->b[i].next, per ? per : 1};
+        map[k++] = i;
+    }
+    bool all_cols = true;
+    for (int i = 0; i < s->ncols; i++) {
+        cols[i] = (strom_msg_str){s->colnames[i], (uint16_t)strlen(s->colnames[i])};
+        all_cols = all_cols && s->cols[i] == i;
+    }
+    all_cols = all_cols && s->ncols == strom_schema_ncols(s->t.schema);
+    int wait = s->o.follow ? s->o.max_wait_ms : 0;
+    strom_msg_fetch m = {s->t.table_id, (uint32_t)wait, 1, s->o.max_bytes,
+                         all_cols ? 0 : (uint32_t)s->ncols, cols,
+                         {s->where ? s->where : "", (uint16_t)(s->where ? strlen(s->where) : 0)},
+                         (uint32_t)active, fb};
+    strom_wire_reader rd;
+    strom_msg_fetch_resp resp = {0};
+    blob *bl = NULL;
+    int rc = cl_begin(s->c, STROM_API_FETCH);
+    if (rc == 0)
+        rc = strom_msg_fetch_encode(&s->c->req, &m);
+    if (rc == 0)
+        rc = cl_call(s->c, NULL, 0, true, wait, false, &rd, err);
+    if (rc == 0)
+        rc = strom_msg_fetch_resp_decode(&rd, &resp, err);
+    if (rc == 0 && resp.n != (uint32_t)active)
+        rc = strom_error_set(err, STROM_ECORRUPT, "Fetch answered %u of %d buckets", resp.n,
+                             active);
+    if (rc == 0) {
+        bl = calloc(1, sizeof *bl);
+        size_t len;
+        if (!bl)
+            rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+        else {
+            bl->refs = 1;
+            bl->data = s->c->resp.data; /* the records point into it */
+            strom_buf_init(&s->c->resp);
+            (void)len;
+        }
+    }
+    for (uint32_t i = 0; rc == 0 && i < resp.n; i++) {
+        strom_msg_fetched *f = &resp.v[i];
+        sbucket *sb = &s->b[map[i]];
+        if (f->error) {
+            if (f->error == STROM_ERANGE && f->start_offset > sb->next) {
+                sb->next = f->start_offset; /* retention passed us: continue from the start */
+                continue;
+            }
+            rc = strom_error_set(err, f->error, "%s%sbucket %u: %.*s", sb->partition,
+                                 sb->partition[0] ? " " : "", sb->bucket, (int)f->message.len,
+                                 f->message.p);
+            break;
+        }
+        const uint8_t *p = f->records;
+        uint32_t left = f->size;
+        s->received += f->size;
+        s->stored += f->bytes_stored;
+        while (rc == 0 && left > 0) {
+            int64_t b0;
+            uint32_t len;
+            if (left < 12 || strom_record_peek(p, left, &b0, &len, err) != 0 || len > left) {
+                rc = strom_error_set(err, STROM_ECORRUPT, "bucket %u: a record overruns the "
+                                     "response", sb->bucket);
+                break;
+            }
+            strom_result *r = NULL;
+            if ((rc = decode_record(s, sb, bl, p, len, &r, err)) == 0 && q_push(s, r) != 0) {
+                strom_result_free(r);
+                rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+            }
+            p += len;
+            left -= len;
+        }
+        if (rc == 0) {
+            sb->next = f->next_offset > sb->next ? f->next_offset : sb->next;
+            if (!s->o.follow && (sb->next >= sb->end || f->high_watermark <= sb->next))
+                sb->done = sb->next >= sb->end;
+        }
+    }
+    blob_unref(bl);
+    strom_msg_fetch_resp_free(&resp);
+    free(fb);
+    free(cols);
+    free(map);
+    return rc;
+}
+
+int strom_scanner_next(strom_scanner *s, strom_result **out, strom_error *err)
+{
+    for (;;) {
+        if (s->qhead < s->qn) {
+            *out = s->q[s->qhead++];
+            return 1;
+        }
+        s->qhead = s->qn = 0;
+        bool any = false;
+        for (int i = 0; i < s->nb; i++)
+            any = any || !s->b[i].done;
+        if (!any && !s->o.follow)
+            return 0;
+        if (s->o.follow && (s->t.partition_col >= 0 || s->nb == 0) &&
+            strom_mono_ms() - s->last_refresh > 1000) {
+            int rc = refresh_partitions(s, err);
+            if (rc < 0)
+                return rc;
+            s->last_refresh = strom_mono_ms();
+        }
+        if (s->nb == 0) {
+            struct timespec ts = {0, 200 * 1000000};
+            nanosleep(&ts, NULL); /* a partitioned table with no partition yet */
+            continue;
+        }
+        int rc = fetch_once(s, err);
+        if (rc < 0)
+            return rc;
+    }
+}
+
+void strom_scanner_close(strom_scanner *s)
+{
+    if (!s)
+        return;
+    for (int i = s->qhead; i < s->qn; i++)
+        strom_result_free(s->q[i]);
+    free(s->q);
+    free(s->b);
+    for (int i = 0; s->colnames && i < s->ncols; i++)
+        free(s->colnames[i]);
+    free(s->colnames);
+    free(s->cols);
+    free(s->where);
+    strom_pred_free(s->pred);
+    strom_schema_free(s->out_schema);
+    strom_codec_ctx_free(s->codec);
+    strom_table_desc_free(&s->t);
+    strom_client_close(s->c);
+    free(s);
+}
+
+/* ---- row access ---------------------------------------------------------------------------- */
+
+int64_t strom_result_rows(const strom_result *r)
+{
+    return r->b->rows;
+}
+
+const char *strom_result_partition(const strom_result *r)
+{
+    return r->partition;
+}
+
+uint32_t strom_result_bucket(const strom_result *r)
+{
+    return r->bucket;
+}
+
+int64_t strom_result_base_offset(const strom_result *r)
+{
+    return r->base_offset;
+}
+
+int64_t strom_result_commit_ms(const strom_result *r)
+{
+    return r->commit_ms;
+}
+
+static strom_value get(const strom_result *r, int64_t row, int col)
+{
+    strom_value v;
+    if (col < 0 || col >= r->b->ncols || row < 0 || row >= r->b->rows) {
+        memset(&v, 0, sizeof v);
+        v.is_null = true;
+        return v;
+    }
+    strom_col_get(&r->b->cols[col], strom_schema_col_type(r->schema, col), row, &v);
+    return v;
+}
+
+bool strom_result_is_null(const strom_result *r, int64_t row, int col)
+{
+    return get(r, row, col).is_null;
+}
+
+bool strom_result_bool(const strom_result *r, int64_t row, int col)
+{
+    strom_value v = get(r, row, col);
+    return !v.is_null && v.type == STROM_TYPE_BOOLEAN && v.u.b;
+}
+
+int64_t strom_result_int(const strom_result *r, int64_t row, int col)
+{
+    strom_value v = get(r, row, col);
+    if (v.is_null)
+        return 0;
+    if (v.type == STROM_TYPE_FLOAT || v.type == STROM_TYPE_DOUBLE)
+        return (int64_t)v.u.f;
+    if (v.type == STROM_TYPE_BOOLEAN)
+        return v.u.b;
+    if (v.type == STROM_TYPE_DECIMAL || v.type == STROM_TYPE_STRING || v.type == STROM_TYPE_BYTES)
+        return 0;
+    return v.u.i;
+}
+
+double strom_result_double(const strom_result *r, int64_t row, int col)
+{
+    strom_value v = get(r, row, col);
+    if (v.is_null)
+        return 0;
+    if (v.type == STROM_TYPE_FLOAT || v.type == STROM_TYPE_DOUBLE)
+        return v.u.f;
+    if (v.type == STROM_TYPE_DECIMAL) {
+        double d = (double)v.u.d;
+        for (int i = 0; i < strom_schema_col_type(r->schema, col).scale; i++)
+            d /= 10;
+        return d;
+    }
+    return (double)strom_result_int(r, row, col);
+}
+
+const uint8_t *strom_result_bytes(const strom_result *r, int64_t row, int col, size_t *len)
+{
+    strom_value v = get(r, row, col);
+    if (v.is_null || (v.type != STROM_TYPE_STRING && v.type != STROM_TYPE_BYTES)) {
+        *len = 0;
+        return NULL;
+    }
+    *len = v.u.s.len;
+    return v.u.s.ptr;
+}
+
+int strom_result_text(const strom_result *r, int64_t row, int col, char *buf, size_t cap)
+{
+    strom_value v = get(r, row, col);
+    if (!v.is_null && (v.type == STROM_TYPE_STRING))
+        return snprintf(buf, cap, "%.*s", (int)v.u.s.len, (const char *)v.u.s.ptr);
+    int scale = col >= 0 && col < r->b->ncols ? strom_schema_col_type(r->schema, col).scale : 0;
+    int n = strom_value_format(&v, scale, buf, cap);
+    /* temporal literals are quoted in the predicate form; plain text drops the quotes */
+    if (n >= 2 && (size_t)n < cap && buf[0] == '\'' && buf[n - 1] == '\'') {
+        memmove(buf, buf + 1, (size_t)n - 2);
+        buf[n - 2] = 0;
+        n -= 2;
+    }
+    return n;
+}
+
+/* Owner of what an exported batch views: the response blob and a re-encoded message. */
+typedef struct export_owner {
+    blob *bl;
+    uint8_t *own;
+} export_owner;
+
+static void export_owner_free(void *p)
+{
+    export_owner *o = p;
+    blob_unref(o->bl);
+    free(o->own);
+    free(o);
+}
+
+int strom_result_export(strom_result *r, struct ArrowArray *array, struct ArrowSchema *schema,
+                        strom_error *err)
+{
+    export_owner *o = malloc(sizeof *o);
+    if (!o)
+        return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    int rc = strom_arrow_export_schema(r->schema, schema, err);
+    if (rc < 0) {
+        free(o);
+        return rc;
+    }
+    o->bl = r->bl;
+    o->own = r->own;
+    if ((rc = strom_arrow_export_batch(r->b, o, export_owner_free, array, err)) < 0) {
+        schema->release(schema);
+        free(o);
+        return rc;
+    }
+    free(r); /* the batch, the blob reference and the message now belong to the export */
+    return 0;
+}

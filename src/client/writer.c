@@ -1,0 +1,525 @@
+/*
+ * writer.c: strom_writer: rows -> per-(partition, bucket) Arrow batches -> Produce requests
+ * with an idempotent writer id and per-bucket batch sequences (strom/client.h).
+ *
+ * A row is staged column by column, checked whole at end_row, routed (partition value, then
+ * bucket by the bucket key's hash, or round robin per batch without a key) and appended to
+ * the batch builder of its destination. A destination is sent when its data reaches
+ * batch_bytes, when linger_ms has passed since its first row (checked at every row and by
+ * strom_writer_poll), and by strom_writer_flush. One Produce request carries every batch that
+ * is due; it is retried over a new connection after a connection failure, and the server
+ * acknowledges a resent batch (same writer id and sequence) with its original offset instead
+ * of appending it again.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/client_internal.h"
+#include "columnar/batch.h"
+#include "columnar/value.h"
+#include "common/fs.h"
+#include "log/record.h"
+
+typedef struct wdest {
+    char partition[STROM_PARTITION_MAX + 1];
+    uint32_t bucket;
+    strom_batch_builder *bb;
+    int64_t first_ms;        /* monotonic time of the first buffered row, 0 = empty */
+    int32_t seq;             /* sequence of the next batch */
+} wdest;
+
+struct strom_writer {
+    strom_client *c;
+    strom_table_desc t;
+    strom_writer_opts o;
+    int64_t writer_id;
+    int ncols;
+    strom_value *row;
+    size_t *row_off;         /* STRING/BYTES: offset of the value in row_data */
+    bool *row_set;
+    strom_buf row_data;
+    wdest *d;
+    int nd, capd;
+    uint32_t rr;
+    int64_t acked, pending;
+    strom_buf out;
+};
+
+void strom_writer_opts_default(strom_writer_opts *o)
+{
+    o->linger_ms = 5;
+    o->batch_bytes = 1u << 20;
+    o->compression = STROM_COMPRESSION_NONE;
+    o->acks = true;
+}
+
+const strom_schema *strom_writer_schema(const strom_writer *w)
+{
+    return w->t.schema;
+}
+
+int64_t strom_writer_rows_acked(const strom_writer *w)
+{
+    return w->acked;
+}
+
+int64_t strom_writer_rows_pending(const strom_writer *w)
+{
+    return w->pending;
+}
+
+static void row_clear(strom_writer *w)
+{
+    memset(w->row_set, 0, sizeof *w->row_set * (size_t)w->ncols);
+    strom_buf_reset(&w->row_data);
+}
+
+int strom_writer_open(const char *addr, const strom_client_opts *copts, const char *db,
+                      const char *table, const strom_writer_opts *o, strom_writer **out,
+                      strom_error *err)
+{
+    strom_writer *w = calloc(1, sizeof *w);
+    if (!w)
+        return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    strom_table_desc_init(&w->t);
+    if (o)
+        w->o = *o;
+    else
+        strom_writer_opts_default(&w->o);
+    int rc = strom_client_connect(addr, copts, &w->c, err);
+    if (rc == 0)
+        rc = cl_get_table(w->c, db, table, &w->t, err);
+    if (rc == 0 && w->o.acks) {
+        strom_wire_reader rd;
+        if ((rc = cl_begin(w->c, STROM_API_INIT_WRITER)) == 0 &&
+            (rc = cl_call(w->c, NULL, 0, false, 0, false, &rd, err)) == 0) {
+            w->writer_id = (int64_t)strom_wire_u64(&rd, "writer id");
+            rc = strom_wire_finish(&rd, err);
+        }
+    } else {
+        w->writer_id = -1;
+    }
+    if (rc == 0) {
+        w->ncols = strom_schema_ncols(w->t.schema);
+        w->row = calloc((size_t)w->ncols, sizeof *w->row);
+        w->row_off = calloc((size_t)w->ncols, sizeof *w->row_off);
+        w->row_set = calloc((size_t)w->ncols, sizeof *w->row_set);
+        if (!w->row || !w->row_off || !w->row_set)
+            rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+    }
+    if (rc < 0) {
+        strom_client_close(w->c);
+        w->c = NULL;
+        strom_writer_close(w, NULL);
+        return rc;
+    }
+    w->rr = (uint32_t)(strom_now_ms() % w->t.buckets);
+    *out = w;
+    return 0;
+}
+
+/* ---- staging a row ------------------------------------------------------------------------- */
+
+static int col_check(strom_writer *w, int col, strom_error *err)
+{
+    if (col < 0 || col >= w->ncols)
+        return strom_error_set(err, STROM_EINVAL, "column %d is not in the table (0..%d)", col,
+                               w->ncols - 1);
+    return 0;
+}
+
+static int type_err(strom_writer *w, int col, const char *what, strom_error *err)
+{
+    return strom_error_set(err, STROM_ETYPE, "column '%s' is %s, not %s",
+                           strom_schema_col_name(w->t.schema, col),
+                           strom_type_name(strom_schema_col_type(w->t.schema, col).id), what);
+}
+
+static void stage(strom_writer *w, int col, const strom_value *v)
+{
+    w->row[col] = *v;
+    w->row_set[col] = true;
+}
+
+int strom_writer_set_null(strom_writer *w, int col, strom_error *err)
+{
+    int rc = col_check(w, col, err);
+    if (rc < 0)
+        return rc;
+    if (!strom_schema_col_nullable(w->t.schema, col))
+        return strom_error_set(err, STROM_EINVAL, "column '%s' is NOT NULL",
+                               strom_schema_col_name(w->t.schema, col));
+    strom_value v = {strom_schema_col_type(w->t.schema, col).id, true, {0}};
+    stage(w, col, &v);
+    return 0;
+}
+
+int strom_writer_set_bool(strom_writer *w, int col, bool b, strom_error *err)
+{
+    int rc = col_check(w, col, err);
+    if (rc < 0)
+        return rc;
+    if (strom_schema_col_type(w->t.schema, col).id != STROM_TYPE_BOOLEAN)
+        return type_err(w, col, "BOOLEAN", err);
+    strom_value v = {STROM_TYPE_BOOLEAN, false, {.b = b}};
+    stage(w, col, &v);
+    return 0;
+}
+
+int strom_writer_set_int(strom_writer *w, int col, int64_t i, strom_error *err)
+{
+    int rc = col_check(w, col, err);
+    if (rc < 0)
+        return rc;
+    strom_type t = strom_schema_col_type(w->t.schema, col);
+    strom_value v = {t.id, false, {.i = i}};
+    int64_t lo = INT64_MIN, hi = INT64_MAX;
+    switch (t.id) {
+    case STROM_TYPE_TINYINT:
+        lo = INT8_MIN, hi = INT8_MAX;
+        break;
+    case STROM_TYPE_SMALLINT:
+        lo = INT16_MIN, hi = INT16_MAX;
+        break;
+    case STROM_TYPE_INT:
+    case STROM_TYPE_DATE:
+        lo = INT32_MIN, hi = INT32_MAX;
+        break;
+    case STROM_TYPE_TIME:
+        lo = 0, hi = 86400000000ll - 1;
+        break;
+    case STROM_TYPE_BIGINT:
+    case STROM_TYPE_TIMESTAMP:
+    case STROM_TYPE_TIMESTAMP_LTZ:
+        break;
+    case STROM_TYPE_DECIMAL:
+        v.u.d = (strom_i128)i;
+        for (int k = 0; k < t.scale; k++)
+            v.u.d *= 10;
+        if (!strom_decimal_fits(v.u.d, t.precision))
+            return strom_error_set(err, STROM_ERANGE, "%lld does not fit column '%s' (%s)",
+                                   (long long)i, strom_schema_col_name(w->t.schema, col),
+                                   "DECIMAL precision");
+        stage(w, col, &v);
+        return 0;
+    default:
+        return type_err(w, col, "an integer", err);
+    }
+    if (i < lo || i > hi)
+        return strom_error_set(err, STROM_ERANGE, "%lld is out of range for column '%s' (%s)",
+                               (long long)i, strom_schema_col_name(w->t.schema, col),
+                               strom_type_name(t.id));
+    stage(w, col, &v);
+    return 0;
+}
+
+int strom_writer_set_double(strom_writer *w, int col, double f, strom_error *err)
+{
+    int rc = col_check(w, col, err);
+    if (rc < 0)
+        return rc;
+    strom_type_id t = strom_schema_col_type(w->t.schema, col).id;
+    if (t != STROM_TYPE_FLOAT && t != STROM_TYPE_DOUBLE)
+        return type_err(w, col, "FLOAT or DOUBLE", err);
+    strom_value v = {t, false, {.f = t == STROM_TYPE_FLOAT ? (double)(float)f : f}};
+    stage(w, col, &v);
+    return 0;
+}
+
+int strom_writer_set_bytes(strom_writer *w, int col, const void *p, size_t n, strom_error *err)
+{
+    int rc = col_check(w, col, err);
+    if (rc < 0)
+        return rc;
+    strom_type_id t = strom_schema_col_type(w->t.schema, col).id;
+    if (t != STROM_TYPE_STRING && t != STROM_TYPE_BYTES)
+        return type_err(w, col, "STRING or BYTES", err);
+    if (n > UINT32_MAX)
+        return strom_error_set(err, STROM_ELIMIT, "value of %zu bytes", n);
+    w->row_off[col] = w->row_data.len;
+    if (strom_buf_append(&w->row_data, p, n) != 0)
+        return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    strom_value v = {t, false, {.s = {NULL, (uint32_t)n}}};
+    stage(w, col, &v);
+    return 0;
+}
+
+int strom_writer_set_text(strom_writer *w, int col, const char *s, size_t n, strom_error *err)
+{
+    int rc = col_check(w, col, err);
+    if (rc < 0)
+        return rc;
+    strom_type t = strom_schema_col_type(w->t.schema, col);
+    const char *name = strom_schema_col_name(w->t.schema, col);
+    char tmp[128];
+    strom_value v = {t.id, false, {0}};
+    switch (t.id) {
+    case STROM_TYPE_STRING:
+    case STROM_TYPE_BYTES:
+        return strom_writer_set_bytes(w, col, s, n, err);
+    case STROM_TYPE_BOOLEAN:
+        if ((n == 4 && !strncasecmp(s, "true", 4)) || (n == 1 && s[0] == '1'))
+            return strom_writer_set_bool(w, col, true, err);
+        if ((n == 5 && !strncasecmp(s, "false", 5)) || (n == 1 && s[0] == '0'))
+            return strom_writer_set_bool(w, col, false, err);
+        return strom_error_set(err, STROM_EPARSE, "column '%s': '%.*s' is not a BOOLEAN", name,
+                               (int)(n > 40 ? 40 : n), s);
+    case STROM_TYPE_FLOAT:
+    case STROM_TYPE_DOUBLE: {
+        if (n == 0 || n >= sizeof tmp)
+            goto bad;
+        memcpy(tmp, s, n);
+        tmp[n] = 0;
+        char *end;
+        errno = 0;
+        double f = strtod(tmp, &end);
+        if (*end || (errno == ERANGE && fabs(f) > 1)) 
+            goto bad;
+        return strom_writer_set_double(w, col, f, err);
+    }
+    case STROM_TYPE_DECIMAL:
+        rc = strom_parse_decimal(s, n, t, &v.u.d, err);
+        break;
+    case STROM_TYPE_DATE: {
+        int32_t d;
+        if ((rc = strom_parse_date(s, n, &d, err)) == 0)
+            v.u.i = d;
+        break;
+    }
+    case STROM_TYPE_TIME:
+        rc = strom_parse_time(s, n, &v.u.i, err);
+        break;
+    case STROM_TYPE_TIMESTAMP:
+    case STROM_TYPE_TIMESTAMP_LTZ:
+        rc = strom_parse_timestamp(s, n, t.id == STROM_TYPE_TIMESTAMP_LTZ, &v.u.i, err);
+        break;
+    default: {
+        if (n == 0 || n >= sizeof tmp)
+            goto bad;
+        memcpy(tmp, s, n);
+        tmp[n] = 0;
+        char *end;
+        errno = 0;
+        long long i = strtoll(tmp, &end, 10);
+        if (*end || errno)
+            goto bad;
+        return strom_writer_set_int(w, col, i, err);
+    }
+    }
+    if (rc < 0) {
+        strom_error_prefix(err, "column '%s'", name);
+        return rc;
+    }
+    stage(w, col, &v);
+    return 0;
+bad:
+    return strom_error_set(err, STROM_EPARSE, "column '%s': '%.*s' is not a valid %s", name,
+                           (int)(n > 40 ? 40 : n), s, strom_type_name(t.id));
+}
+
+/* ---- routing and sending ------------------------------------------------------------------------- */
+
+static wdest *dest_for(strom_writer *w, const char *partition, uint32_t bucket)
+{
+    for (int i = 0; i < w->nd; i++)
+        if (w->d[i].bucket == bucket && !strcmp(w->d[i].partition, partition))
+            return &w->d[i];
+    if (w->nd == w->capd) {
+        int ncap = w->capd ? 2 * w->capd : 8;
+        wdest *n = realloc(w->d, sizeof *n * (size_t)ncap);
+        if (!n)
+            return NULL;
+        w->d = n;
+        w->capd = ncap;
+    }
+    wdest *d = &w->d[w->nd];
+    memset(d, 0, sizeof *d);
+    snprintf(d->partition, sizeof d->partition, "%s", partition);
+    d->bucket = bucket;
+    if (!(d->bb = strom_bb_new(w->t.schema)))
+        return NULL;
+    w->nd++;
+    return d;
+}
+
+#define MAX_ENTRIES 60 /* batches per Produce request (and iovecs per writev) */
+
+/* Sends up to MAX_ENTRIES of the destinations whose batches are due (all non-empty ones with
+ * `all`); *more tells whether some were left for another request. */
+static int send_some(strom_writer *w, bool all, bool *more, strom_error *err)
+{
+    int64_t now = strom_mono_ms();
+    int *idx = malloc(sizeof(int) * (size_t)(w->nd + 1));
+    size_t *offs = malloc(sizeof(size_t) * (size_t)(w->nd + 1));
+    struct iovec *iov = malloc(sizeof *iov * (size_t)(w->nd + 1));
+    strom_msg_produce_entry *e = calloc((size_t)w->nd + 1, sizeof *e);
+    int n = 0, rc = 0;
+    if (!idx || !offs || !iov || !e) {
+        rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+        goto done;
+    }
+    strom_buf_reset(&w->out);
+    strom_seal_opts so = {(strom_codec)w->o.compression, 0};
+    for (int i = 0; i < w->nd && rc == 0; i++) {
+        wdest *d = &w->d[i];
+        int64_t rows = strom_bb_rows(d->bb);
+        if (rows == 0)
+            continue;
+        if (!all && strom_bb_bytes(d->bb) < w->o.batch_bytes &&
+            now - d->first_ms < w->o.linger_ms)
+            continue;
+        if (n == MAX_ENTRIES || w->out.len > (STROM_FRAME_MAX / 4) * 3) {
+            *more = true;
+            break;
+        }
+        strom_buf arrow = STROM_BUF_INIT;
+        strom_batch_stats st;
+        if ((rc = strom_bb_seal(d->bb, &so, &arrow, &st, err)) < 0)
+            break;
+        strom_record_info info = {0, (int32_t)(rows - 1), 0, strom_now_ms(), 0,
+                                  strom_schema_id(w->t.schema), w->writer_id,
+                                  w->writer_id >= 0 ? d->seq : -1, (int32_t)rows};
+        offs[n] = w->out.len;
+        rc = strom_record_write(&w->out, &info, &st, NULL, arrow.data, arrow.len, err);
+        strom_batch_stats_free(&st);
+        strom_buf_free(&arrow);
+        if (rc < 0)
+            break;
+        e[n].partition = (strom_msg_str){d->partition, (uint16_t)strlen(d->partition)};
+        e[n].bucket = d->bucket;
+        e[n].size = (uint32_t)(w->out.len - offs[n]);
+        idx[n++] = i;
+    }
+    if (rc < 0 || n == 0)
+        goto done;
+    for (int k = 0; k < n; k++)
+        iov[k] = (struct iovec){w->out.data + offs[k], e[k].size};
+    strom_msg_produce m = {w->t.table_id, w->o.acks ? STROM_ACKS_DURABLE : STROM_ACKS_NONE,
+                           (uint32_t)w->c->o.request_timeout_ms, (uint32_t)n, e};
+    strom_wire_reader rd;
+    strom_msg_results res = {0, NULL};
+    if ((rc = cl_begin(w->c, STROM_API_PRODUCE)) < 0 ||
+        (rc = strom_msg_produce_encode(&w->c->req, &m)) < 0)
+        goto done;
+    rc = cl_call(w->c, iov, n, w->o.acks, 0, !w->o.acks, &rd, err);
+    if (rc == 0 && w->o.acks)
+        rc = strom_msg_results_decode(&rd, &res, err);
+    if (rc == 0 && w->o.acks && res.n != (uint32_t)n)
+        rc = strom_error_set(err, STROM_ECORRUPT, "Produce answered %u of %d entries", res.n, n);
+    for (int k = 0; k < n; k++) {
+        wdest *d = &w->d[idx[k]];
+        int64_t rows = strom_bb_rows(d->bb);
+        if (rc == 0 && w->o.acks && res.v[k].error) {
+            /* rejected: the batch was not appended; its rows are dropped and reported */
+            rc = strom_error_set(err, res.v[k].error, "%s%s%sbucket %u: %.*s (%lld rows "
+                                 "dropped)", d->partition[0] ? "partition " : "", d->partition,
+                                 d->partition[0] ? ", " : "", d->bucket,
+                                 (int)res.v[k].message.len, res.v[k].message.p, (long long)rows);
+        } else if (rc == 0) {
+            w->acked += rows;
+            d->seq++;
+        }
+        if (rc == 0 || (w->o.acks && res.n == (uint32_t)n)) {
+            w->pending -= rows;
+            strom_bb_reset(d->bb);
+            d->first_ms = 0;
+        }
+    }
+    strom_msg_results_free(&res);
+    if (w->t.nbucket_key == 0)
+        w->rr = (w->rr + 1) % w->t.buckets; /* the next batches go to the next bucket */
+done:
+    free(idx);
+    free(offs);
+    free(iov);
+    free(e);
+    return rc;
+}
+
+static int send_due(strom_writer *w, bool all, strom_error *err)
+{
+    bool more = true;
+    int rc = 0;
+    while (rc == 0 && more) {
+        more = false;
+        rc = send_some(w, all, &more, err);
+    }
+    return rc;
+}
+
+int strom_writer_end_row(strom_writer *w, strom_error *err)
+{
+    int rc = 0;
+    for (int i = 0; i < w->ncols; i++) {
+        if (!w->row_set[i]) {
+            if (!strom_schema_col_nullable(w->t.schema, i)) {
+                rc = strom_error_set(err, STROM_EINVAL, "column '%s' is NOT NULL and was not set",
+                                     strom_schema_col_name(w->t.schema, i));
+                break;
+            }
+            w->row[i] = (strom_value){strom_schema_col_type(w->t.schema, i).id, true, {0}};
+        } else if (!w->row[i].is_null && (w->row[i].type == STROM_TYPE_STRING ||
+                                          w->row[i].type == STROM_TYPE_BYTES)) {
+            w->row[i].u.s.ptr = w->row_data.data ? w->row_data.data + w->row_off[i]
+                                                  : (const uint8_t *)"";
+        }
+    }
+    char part[STROM_PARTITION_MAX + 8] = "";
+    if (rc == 0 && w->t.partition_col >= 0)
+        rc = strom_partition_text(&w->row[w->t.partition_col], part, sizeof part, err);
+    uint32_t bucket = w->rr;
+    if (rc == 0 && w->t.nbucket_key > 0) {
+        strom_value keys[16];
+        int nk = w->t.nbucket_key > 16 ? 16 : w->t.nbucket_key;
+        for (int k = 0; k < nk; k++)
+            keys[k] = w->row[w->t.bucket_key[k]];
+        bucket = cl_bucket_of(keys, nk, w->t.buckets);
+    }
+    wdest *d = rc == 0 ? dest_for(w, part, bucket) : NULL;
+    if (rc == 0 && !d)
+        rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+    if (rc == 0 && (rc = strom_bb_append_row(d->bb, w->row, err)) == 0) {
+        if (d->first_ms == 0)
+            d->first_ms = strom_mono_ms();
+        w->pending++;
+    }
+    row_clear(w);
+    if (rc < 0)
+        return rc;
+    if (strom_bb_bytes(d->bb) >= w->o.batch_bytes || strom_bb_rows(d->bb) >= INT32_MAX / 2 ||
+        strom_mono_ms() - d->first_ms >= w->o.linger_ms)
+        return send_due(w, false, err);
+    return 0;
+}
+
+int strom_writer_poll(strom_writer *w, strom_error *err)
+{
+    return send_due(w, false, err);
+}
+
+int strom_writer_flush(strom_writer *w, strom_error *err)
+{
+    return send_due(w, true, err);
+}
+
+int strom_writer_close(strom_writer *w, strom_error *err)
+{
+    if (!w)
+        return 0;
+    int rc = w->c ? strom_writer_flush(w, err) : 0;
+    for (int i = 0; i < w->nd; i++)
+        strom_bb_free(w->d[i].bb);
+    free(w->d);
+    free(w->row);
+    free(w->row_off);
+    free(w->row_set);
+    strom_buf_free(&w->row_data);
+    strom_buf_free(&w->out);
+    strom_table_desc_free(&w->t);
+    strom_client_close(w->c);
+    free(w);
+    return rc;
+}
