@@ -704,3 +704,8 @@ int strom_result_export(strom_result *r, struct ArrowArray *array, struct ArrowS
     free(r); /* the batch, the blob reference and the message now belong to the export */
     return 0;
 }
+
+const strom_batch *cl_result_batch(const strom_result *r)
+{
+    return r->b;
+}

@@ -467,26 +467,37 @@ int strom_writer_end_row(strom_writer *w, strom_error *err)
                                                   : (const uint8_t *)"";
         }
     }
+    if (rc < 0) {
+        row_clear(w);
+        return rc;
+    }
+    rc = cl_writer_write_values(w, w->row, err);
+    row_clear(w);
+    return rc;
+}
+
+int cl_writer_write_values(strom_writer *w, const strom_value *row, strom_error *err)
+{
+    int rc = 0;
     char part[STROM_PARTITION_MAX + 8] = "";
     if (rc == 0 && w->t.partition_col >= 0)
-        rc = strom_partition_text(&w->row[w->t.partition_col], part, sizeof part, err);
+        rc = strom_partition_text(&row[w->t.partition_col], part, sizeof part, err);
     uint32_t bucket = w->rr;
     if (rc == 0 && w->t.nbucket_key > 0) {
         strom_value keys[16];
         int nk = w->t.nbucket_key > 16 ? 16 : w->t.nbucket_key;
         for (int k = 0; k < nk; k++)
-            keys[k] = w->row[w->t.bucket_key[k]];
+            keys[k] = row[w->t.bucket_key[k]];
         bucket = cl_bucket_of(keys, nk, w->t.buckets);
     }
     wdest *d = rc == 0 ? dest_for(w, part, bucket) : NULL;
     if (rc == 0 && !d)
         rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
-    if (rc == 0 && (rc = strom_bb_append_row(d->bb, w->row, err)) == 0) {
+    if (rc == 0 && (rc = strom_bb_append_row(d->bb, row, err)) == 0) {
         if (d->first_ms == 0)
             d->first_ms = strom_mono_ms();
         w->pending++;
     }
-    row_clear(w);
     if (rc < 0)
         return rc;
     if (strom_bb_bytes(d->bb) >= w->o.batch_bytes || strom_bb_rows(d->bb) >= INT32_MAX / 2 ||

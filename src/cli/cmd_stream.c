@@ -1,0 +1,551 @@
+/*
+ * cmd_stream.c: `strom produce` (CSV, JSON Lines or Arrow IPC into a table) and
+ * `strom consume` (a table out, with projection, filter, start position, follow), over
+ * libstrom.
+ */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/ingest.h"
+#include "client/client_internal.h"
+#include "common/fs.h"
+#include "strom/client.h"
+
+int cli_parse_start(const char *s, int *kind, int64_t *value, strom_error *err)
+{
+    if (!strcmp(s, "earliest")) {
+        *kind = STROM_START_EARLIEST;
+        *value = 0;
+        return 0;
+    }
+    if (!strcmp(s, "latest")) {
+        *kind = STROM_START_LATEST;
+        *value = 0;
+        return 0;
+    }
+    if (cli_parse_i64(s, 0, INT64_MAX, value)) {
+        *kind = STROM_START_OFFSET;
+        return 0;
+    }
+    int64_t us;
+    int rc = strom_parse_timestamp(s, strlen(s), true, &us, err);
+    if (rc < 0) {
+        strom_error_set(err, STROM_EPARSE, "'%s' is not earliest, latest, an offset or a "
+                        "timestamp (2026-12-01T10:00:00Z)", s);
+        return rc;
+    }
+    *kind = STROM_START_TIMESTAMP;
+    *value = us / 1000;
+    return 0;
+}
+
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+/* ---- produce ---------------------------------------------------------------------------------- */
+
+static void produce_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: strom produce DB.TABLE [FILE] [options]\n"
+            "\n"
+            "Writes rows from FILE (default: stdin) into a table. The input is CSV with a\n"
+            "header row naming the columns (any order; missing nullable columns are NULL),\n"
+            "JSON Lines (one object per line, keys = column names), or an Arrow IPC stream or\n"
+            "file whose columns match the table's by name. The first bad row stops the load\n"
+            "with its line and column; rows before it are kept (they were sent).\n"
+            "\n"
+            "options:\n"
+            "  -f, --format F        csv, jsonl or arrow (default: by FILE's extension, else csv)\n"
+            "  -d, --delimiter C     CSV field separator (default ',')\n"
+            "      --no-header       CSV without a header: fields are the columns in order\n"
+            "      --null TEXT       CSV: an unquoted field equal to TEXT is NULL (default: empty)\n"
+            "  -c, --compression C   batch compression: none, lz4, zstd (default none)\n"
+            "      --batch-bytes N   send a bucket's batch at N bytes (default 1048576)\n"
+            "      --linger MS       ...or MS milliseconds after its first row (default 5)\n"
+            "      --acks MODE       durable (default: wait until the server fsync'ed) or none\n"
+            "  -q, --quiet           no progress line and no summary\n"
+            "  -s, --server H:P      the server (default $STROM_SERVER or 127.0.0.1:7070)\n"
+            "\n"
+            "examples:\n"
+            "  strom produce market.trades trades.csv\n"
+            "  printf 'sym,price\\nABC,12.5\\n' | strom produce market.trades\n"
+            "  strom gen -n 100000 | strom produce demo.all --format arrow\n");
+}
+
+typedef struct produce_state {
+    strom_writer *w;
+    const strom_schema *s;
+    int64_t rows, t0, last_report;
+    bool progress;
+    strom_buf msg;
+} produce_state;
+
+static void produce_report(produce_state *ps, bool final)
+{
+    int64_t now = strom_mono_ms();
+    if (!ps->progress || (!final && now - ps->last_report < 500))
+        return;
+    ps->last_report = now;
+    double secs = (double)(now - ps->t0) / 1000.0;
+    fprintf(stderr, "\r%" PRId64 " rows sent, %" PRId64 " acknowledged, %.0f rows/s   %s",
+            ps->rows, strom_writer_rows_acked(ps->w), secs > 0 ? (double)ps->rows / secs : 0.0,
+            final ? "\n" : "");
+}
+
+/* Sends the rows of a decoded batch; map[i] = the batch column of writer column i, or -1. */
+static int produce_batch(produce_state *ps, const strom_batch *b, const int *map,
+                         strom_error *err)
+{
+    int n = strom_schema_ncols(ps->s);
+    strom_value vals[STROM_MAX_COLUMNS > 4096 ? 4096 : STROM_MAX_COLUMNS];
+    for (int64_t row = 0; row < b->rows; row++) {
+        for (int i = 0; i < n; i++) {
+            int src = map ? map[i] : i;
+            if (src < 0) {
+                vals[i] = (strom_value){strom_schema_col_type(ps->s, i).id, true, {0}};
+                continue;
+            }
+            strom_col_get(&b->cols[src], strom_schema_col_type(ps->s, i), row, &vals[i]);
+        }
+        int rc = cl_writer_write_values(ps->w, vals, err);
+        if (rc < 0)
+            return rc;
+        ps->rows++;
+        if ((ps->rows & 1023) == 0)
+            produce_report(ps, false);
+    }
+    return 0;
+}
+
+/* Moves the rows of a builder to the writer (seal, decode, route). */
+static int produce_drain(produce_state *ps, strom_batch_builder *bb, strom_error *err)
+{
+    if (strom_bb_rows(bb) == 0)
+        return 0;
+    strom_buf_reset(&ps->msg);
+    strom_seal_opts so = {STROM_CODEC_NONE, 0};
+    strom_ipc_msg m;
+    strom_batch *b = NULL;
+    int rc = strom_bb_seal(bb, &so, &ps->msg, NULL, err);
+    strom_bb_reset(bb);
+    if (rc == 0 && (rc = strom_ipc_read_msg(ps->msg.data, ps->msg.len, &m, err)) == 0 &&
+        (rc = strom_ipc_decode_batch(&m, ps->s, ps->s, NULL, &b, err)) == 0)
+        rc = produce_batch(ps, b, NULL, err);
+    strom_batch_free(b);
+    return rc;
+}
+
+static int produce_text(produce_state *ps, int fd, cli_ingest_format fmt,
+                        const cli_ingest_opts *io, strom_error *err)
+{
+    cli_ingest *in = cli_ingest_new(fmt, ps->s, io);
+    strom_batch_builder *bb = strom_bb_new(ps->s);
+    uint8_t *chunk = malloc(1 << 20);
+    int rc = 0;
+    if (!in || !bb || !chunk)
+        rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+    while (rc == 0 && !interrupted) {
+        ssize_t n = read(fd, chunk, 1 << 20);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            rc = strom_error_set(err, STROM_EIO, "reading the input: %s", strerror(errno));
+            break;
+        }
+        int frc = n == 0 ? cli_ingest_finish(in, bb, err)
+                         : cli_ingest_feed(in, chunk, (size_t)n, bb, err);
+        strom_error derr;
+        int drc = produce_drain(ps, bb, &derr); /* rows before a bad one are still sent */
+        if (frc < 0)
+            rc = frc;
+        else if (drc < 0) {
+            *err = derr;
+            rc = drc;
+        }
+        if (n == 0)
+            break;
+    }
+    free(chunk);
+    strom_bb_free(bb);
+    cli_ingest_free(in);
+    return rc;
+}
+
+static int produce_arrow(produce_state *ps, const char *path, strom_error *err)
+{
+    strom_buf data = STROM_BUF_INIT;
+    cli_reader *r = NULL;
+    bool is_file;
+    int rc = cli_read_file(path, &data, err);
+    if (rc == 0)
+        rc = cli_reader_open(data.data, data.len, &r, &is_file, err);
+    int n = strom_schema_ncols(ps->s);
+    int *map = calloc((size_t)n + 1, sizeof *map);
+    if (rc == 0 && !map)
+        rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+    if (rc == 0) {
+        const strom_schema *fs = cli_reader_schema(r);
+        for (int i = 0; rc == 0 && i < n; i++) {
+            const char *name = strom_schema_col_name(ps->s, i);
+            map[i] = strom_schema_find(fs, name, strlen(name));
+            if (map[i] < 0 && !strom_schema_col_nullable(ps->s, i))
+                rc = strom_error_set(err, STROM_EINVAL, "the input has no column '%s' (NOT NULL "
+                                     "in the table)", name);
+            else if (map[i] >= 0) {
+                strom_type a = strom_schema_col_type(ps->s, i), b = strom_schema_col_type(fs, map[i]);
+                if (a.id != b.id || a.precision != b.precision || a.scale != b.scale) {
+                    char ta[48], tb[48];
+                    rc = strom_error_set(err, STROM_ETYPE, "column '%s' is %s in the input and %s "
+                                         "in the table", name, strom_type_format(b, tb, sizeof tb),
+                                         strom_type_format(a, ta, sizeof ta));
+                }
+            }
+        }
+        for (int j = 0; rc == 0 && j < strom_schema_ncols(fs); j++) {
+            const char *name = strom_schema_col_name(fs, j);
+            if (strom_schema_find(ps->s, name, strlen(name)) < 0)
+                rc = strom_error_set(err, STROM_EINVAL, "the input column '%s' is not in the "
+                                     "table", name);
+        }
+    }
+    while (rc == 0 && !interrupted) {
+        strom_batch *b;
+        int k = cli_reader_next(r, &b, err);
+        if (k <= 0) {
+            rc = k;
+            break;
+        }
+        rc = produce_batch(ps, b, map, err);
+        if (rc < 0)
+            strom_error_prefix(err, "batch %" PRId64, cli_reader_index(r));
+        strom_batch_free(b);
+    }
+    free(map);
+    cli_reader_close(r);
+    strom_buf_free(&data);
+    return rc;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+int cli_cmd_produce(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"format", required_argument, NULL, 'f'},      {"delimiter", required_argument, NULL, 'd'},
+        {"no-header", no_argument, NULL, 'H'},         {"null", required_argument, NULL, 'N'},
+        {"compression", required_argument, NULL, 'c'}, {"batch-bytes", required_argument, NULL, 'B'},
+        {"linger", required_argument, NULL, 'L'},      {"acks", required_argument, NULL, 'A'},
+        {"quiet", no_argument, NULL, 'q'},             {"server", required_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},              {NULL, 0, NULL, 0}};
+    const char *cmd = "produce", *format = NULL, *server = NULL;
+    cli_ingest_opts io;
+    cli_ingest_opts_init(&io);
+    strom_writer_opts wo;
+    strom_writer_opts_default(&wo);
+    bool quiet = false;
+    int64_t v;
+    int o;
+    optind = 1;
+    while ((o = getopt_long(argc, argv, "f:d:c:qs:h", longopts, NULL)) != -1) {
+        switch (o) {
+        case 'f': format = optarg; break;
+        case 'd':
+            if (strlen(optarg) != 1)
+                return fprintf(stderr, "strom %s: --delimiter takes one character\n", cmd), 2;
+            io.delimiter = optarg[0];
+            break;
+        case 'H': io.header = false; break;
+        case 'N': io.null_text = optarg; break;
+        case 'c':
+            if (!strcmp(optarg, "none"))
+                wo.compression = STROM_COMPRESSION_NONE;
+            else if (!strcmp(optarg, "lz4"))
+                wo.compression = STROM_COMPRESSION_LZ4;
+            else if (!strcmp(optarg, "zstd"))
+                wo.compression = STROM_COMPRESSION_ZSTD;
+            else
+                return fprintf(stderr, "strom %s: --compression '%s' is not none, lz4 or zstd\n",
+                               cmd, optarg), 2;
+            break;
+        case 'B':
+            if (!cli_parse_i64(optarg, 1024, 32 << 20, &v))
+                return fprintf(stderr, "strom %s: --batch-bytes '%s' is not in 1024..%d\n", cmd,
+                               optarg, 32 << 20), 2;
+            wo.batch_bytes = (size_t)v;
+            break;
+        case 'L':
+            if (!cli_parse_i64(optarg, 0, 60000, &v))
+                return fprintf(stderr, "strom %s: --linger '%s' is not in 0..60000\n", cmd,
+                               optarg), 2;
+            wo.linger_ms = (int)v;
+            break;
+        case 'A':
+            if (strcmp(optarg, "durable") && strcmp(optarg, "none"))
+                return fprintf(stderr, "strom %s: --acks '%s' is not durable or none\n", cmd,
+                               optarg), 2;
+            wo.acks = !strcmp(optarg, "durable");
+            break;
+        case 'q': quiet = true; break;
+        case 's': server = optarg; break;
+        case 'h': produce_usage(stdout); return 0;
+        default: produce_usage(stderr); return 2;
+        }
+    }
+    if (optind >= argc || argc - optind > 2) {
+        produce_usage(stderr);
+        return 2;
+    }
+    const char *table = argv[optind], *path = optind + 1 < argc ? argv[optind + 1] : "-";
+    if (!format)
+        format = ends_with(path, ".jsonl") || ends_with(path, ".json") ? "jsonl"
+                 : ends_with(path, ".arrow") || ends_with(path, ".arrows") ? "arrow"
+                                                                             : "csv";
+    if (strcmp(format, "csv") && strcmp(format, "jsonl") && strcmp(format, "arrow"))
+        return fprintf(stderr, "strom %s: --format '%s' is not csv, jsonl or arrow\n", cmd,
+                       format), 2;
+    strom_error err;
+    char db[STROM_IDENT_MAX + 1], tb[STROM_IDENT_MAX + 1];
+    if (strom_table_name_parse(table, db, tb, &err) < 0)
+        return cli_fail(cmd, &err, "table name");
+    int fd = 0;
+    if (strcmp(format, "arrow") && strcmp(path, "-") && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+        return fprintf(stderr, "strom %s: cannot open %s: %s\n", cmd, path, strerror(errno)), 1;
+    produce_state ps = {0};
+    if (strom_writer_open(cli_server_addr(server), NULL, db, tb, &wo, &ps.w, &err) < 0) {
+        if (fd > 0)
+            close(fd);
+        return cli_fail(cmd, &err, "%s", table);
+    }
+    ps.s = strom_writer_schema(ps.w);
+    ps.t0 = ps.last_report = strom_mono_ms();
+    ps.progress = !quiet && isatty(STDERR_FILENO);
+    signal(SIGINT, on_sigint);
+    int rc = !strcmp(format, "arrow")
+                 ? produce_arrow(&ps, path, &err)
+                 : produce_text(&ps, fd, !strcmp(format, "csv") ? CLI_INGEST_CSV : CLI_INGEST_JSONL,
+                                &io, &err);
+    strom_error cerr;
+    int crc = strom_writer_close(ps.w, &cerr);
+    int64_t acked = ps.rows; /* close flushed: every row sent was acknowledged */
+    if (crc < 0) {
+        if (rc == 0)
+            err = cerr, rc = crc;
+        acked = -1;
+    }
+    strom_buf_free(&ps.msg);
+    if (fd > 0)
+        close(fd);
+    ps.progress = ps.progress && rc == 0;
+    if (!quiet) {
+        double secs = (double)(strom_mono_ms() - ps.t0) / 1000.0;
+        if (ps.progress)
+            fprintf(stderr, "\r\033[K");
+        if (rc == 0)
+            fprintf(stderr, "produced %" PRId64 " rows to %s in %.2f s (%.0f rows/s)\n", acked,
+                    table, secs, secs > 0 ? (double)acked / secs : 0.0);
+    }
+    if (rc < 0)
+        return cli_fail(cmd, &err, "%s", strcmp(path, "-") ? path : "stdin");
+    return interrupted ? 130 : 0;
+}
+
+/* ---- consume ------------------------------------------------------------------------------ */
+
+static void consume_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: strom consume DB.TABLE [options]\n"
+            "\n"
+            "Reads a table. Only the chosen columns and the matching rows leave the server: it\n"
+            "skips batches by their statistics, sends the chosen column buffers straight from\n"
+            "its files, and filters partly matching batches row by row.\n"
+            "\n"
+            "options:\n"
+            "  -c, --columns A,B,..  columns to read, in this order (default: all)\n"
+            "  -w, --where PRED      rows to read: comparisons (= <> < <= > >=), IS [NOT] NULL,\n"
+            "                        IN (...), AND, OR, NOT, e.g. \"price > 10 AND sym = 'ABC'\"\n"
+            "      --from POS        earliest (default), latest, an offset, or a timestamp\n"
+            "                        (2026-12-01T10:00:00Z): the first record committed then\n"
+            "  -F, --follow          keep waiting for new rows (Ctrl-C stops)\n"
+            "  -n, --limit N         stop after N rows\n"
+            "  -o, --format F        table (default on a terminal), csv, jsonl, arrow (an Arrow\n"
+            "                        IPC stream on stdout)\n"
+            "      --stats           print to stderr the bytes received, and the bytes a full\n"
+            "                        read of the same records would have moved\n"
+            "  -s, --server H:P      the server (default $STROM_SERVER or 127.0.0.1:7070)\n"
+            "\n"
+            "examples:\n"
+            "  strom consume market.trades --columns sym,price --where \"price > 10\" --stats\n"
+            "  strom consume market.trades --from latest --follow --format jsonl\n");
+}
+
+int cli_cmd_consume(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"columns", required_argument, NULL, 'c'}, {"where", required_argument, NULL, 'w'},
+        {"from", required_argument, NULL, 'S'},    {"follow", no_argument, NULL, 'F'},
+        {"limit", required_argument, NULL, 'n'},   {"format", required_argument, NULL, 'o'},
+        {"stats", no_argument, NULL, 'T'},         {"server", required_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+    const char *cmd = "consume", *columns = NULL, *where = NULL, *from = NULL, *server = NULL;
+    cli_format fmt = isatty(STDOUT_FILENO) ? CLI_FMT_TABLE : CLI_FMT_CSV;
+    int64_t limit = -1;
+    bool follow = false, stats = false;
+    int o;
+    optind = 1;
+    while ((o = getopt_long(argc, argv, "c:w:Fn:o:s:h", longopts, NULL)) != -1) {
+        switch (o) {
+        case 'c': columns = optarg; break;
+        case 'w': where = optarg; break;
+        case 'S': from = optarg; break;
+        case 'F': follow = true; break;
+        case 'n':
+            if (!cli_parse_i64(optarg, 0, INT64_MAX, &limit))
+                return fprintf(stderr, "strom %s: --limit '%s' is not a count\n", cmd, optarg), 2;
+            break;
+        case 'o':
+            if (cli_format_parse(optarg, &fmt) < 0)
+                return fprintf(stderr, "strom %s: --format '%s' is not table, csv, jsonl or "
+                               "arrow\n", cmd, optarg), 2;
+            break;
+        case 'T': stats = true; break;
+        case 's': server = optarg; break;
+        case 'h': consume_usage(stdout); return 0;
+        default: consume_usage(stderr); return 2;
+        }
+    }
+    if (optind != argc - 1) {
+        consume_usage(stderr);
+        return 2;
+    }
+    if (fmt == CLI_FMT_ARROW && isatty(STDOUT_FILENO))
+        return fprintf(stderr, "strom %s: not writing Arrow bytes to a terminal (redirect "
+                       "stdout)\n", cmd), 2;
+    strom_error err;
+    char db[STROM_IDENT_MAX + 1], tb[STROM_IDENT_MAX + 1];
+    if (strom_table_name_parse(argv[optind], db, tb, &err) < 0)
+        return cli_fail(cmd, &err, "table name");
+    strom_scan_opts so;
+    strom_scan_opts_default(&so);
+    so.follow = follow;
+    so.where = where;
+    int kind = STROM_START_EARLIEST;
+    if (from && cli_parse_start(from, &kind, &so.start_value, &err) < 0)
+        return cli_fail(cmd, &err, "--from");
+    so.start = (strom_start)kind;
+    /* split the column list */
+    char *colbuf = columns ? strdup(columns) : NULL;
+    const char *names[STROM_MAX_COLUMNS];
+    int ncols = 0;
+    for (char *save = NULL, *t = colbuf ? strtok_r(colbuf, ",", &save) : NULL;
+         t && ncols < STROM_MAX_COLUMNS; t = strtok_r(NULL, ",", &save)) {
+        while (*t == ' ')
+            t++;
+        names[ncols++] = t;
+    }
+    so.columns = colbuf ? names : NULL;
+    so.ncolumns = ncols;
+    strom_scanner *sc;
+    if (strom_scanner_open(cli_server_addr(server), NULL, db, tb, &so, &sc, &err) < 0) {
+        free(colbuf);
+        return cli_fail(cmd, &err, "%s", argv[optind]);
+    }
+    free(colbuf);
+    const strom_schema *os = strom_scanner_schema(sc);
+    int n = strom_schema_ncols(os);
+    int *all = malloc(sizeof(int) * (size_t)(n + 1));
+    for (int i = 0; all && i < n; i++)
+        all[i] = i;
+    cli_printer *pr = NULL;
+    strom_buf arrow = STROM_BUF_INIT, msg = STROM_BUF_INIT;
+    strom_ipc_writer *aw = NULL;
+    int rc = 0;
+    if (fmt == CLI_FMT_ARROW)
+        rc = strom_ipc_writer_new(os, false, &arrow, &aw, &err);
+    else if (!(follow && fmt == CLI_FMT_TABLE))
+        pr = cli_printer_new(stdout, fmt, os, limit >= 0 ? limit : fmt == CLI_FMT_TABLE && !follow ? 1000 : -1);
+    signal(SIGINT, on_sigint);
+    int64_t rows = 0, batches = 0;
+    while (rc == 0 && !interrupted && (limit < 0 || rows < limit)) {
+        strom_result *r;
+        int k = strom_scanner_next(sc, &r, &err);
+        if (k <= 0) {
+            rc = k;
+            break;
+        }
+        const strom_batch *b = cl_result_batch(r);
+        int64_t take = limit >= 0 && b->rows > limit - rows ? limit - rows : b->rows;
+        uint8_t *sel = NULL;
+        if (take < b->rows && (sel = calloc((size_t)(b->rows + 7) / 8 + 1, 1)))
+            for (int64_t i = 0; i < take; i++)
+                sel[i >> 3] |= (uint8_t)(1u << (i & 7));
+        if (aw) {
+            strom_buf_reset(&msg);
+            if ((rc = strom_batch_select(b, sel, all, n, os, NULL, &msg, NULL, &err)) == 0 &&
+                (rc = strom_ipc_writer_add(aw, msg.data, msg.len, &arrow, &err)) == 0) {
+                fwrite(arrow.data, 1, arrow.len, stdout);
+                strom_buf_reset(&arrow);
+            }
+        } else if (pr) {
+            int prc = cli_printer_rows(pr, b, sel, all, n);
+            if (prc < 0 && prc != STROM_ELIMIT)
+                rc = strom_error_set(&err, prc, "printing rows");
+        } else {
+            cli_printer *bp = cli_printer_new(stdout, fmt, os, -1);
+            if (bp) {
+                cli_printer_rows(bp, b, sel, all, n);
+                cli_printer_finish(bp);
+                cli_printer_free(bp);
+            }
+        }
+        fflush(stdout);
+        free(sel);
+        rows += take;
+        batches++;
+        strom_result_free(r);
+    }
+    if (aw) {
+        if (rc == 0 && strom_ipc_writer_finish(aw, &arrow, &err) == 0)
+            fwrite(arrow.data, 1, arrow.len, stdout);
+        strom_ipc_writer_free(aw);
+    }
+    if (pr) {
+        cli_printer_finish(pr);
+        cli_printer_free(pr);
+    }
+    fflush(stdout);
+    if (stats) {
+        uint64_t got, full;
+        strom_scanner_bytes(sc, &got, &full);
+        char a[32], b2[32];
+        fprintf(stderr, "%" PRId64 " rows in %" PRId64 " batches; received %s of record "
+                "batches, a full read would have moved %s (%.1f%%)\n",
+                rows, batches, cli_human_bytes(got, a, sizeof a),
+                cli_human_bytes(full, b2, sizeof b2), full ? 100.0 * (double)got / (double)full : 100.0);
+    }
+    strom_buf_free(&arrow);
+    strom_buf_free(&msg);
+    free(all);
+    strom_scanner_close(sc);
+    if (rc < 0)
+        return cli_fail(cmd, &err, "%s", argv[optind]);
+    return 0;
+}

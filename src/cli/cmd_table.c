@@ -1,0 +1,575 @@
+/*
+ * cmd_table.c: the catalog commands of `strom`, over libstrom: create-database, databases,
+ * create-table, tables, describe, drop-table, add-column, create-partition, drop-partition,
+ * offsets.
+ */
+#include "cli/cli.h"
+
+#include <ctype.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strom/client.h"
+
+const char *cli_server_addr(const char *flag)
+{
+    if (flag)
+        return flag;
+    const char *env = getenv("STROM_SERVER");
+    return env && *env ? env : "127.0.0.1:7070";
+}
+
+int cli_connect(const char *cmd, const char *addr, strom_client **c)
+{
+    strom_error err;
+    if (strom_client_connect(addr, NULL, c, &err) < 0)
+        return cli_fail(cmd, &err, "cannot reach the server (start it with `stromd`, or point "
+                                   "--server / STROM_SERVER at it)");
+    return 0;
+}
+
+/* Parses "name TYPE [NOT NULL|NULL], ..." into a schema (commas inside parentheses belong to
+ * the type). */
+int cli_parse_schema(const char *text, strom_schema **out, strom_error *err)
+{
+    strom_schema *s = strom_schema_new(1);
+    if (!s)
+        return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    const char *p = text;
+    int rc = 0, ncol = 0;
+    while (rc == 0 && *p) {
+        const char *start = p;
+        int depth = 0;
+        while (*p && (depth > 0 || *p != ',')) {
+            depth += *p == '(';
+            depth -= *p == ')';
+            p++;
+        }
+        char item[512];
+        size_t len = (size_t)(p - start);
+        if (*p == ',')
+            p++;
+        while (len && isspace((unsigned char)*start))
+            start++, len--;
+        while (len && isspace((unsigned char)start[len - 1]))
+            len--;
+        ncol++;
+        if (len == 0 || len >= sizeof item) {
+            rc = strom_error_set(err, STROM_EPARSE, "column %d: expected 'name TYPE [NOT NULL]'",
+                                 ncol);
+            break;
+        }
+        memcpy(item, start, len);
+        item[len] = 0;
+        char *sp = item;
+        while (*sp && !isspace((unsigned char)*sp))
+            sp++;
+        if (!*sp) {
+            rc = strom_error_set(err, STROM_EPARSE, "column %d '%s': no type", ncol, item);
+            break;
+        }
+        *sp++ = 0;
+        while (isspace((unsigned char)*sp))
+            sp++;
+        bool nullable = true;
+        size_t tl = strlen(sp);
+        if (tl > 8 && !strcasecmp(sp + tl - 8, "NOT NULL") && isspace((unsigned char)sp[tl - 9])) {
+            nullable = false;
+            tl -= 9;
+        } else if (tl > 4 && !strcasecmp(sp + tl - 4, "NULL") && isspace((unsigned char)sp[tl - 5])) {
+            tl -= 5;
+        }
+        while (tl && isspace((unsigned char)sp[tl - 1]))
+            tl--;
+        strom_type t;
+        if ((rc = strom_type_parse(sp, tl, &t, err)) < 0 ||
+            (rc = strom_schema_add(s, item, t, nullable, err)) < 0)
+            strom_error_prefix(err, "column %d '%s'", ncol, item);
+    }
+    if (rc == 0 && strom_schema_ncols(s) == 0)
+        rc = strom_error_set(err, STROM_EPARSE, "no columns");
+    if (rc < 0) {
+        strom_schema_free(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+static bool want_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return true;
+    return false;
+}
+
+/* Parses a size ("64m") or a duration ("7d") option value. */
+static bool parse_scaled(const char *s, bool time, int64_t *out)
+{
+    char *end;
+    long long n = strtoll(s, &end, 10);
+    int64_t mul = 1;
+    if (end == s || n < 0)
+        return false;
+    if (time) {
+        if (!strcmp(end, "s"))
+            mul = 1000;
+        else if (!strcmp(end, "m"))
+            mul = 60000;
+        else if (!strcmp(end, "h"))
+            mul = 3600000;
+        else if (!strcmp(end, "d"))
+            mul = 86400000;
+        else if (strcmp(end, "") && strcmp(end, "ms"))
+            return false;
+    } else {
+        if (!strcasecmp(end, "k"))
+            mul = 1024;
+        else if (!strcasecmp(end, "m"))
+            mul = 1 << 20;
+        else if (!strcasecmp(end, "g"))
+            mul = 1 << 30;
+        else if (*end)
+            return false;
+    }
+    *out = n * mul;
+    return true;
+}
+
+/* ---- create-table ----------------------------------------------------------------------- */
+
+static void create_table_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: strom create-table DB.TABLE --columns \"name TYPE [NOT NULL], ...\" [options]\n"
+            "\n"
+            "Creates a log table (and its database, if it does not exist yet).\n"
+            "\n"
+            "options:\n"
+            "  -c, --columns LIST        the schema: name TYPE [NOT NULL], comma separated; types:\n"
+            "                            BOOLEAN TINYINT SMALLINT INT BIGINT FLOAT DOUBLE\n"
+            "                            DECIMAL(p,s) STRING BYTES DATE TIME TIMESTAMP TIMESTAMP_LTZ\n"
+            "  -b, --buckets N           buckets (parallel logs) of the table (default 1)\n"
+            "  -k, --bucket-key COLS     columns whose values choose the bucket (default: none,\n"
+            "                            batches go round robin)\n"
+            "  -p, --partition-by COL    partition by a NOT NULL STRING/INT/BIGINT/DATE column;\n"
+            "                            partitions are created on write\n"
+            "      --partition-retention N  keep the newest N partitions\n"
+            "      --retention AGE       delete log segments older than AGE (e.g. 7d, 12h)\n"
+            "      --retention-bytes N   keep at most N bytes per bucket (e.g. 10g)\n"
+            "      --segment-bytes N     roll log segments at N bytes (e.g. 256m)\n"
+            "      --if-not-exists       an existing table is not an error\n"
+            "  -s, --server HOST:PORT    the server (default $STROM_SERVER or 127.0.0.1:7070)\n"
+            "\n"
+            "example:\n"
+            "  strom create-table market.trades --buckets 4 --bucket-key sym \\\n"
+            "      --columns \"ts TIMESTAMP NOT NULL, sym STRING NOT NULL, price DECIMAL(10,2), qty INT\"\n");
+}
+
+int cli_cmd_create_table(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"columns", required_argument, NULL, 'c'},   {"buckets", required_argument, NULL, 'b'},
+        {"bucket-key", required_argument, NULL, 'k'}, {"partition-by", required_argument, NULL, 'p'},
+        {"partition-retention", required_argument, NULL, 'P'},
+        {"retention", required_argument, NULL, 'r'}, {"retention-bytes", required_argument, NULL, 'R'},
+        {"segment-bytes", required_argument, NULL, 'S'}, {"if-not-exists", no_argument, NULL, 'i'},
+        {"server", required_argument, NULL, 's'},    {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *cmd = "create-table", *columns = NULL, *key = NULL, *pcol = NULL, *server = NULL;
+    strom_table_desc d;
+    strom_table_desc_init(&d);
+    bool ine = false;
+    int64_t v;
+    int o;
+    strom_error err;
+    optind = 1;
+    while ((o = getopt_long(argc, argv, "c:b:k:p:s:h", longopts, NULL)) != -1) {
+        switch (o) {
+        case 'c': columns = optarg; break;
+        case 'k': key = optarg; break;
+        case 'p': pcol = optarg; break;
+        case 's': server = optarg; break;
+        case 'i': ine = true; break;
+        case 'b':
+            if (!cli_parse_i64(optarg, 1, STROM_MAX_BUCKETS, &v))
+                return fprintf(stderr, "strom %s: --buckets '%s' is not in 1..%d\n", cmd, optarg,
+                               STROM_MAX_BUCKETS), 2;
+            d.buckets = (uint32_t)v;
+            break;
+        case 'P':
+            if (!cli_parse_i64(optarg, 0, 1000000, &v))
+                return fprintf(stderr, "strom %s: --partition-retention '%s' is not a count\n",
+                               cmd, optarg), 2;
+            d.partition_retention = (int32_t)v;
+            break;
+        case 'r':
+        case 'R':
+        case 'S':
+            if (!parse_scaled(optarg, o == 'r', &v))
+                return fprintf(stderr, "strom %s: '%s' is not a %s\n", cmd, optarg,
+                               o == 'r' ? "duration (7d, 12h, 30m, 10s)" : "size (64m, 10g)"), 2;
+            if (o == 'r')
+                d.retention_ms = v;
+            else if (o == 'R')
+                d.retention_bytes = v;
+            else
+                d.segment_bytes = v;
+            break;
+        case 'h': create_table_usage(stdout); return 0;
+        default: create_table_usage(stderr); return 2;
+        }
+    }
+    if (optind != argc - 1 || !columns) {
+        create_table_usage(stderr);
+        return 2;
+    }
+    if (strom_table_name_parse(argv[optind], d.database, d.table, &err) < 0)
+        return cli_fail(cmd, &err, "table name");
+    if (cli_parse_schema(columns, &d.schema, &err) < 0)
+        return cli_fail(cmd, &err, "--columns");
+    if (key && cli_parse_columns(key, d.schema, &d.bucket_key, &d.nbucket_key, &err) < 0) {
+        strom_table_desc_free(&d);
+        return cli_fail(cmd, &err, "--bucket-key");
+    }
+    if (pcol && (d.partition_col = strom_schema_find(d.schema, pcol, strlen(pcol))) < 0) {
+        strom_table_desc_free(&d);
+        return fprintf(stderr, "strom %s: --partition-by: no column '%s'\n", cmd, pcol), 1;
+    }
+    strom_client *c;
+    if (cli_connect(cmd, cli_server_addr(server), &c)) {
+        strom_table_desc_free(&d);
+        return 1;
+    }
+    int rc = strom_create_database(c, d.database, true, &err);
+    if (rc == 0)
+        rc = strom_create_table(c, &d, ine, &err);
+    if (rc == 0)
+        printf("created table %s.%s (id %" PRIu64 ", %d columns, %u bucket%s)\n", d.database,
+               d.table, d.table_id, strom_schema_ncols(d.schema), d.buckets,
+               d.buckets == 1 ? "" : "s");
+    strom_client_close(c);
+    strom_table_desc_free(&d);
+    return rc < 0 ? cli_fail(cmd, &err, "create table") : 0;
+}
+
+/* ---- the small ones ------------------------------------------------------------------------ */
+
+static int simple_usage(const char *cmd, const char *args, const char *what, bool err)
+{
+    fprintf(err ? stderr : stdout,
+            "usage: strom %s %s [--server HOST:PORT]\n\n%s\n\n"
+            "  -s, --server HOST:PORT  the server (default $STROM_SERVER or 127.0.0.1:7070)\n",
+            cmd, args, what);
+    return err ? 2 : 0;
+}
+
+/* Parses [--server X] [--if-exists] and the positional arguments of a simple command. */
+static int simple_args(int argc, char **argv, const char **server, bool *flag, char **pos,
+                       int npos)
+{
+    int k = 0;
+    for (int i = 1; i < argc; i++) {
+        if ((!strcmp(argv[i], "--server") || !strcmp(argv[i], "-s")) && i + 1 < argc)
+            *server = argv[++i];
+        else if (!strncmp(argv[i], "--server=", 9))
+            *server = argv[i] + 9;
+        else if (flag && (!strcmp(argv[i], "--if-exists") || !strcmp(argv[i], "--if-not-exists")))
+            *flag = true;
+        else if (argv[i][0] == '-' && argv[i][1])
+            return -1;
+        else if (k < npos)
+            pos[k++] = argv[i];
+        else
+            return -1;
+    }
+    return k == npos ? 0 : -1;
+}
+
+static void print_names(char **names, int n, const char *none)
+{
+    if (n == 0)
+        fprintf(stderr, "%s\n", none);
+    for (int i = 0; i < n; i++)
+        printf("%s\n", names[i]);
+}
+
+int cli_cmd_databases(int argc, char **argv)
+{
+    const char *server = NULL, *cmd = "databases";
+    if (want_help(argc, argv))
+        return simple_usage(cmd, "", "Lists the databases.", false);
+    if (simple_args(argc, argv, &server, NULL, NULL, 0) < 0)
+        return simple_usage(cmd, "", "Lists the databases.", true);
+    strom_client *c;
+    strom_error err;
+    if (cli_connect(cmd, cli_server_addr(server), &c))
+        return 1;
+    char **names;
+    int n;
+    int rc = strom_list_databases(c, &names, &n, &err);
+    strom_client_close(c);
+    if (rc < 0)
+        return cli_fail(cmd, &err, "list databases");
+    print_names(names, n, "(no databases)");
+    strom_free_names(names, n);
+    return 0;
+}
+
+int cli_cmd_create_database(int argc, char **argv)
+{
+    const char *server = NULL, *cmd = "create-database", *what = "Creates a database.";
+    char *pos[1];
+    bool ine = false;
+    if (want_help(argc, argv))
+        return simple_usage(cmd, "DB [--if-not-exists]", what, false);
+    if (simple_args(argc, argv, &server, &ine, pos, 1) < 0)
+        return simple_usage(cmd, "DB [--if-not-exists]", what, true);
+    strom_client *c;
+    strom_error err;
+    if (cli_connect(cmd, cli_server_addr(server), &c))
+        return 1;
+    int rc = strom_create_database(c, pos[0], ine, &err);
+    strom_client_close(c);
+    return rc < 0 ? cli_fail(cmd, &err, "%s", pos[0]) : 0;
+}
+
+int cli_cmd_tables(int argc, char **argv)
+{
+    const char *server = NULL, *cmd = "tables", *what = "Lists the tables of a database.";
+    char *pos[1];
+    if (want_help(argc, argv))
+        return simple_usage(cmd, "DB", what, false);
+    if (simple_args(argc, argv, &server, NULL, pos, 1) < 0)
+        return simple_usage(cmd, "DB", what, true);
+    strom_client *c;
+    strom_error err;
+    if (cli_connect(cmd, cli_server_addr(server), &c))
+        return 1;
+    char **names;
+    int n;
+    int rc = strom_list_tables(c, pos[0], &names, &n, &err);
+    strom_client_close(c);
+    if (rc < 0)
+        return cli_fail(cmd, &err, "%s", pos[0]);
+    print_names(names, n, "(no tables)");
+    strom_free_names(names, n);
+    return 0;
+}
+
+int cli_cmd_drop_table(int argc, char **argv)
+{
+    const char *server = NULL, *cmd = "drop-table",
+               *what = "Drops a table and deletes its data.";
+    char *pos[1], db[STROM_IDENT_MAX + 1], tb[STROM_IDENT_MAX + 1];
+    bool ie = false;
+    if (want_help(argc, argv))
+        return simple_usage(cmd, "DB.TABLE [--if-exists]", what, false);
+    if (simple_args(argc, argv, &server, &ie, pos, 1) < 0)
+        return simple_usage(cmd, "DB.TABLE [--if-exists]", what, true);
+    strom_error err;
+    if (strom_table_name_parse(pos[0], db, tb, &err) < 0)
+        return cli_fail(cmd, &err, "table name");
+    strom_client *c;
+    if (cli_connect(cmd, cli_server_addr(server), &c))
+        return 1;
+    int rc = strom_drop_table(c, db, tb, ie, &err);
+    strom_client_close(c);
+    if (rc < 0)
+        return cli_fail(cmd, &err, "%s", pos[0]);
+    printf("dropped %s\n", pos[0]);
+    return 0;
+}
+
+int cli_cmd_add_column(int argc, char **argv)
+{
+    const char *server = NULL, *cmd = "add-column",
+               *what = "Adds a nullable column to a table (rows written before read it as "
+                       "NULL).\nexample: strom add-column market.trades \"venue STRING\"";
+    char *pos[2], db[STROM_IDENT_MAX + 1], tb[STROM_IDENT_MAX + 1];
+    if (want_help(argc, argv))
+        return simple_usage(cmd, "DB.TABLE \"name TYPE\"", what, false);
+    if (simple_args(argc, argv, &server, NULL, pos, 2) < 0)
+        return simple_usage(cmd, "DB.TABLE \"name TYPE\"", what, true);
+    strom_error err;
+    strom_schema *s;
+    if (strom_table_name_parse(pos[0], db, tb, &err) < 0)
+        return cli_fail(cmd, &err, "table name");
+    if (cli_parse_schema(pos[1], &s, &err) < 0)
+        return cli_fail(cmd, &err, "column");
+    if (strom_schema_ncols(s) != 1 || !strom_schema_col_nullable(s, 0)) {
+        strom_schema_free(s);
+        return fprintf(stderr, "strom %s: give one nullable column: \"name TYPE\"\n", cmd), 2;
+    }
+    strom_client *c;
+    if (cli_connect(cmd, cli_server_addr(server), &c)) {
+        strom_schema_free(s);
+        return 1;
+    }
+    uint32_t id = 0;
+    int rc = strom_add_column(c, db, tb, strom_schema_col_name(s, 0), strom_schema_col_type(s, 0),
+                              &id, &err);
+    strom_client_close(c);
+    strom_schema_free(s);
+    if (rc < 0)
+        return cli_fail(cmd, &err, "%s", pos[0]);
+    printf("added column to %s (schema version %u)\n", pos[0], id);
+    return 0;
+}
+
+int cli_cmd_partition(int argc, char **argv)
+{
+    bool create = !strcmp(argv[0], "create-partition");
+    const char *server = NULL, *cmd = argv[0],
+               *what = create ? "Creates a partition ahead of time (writes create them too)."
+                              : "Drops a partition and deletes its data.";
+    char *pos[2], db[STROM_IDENT_MAX + 1], tb[STROM_IDENT_MAX + 1];
+    bool flag = false;
+    if (want_help(argc, argv))
+        return simple_usage(cmd, "DB.TABLE VALUE", what, false);
+    if (simple_args(argc, argv, &server, &flag, pos, 2) < 0)
+        return simple_usage(cmd, "DB.TABLE VALUE", what, true);
+    strom_error err;
+    if (strom_table_name_parse(pos[0], db, tb, &err) < 0)
+        return cli_fail(cmd, &err, "table name");
+    strom_client *c;
+    if (cli_connect(cmd, cli_server_addr(server), &c))
+        return 1;
+    int rc = create ? strom_create_partition(c, db, tb, pos[1], flag, &err)
+                    : strom_drop_partition(c, db, tb, pos[1], flag, &err);
+    strom_client_close(c);
+    return rc < 0 ? cli_fail(cmd, &err, "%s %s", pos[0], pos[1]) : 0;
+}
+
+/* ---- describe and offsets -------------------------------------------------------------------- */
+
+int cli_cmd_describe(int argc, char **argv)
+{
+    const char *server = NULL, *cmd = "describe",
+               *what = "Shows a table: columns, buckets, partitions, storage settings, and the\n"
+                       "offsets of every bucket.";
+    char *pos[1], db[STROM_IDENT_MAX + 1], tb[STROM_IDENT_MAX + 1];
+    if (want_help(argc, argv))
+        return simple_usage(cmd, "DB.TABLE", what, false);
+    if (simple_args(argc, argv, &server, NULL, pos, 1) < 0)
+        return simple_usage(cmd, "DB.TABLE", what, true);
+    strom_error err;
+    if (strom_table_name_parse(pos[0], db, tb, &err) < 0)
+        return cli_fail(cmd, &err, "table name");
+    strom_client *c;
+    if (cli_connect(cmd, cli_server_addr(server), &c))
+        return 1;
+    strom_table_desc d;
+    int rc = strom_get_table(c, db, tb, &d, &err);
+    if (rc < 0) {
+        strom_client_close(c);
+        return cli_fail(cmd, &err, "%s", pos[0]);
+    }
+    printf("table    %s.%s (id %" PRIu64 ", schema version %u)\n", d.database, d.table,
+           d.table_id, strom_schema_id(d.schema));
+    printf("columns\n");
+    for (int i = 0; i < strom_schema_ncols(d.schema); i++) {
+        char t[48];
+        printf("  %-24s %s%s\n", strom_schema_col_name(d.schema, i),
+               strom_type_format(strom_schema_col_type(d.schema, i), t, sizeof t),
+               strom_schema_col_nullable(d.schema, i) ? "" : " NOT NULL");
+    }
+    printf("buckets  %u", d.buckets);
+    for (int i = 0; i < d.nbucket_key; i++)
+        printf("%s%s", i ? ", " : " by ", strom_schema_col_name(d.schema, d.bucket_key[i]));
+    printf("\n");
+    if (d.partition_col >= 0)
+        printf("partitioned by %s (%d partition%s%s)\n",
+               strom_schema_col_name(d.schema, d.partition_col), d.npartitions,
+               d.npartitions == 1 ? "" : "s", d.partition_retention ? ", newest kept" : "");
+    if (d.retention_ms || d.retention_bytes || d.segment_bytes)
+        printf("storage  retention %" PRId64 " ms, %" PRId64 " bytes; segments %" PRId64
+               " bytes (0 = server default)\n",
+               d.retention_ms, d.retention_bytes, d.segment_bytes);
+    printf("\n%-16s %6s %14s %14s\n", "partition", "bucket", "earliest", "latest");
+    int nparts = d.partition_col >= 0 ? d.npartitions : 1;
+    for (int p = 0; p < nparts && rc == 0; p++)
+        for (uint32_t b = 0; b < d.buckets && rc == 0; b++) {
+            const char *part = d.partition_col >= 0 ? d.partitions[p] : "";
+            int64_t lo = 0, hi = 0;
+            if ((rc = strom_list_offset(c, &d, part, b, STROM_OFFSET_SPEC_EARLIEST, &lo, &err)) ==
+                    0 &&
+                (rc = strom_list_offset(c, &d, part, b, STROM_OFFSET_SPEC_LATEST, &hi, &err)) == 0)
+                printf("%-16s %6u %14" PRId64 " %14" PRId64 "\n", part[0] ? part : "-", b, lo, hi);
+        }
+    strom_table_desc_free(&d);
+    strom_client_close(c);
+    return rc < 0 ? cli_fail(cmd, &err, "offsets") : 0;
+}
+
+int cli_cmd_offsets(int argc, char **argv)
+{
+    const char *cmd = "offsets";
+    const char *server = NULL, *at = NULL;
+    char *pos[1] = {NULL};
+    int k = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            printf("usage: strom offsets DB.TABLE [--at earliest|latest|TIMESTAMP] [--server H:P]\n"
+                   "\nPrints, per partition and bucket, the earliest and latest offsets, or with\n"
+                   "--at the offset of the first record committed at or after TIMESTAMP (ISO 8601\n"
+                   "like 2026-12-01T10:00:00Z, or milliseconds since the epoch).\n");
+            return 0;
+        }
+        if ((!strcmp(argv[i], "--server") || !strcmp(argv[i], "-s")) && i + 1 < argc)
+            server = argv[++i];
+        else if (!strcmp(argv[i], "--at") && i + 1 < argc)
+            at = argv[++i];
+        else if (argv[i][0] != '-' && k < 1)
+            pos[k++] = argv[i];
+        else
+            return fprintf(stderr, "strom %s: unexpected '%s' (see --help)\n", cmd, argv[i]), 2;
+    }
+    if (k != 1)
+        return fprintf(stderr, "usage: strom offsets DB.TABLE [--at ...]\n"), 2;
+    int64_t spec = 0;
+    int kind = 0;
+    strom_error err;
+    if (at && cli_parse_start(at, &kind, &spec, &err) < 0)
+        return cli_fail(cmd, &err, "--at");
+    if (at && kind == STROM_START_EARLIEST)
+        spec = STROM_OFFSET_SPEC_EARLIEST;
+    else if (at && kind == STROM_START_LATEST)
+        spec = STROM_OFFSET_SPEC_LATEST; /* an integer is taken as milliseconds */
+    char db[STROM_IDENT_MAX + 1], tb[STROM_IDENT_MAX + 1];
+    if (strom_table_name_parse(pos[0], db, tb, &err) < 0)
+        return cli_fail(cmd, &err, "table name");
+    strom_client *c;
+    if (cli_connect(cmd, cli_server_addr(server), &c))
+        return 1;
+    strom_table_desc d;
+    int rc = strom_get_table(c, db, tb, &d, &err);
+    if (rc == 0) {
+        if (at)
+            printf("%-16s %6s %14s\n", "partition", "bucket", "offset");
+        else
+            printf("%-16s %6s %14s %14s\n", "partition", "bucket", "earliest", "latest");
+        int nparts = d.partition_col >= 0 ? d.npartitions : 1;
+        for (int p = 0; p < nparts && rc == 0; p++)
+            for (uint32_t b = 0; b < d.buckets && rc == 0; b++) {
+                const char *part = d.partition_col >= 0 ? d.partitions[p] : "";
+                int64_t lo = 0, hi = 0;
+                if (at) {
+                    if ((rc = strom_list_offset(c, &d, part, b, spec, &lo, &err)) == 0)
+                        printf("%-16s %6u %14" PRId64 "\n", part[0] ? part : "-", b, lo);
+                } else if ((rc = strom_list_offset(c, &d, part, b, STROM_OFFSET_SPEC_EARLIEST,
+                                                   &lo, &err)) == 0 &&
+                           (rc = strom_list_offset(c, &d, part, b, STROM_OFFSET_SPEC_LATEST, &hi,
+                                                   &err)) == 0) {
+                    printf("%-16s %6u %14" PRId64 " %14" PRId64 "\n", part[0] ? part : "-", b, lo,
+                           hi);
+                }
+            }
+        strom_table_desc_free(&d);
+    }
+    strom_client_close(c);
+    return rc < 0 ? cli_fail(cmd, &err, "%s", pos[0]) : 0;
+}
