@@ -132,7 +132,9 @@ cli_ingest *cli_ingest_new(cli_ingest_format fmt, const strom_schema *s,
         in->null_len = strlen(o->null_text);
         in->null_text = strdup(o->null_text);
     }
-    if (!in->fields || !in->map || !in->seen || !in->vals || (o->null_text && !in->null_text)) {
+    /* allocated up front: pointers into rec and scratch are formed even for empty records */
+    if (!in->fields || !in->map || !in->seen || !in->vals || (o->null_text && !in->null_text) ||
+        strom_buf_reserve(&in->rec, 256) < 0 || strom_buf_reserve(&in->scratch, 256) < 0) {
         cli_ingest_free(in);
         return NULL;
     }

@@ -393,6 +393,7 @@ TEST(csv_structure_errors)
         {"i32,s\n1,a\n2,\xff\n", STROM_EINVAL,
          "line 3, column 's': invalid UTF-8 at byte 0 of the value"},
         {"i32,zzz\n", STROM_EINVAL, "line 1: unknown column 'zzz' in the header"},
+        {"\"\"\n", STROM_EINVAL, "line 1: unknown column '' in the header"}, /* empty record */
         {"i32,\"a\"\"b\"\n", STROM_EINVAL, "line 1: unknown column 'a\"b' in the header"},
         {"i32,s,i32\n", STROM_EINVAL, "line 1: column 'i32' appears twice in the header"},
         {"s,b\n", STROM_EINVAL, "line 1: the header lacks NOT NULL column 'i32'"},
