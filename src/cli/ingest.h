@@ -69,8 +69,8 @@ int cli_ingest_feed(cli_ingest *in, const uint8_t *p, size_t n, strom_batch_buil
                     strom_error *err);
 
 /* Ends the input: appends the last record if it has no trailing newline. STROM_EPARSE if
- * the input ends inside a quoted field; for CSV with a header, STROM_EPARSE if no header
- * was seen. The reader accepts nothing afterwards. */
+ * the input ends inside a quoted field. An empty input is no error (0 rows). The reader
+ * accepts nothing afterwards (STROM_ESTATE). */
 int cli_ingest_finish(cli_ingest *in, strom_batch_builder *bb, strom_error *err);
 
 /* The 1-based input line where the record last handled starts (after an error, the line of
