@@ -2,7 +2,8 @@
  * show.c: values as text, and the row printers of `strom cat` (aligned table, CSV, JSON
  * Lines).
  *
- * Text forms (one per type, chosen to be exact and readable):
+ * Text forms (one per type, chosen to be exact and readable; src/cli/ingest.c reads the CSV
+ * and JSON Lines output back):
  *   integers      decimal                   DECIMAL(p,s)  unscaled value with s decimals
  *   FLOAT/DOUBLE  shortest text that reads back to the same bits; NaN, Infinity, -Infinity
  *   STRING        the text itself           BYTES         lowercase hex
@@ -61,7 +62,9 @@ static int show_date(strom_buf *out, int64_t days)
     int64_t y;
     unsigned m, d;
     show_civil(days, &y, &m, &d);
-    return show_printf(out, "%04" PRId64 "-%02u-%02u", y, m, d);
+    /* at least four year digits after the sign, as the date parser requires ("-0044") */
+    return show_printf(out, "%s%04" PRId64 "-%02u-%02u", y < 0 ? "-" : "", y < 0 ? -y : y, m,
+                       d);
 }
 
 static int show_time(strom_buf *out, int64_t us) /* 0 <= us < US_PER_DAY expected */
@@ -109,7 +112,9 @@ static int show_decimal(strom_buf *out, strom_i128 v, int scale)
     return 0;
 }
 
-/* Shortest %.Ng text that reads back to the same value (as float when is_float). */
+/* Shortest %.Ng text that reads back to the same value. For a float, both by strtof and by
+ * strtod then rounding to float (a JSON reader gets a double): they can differ only for text
+ * within a double's precision of a float rounding midpoint, never at 9 digits. */
 static int show_real(strom_buf *out, double v, bool is_float)
 {
     char tmp[40];
@@ -120,7 +125,7 @@ static int show_real(strom_buf *out, double v, bool is_float)
     for (int prec = 1; prec <= 17; prec++) {
         snprintf(tmp, sizeof tmp, "%.*g", prec, v);
         double back = strtod(tmp, NULL);
-        if (is_float ? (float)back == (float)v : back == v)
+        if (is_float ? (float)back == (float)v && strtof(tmp, NULL) == (float)v : back == v)
             break;
     }
     return strom_buf_append(out, tmp, strlen(tmp));
@@ -208,8 +213,21 @@ cli_printer *cli_printer_new(FILE *f, cli_format fmt, const strom_schema *s, int
     p->limit = limit < 0 ? INT64_MAX : limit;
     p->ncols = strom_schema_ncols(s);
     if (fmt == CLI_FMT_CSV) {
-        for (int c = 0; c < p->ncols; c++)
-            fprintf(f, "%s%s", c ? "," : "", strom_schema_col_name(s, c));
+        for (int c = 0; c < p->ncols; c++) {
+            const char *name = strom_schema_col_name(s, c);
+            fputs(c ? "," : "", f);
+            if (!strpbrk(name, ",\"")) { /* names have no control characters: no CR/LF */
+                fputs(name, f);
+                continue;
+            }
+            fputc('"', f);
+            for (; *name; name++) {
+                if (*name == '"')
+                    fputc('"', f); /* RFC 4180: a quote inside quotes is doubled */
+                fputc(*name, f);
+            }
+            fputc('"', f);
+        }
         fputc('\n', f);
     }
     return p;
@@ -259,7 +277,7 @@ static int show_csv_cell(cli_printer *p, const strom_value *v, strom_type t)
         return 0; /* empty field */
     strom_buf_reset(&p->cell);
     STROM_TRY(show_value(v, t, &p->cell));
-    bool quote = p->cell.len == 0 && t.id == STROM_TYPE_STRING; /* "" is not NULL */
+    bool quote = p->cell.len == 0; /* "" is the empty STRING or BYTES, not NULL */
     for (size_t i = 0; i < p->cell.len && !quote; i++)
         quote = strchr(",\"\r\n", p->cell.data[i]) != NULL;
     if (!quote)
@@ -299,6 +317,8 @@ static int show_json_cell(cli_printer *p, const strom_value *v, strom_type t)
         return strom_buf_append(&p->line, p->cell.data, p->cell.len);
     case STROM_TYPE_FLOAT: case STROM_TYPE_DOUBLE:
         STROM_TRY(show_value(v, t, &p->cell));
+        if (v->u.f == 0 && signbit(v->u.f)) /* "-0" would read back as the integer 0 */
+            return strom_buf_append(&p->line, "-0.0", 4);
         if (isfinite(v->u.f))
             return strom_buf_append(&p->line, p->cell.data, p->cell.len);
         break; /* NaN and infinities have no JSON number: a string */
