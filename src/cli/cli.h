@@ -1,9 +1,10 @@
 /*
  * cli.h: internals of the `strom` command (src/cli/), shared by its subcommands.
  *
- * Until the server and the client library exist, `strom` is a set of codec tools over Arrow
- * IPC files: `gen` writes a demo table, `cat` reads and prints one (projection, predicate,
- * statistics), `demo` shows the codec end to end. Everything here is prefixed `cli_`.
+ * The server commands (create-table, produce, consume, ...) talk to stromd through libstrom
+ * (include/strom/client.h); the codec tools work on Arrow IPC files: `gen` writes a demo
+ * table, `cat` reads and prints one (projection, predicate, statistics), `demo` shows the
+ * codec end to end. Everything here is prefixed `cli_`.
  *
  * Error style: a subcommand prints one line "strom <cmd>: <what>: <why>" to stderr and
  * returns exit status 1 (2 for a usage error).
@@ -25,6 +26,28 @@
 int cli_cmd_gen(int argc, char **argv);
 int cli_cmd_cat(int argc, char **argv);
 int cli_cmd_demo(int argc, char **argv);
+/* server commands (cmd_table.c, cmd_stream.c), over libstrom */
+int cli_cmd_create_database(int argc, char **argv);
+int cli_cmd_databases(int argc, char **argv);
+int cli_cmd_create_table(int argc, char **argv);
+int cli_cmd_tables(int argc, char **argv);
+int cli_cmd_describe(int argc, char **argv);
+int cli_cmd_drop_table(int argc, char **argv);
+int cli_cmd_add_column(int argc, char **argv);
+int cli_cmd_partition(int argc, char **argv); /* create-partition, drop-partition */
+int cli_cmd_offsets(int argc, char **argv);
+int cli_cmd_produce(int argc, char **argv);
+int cli_cmd_consume(int argc, char **argv);
+
+/* --server flag, else $STROM_SERVER, else 127.0.0.1:7070 */
+const char *cli_server_addr(const char *flag);
+/* Connects, or prints why not (exit status 1 returned as non-zero). */
+struct strom_client;
+int cli_connect(const char *cmd, const char *addr, struct strom_client **c);
+/* "name TYPE [NOT NULL], ..." -> schema (id 1) */
+int cli_parse_schema(const char *text, strom_schema **out, strom_error *err);
+/* earliest | latest | OFFSET | TIMESTAMP -> *kind (strom_start) and *value (offset, or ms) */
+int cli_parse_start(const char *s, int *kind, int64_t *value, strom_error *err);
 
 /* ---- the demo table (gen.c) ------------------------------------------------------------ */
 

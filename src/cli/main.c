@@ -17,6 +17,18 @@ static const struct {
     int (*run)(int argc, char **argv);
     const char *summary;
 } cli_cmds[] = {
+    {"create-table", cli_cmd_create_table, "create a log table (and its database)"},
+    {"tables", cli_cmd_tables, "list the tables of a database"},
+    {"describe", cli_cmd_describe, "show a table: columns, buckets, partitions, offsets"},
+    {"drop-table", cli_cmd_drop_table, "drop a table and its data"},
+    {"add-column", cli_cmd_add_column, "add a nullable column to a table"},
+    {"produce", cli_cmd_produce, "write rows from CSV, JSON Lines or Arrow into a table"},
+    {"consume", cli_cmd_consume, "read a table: columns, filter, start position, follow"},
+    {"offsets", cli_cmd_offsets, "earliest/latest offsets, or the offset at a time"},
+    {"create-database", cli_cmd_create_database, "create a database"},
+    {"databases", cli_cmd_databases, "list the databases"},
+    {"create-partition", cli_cmd_partition, "create a partition of a partitioned table"},
+    {"drop-partition", cli_cmd_partition, "drop a partition and its data"},
     {"gen", cli_cmd_gen, "write a demo table (every strom type) as an Arrow stream or file"},
     {"cat", cli_cmd_cat, "read an Arrow stream or file: print, project, filter, show stats"},
     {"demo", cli_cmd_demo, "the codec end to end: encode, compress, project, filter"},
@@ -32,16 +44,18 @@ static void cli_usage(FILE *f)
             "commands:\n",
             STROM_VERSION_STRING);
     for (size_t i = 0; i < sizeof cli_cmds / sizeof cli_cmds[0]; i++)
-        fprintf(f, "  %-6s %s\n", cli_cmds[i].name, cli_cmds[i].summary);
+        fprintf(f, "  %-16s %s\n", cli_cmds[i].name, cli_cmds[i].summary);
     fprintf(f,
             "\n"
-            "`strom <command> --help` describes a command. The server commands arrive with\n"
-            "the server; today strom offers its Arrow columnar codec as tools.\n"
+            "`strom <command> --help` describes a command. Server commands reach stromd at\n"
+            "--server HOST:PORT, else $STROM_SERVER, else 127.0.0.1:7070. gen, cat and demo\n"
+            "work on Arrow files and need no server.\n"
             "\n"
             "examples:\n"
-            "  strom gen --rows 100000 --codec zstd -o trades.arrows\n"
-            "  strom cat trades.arrows --columns sym,price --where \"price > 6500\" --stats\n"
-            "  strom demo\n");
+            "  strom create-table market.trades --columns \"sym STRING NOT NULL, price DOUBLE\"\n"
+            "  printf 'sym,price\\nABC,12.5\\nXYZ,7\\n' | strom produce market.trades\n"
+            "  strom consume market.trades --columns price --where \"price > 10\" --stats\n"
+            "  strom consume market.trades --from latest --follow --format jsonl\n");
 }
 
 int main(int argc, char **argv)
