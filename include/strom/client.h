@@ -162,7 +162,8 @@ int strom_scanner_open(const char *addr, const strom_client_opts *copts, const c
                        strom_error *err);
 /* The schema of the batches returned (the chosen columns). */
 const strom_schema *strom_scanner_schema(const strom_scanner *s);
-/* 1 and *out = the next batch (free with strom_result_free), 0 at the end (not following),
+/* 1 and *out = the next batch (free with strom_result_free); 0 at the end (not following);
+ * 2 when following and max_wait_ms passed without new rows (call again; a chance to stop);
  * or an error. */
 int strom_scanner_next(strom_scanner *s, strom_result **out, strom_error *err);
 /* Bytes received in record batches, and bytes a plain read of the same records would have

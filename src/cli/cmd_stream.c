@@ -487,6 +487,8 @@ int cli_cmd_consume(int argc, char **argv)
     while (rc == 0 && !interrupted && (limit < 0 || rows < limit)) {
         strom_result *r;
         int k = strom_scanner_next(sc, &r, &err);
+        if (k == 2)
+            continue; /* following, nothing new yet */
         if (k <= 0) {
             rc = k;
             break;
@@ -499,7 +501,8 @@ int cli_cmd_consume(int argc, char **argv)
                 sel[i >> 3] |= (uint8_t)(1u << (i & 7));
         if (aw) {
             strom_buf_reset(&msg);
-            if ((rc = strom_batch_select(b, sel, all, n, os, NULL, &msg, NULL, &err)) == 0 &&
+            strom_seal_opts seal = {STROM_CODEC_NONE, 0};
+            if ((rc = strom_batch_select(b, sel, all, n, os, &seal, &msg, NULL, &err)) == 0 &&
                 (rc = strom_ipc_writer_add(aw, msg.data, msg.len, &arrow, &err)) == 0) {
                 fwrite(arrow.data, 1, arrow.len, stdout);
                 strom_buf_reset(&arrow);
@@ -522,9 +525,10 @@ int cli_cmd_consume(int argc, char **argv)
         batches++;
         strom_result_free(r);
     }
-    if (aw) {
-        if (rc == 0 && strom_ipc_writer_finish(aw, &arrow, &err) == 0)
+    if (aw && rc == 0) { /* finish frees the writer */
+        if ((rc = strom_ipc_writer_finish(aw, &arrow, &err)) == 0)
             fwrite(arrow.data, 1, arrow.len, stdout);
+    } else if (aw) {
         strom_ipc_writer_free(aw);
     }
     if (pr) {

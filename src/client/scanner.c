@@ -533,11 +533,13 @@ int strom_scanner_next(strom_scanner *s, strom_result **out, strom_error *err)
         if (s->nb == 0) {
             struct timespec ts = {0, 200 * 1000000};
             nanosleep(&ts, NULL); /* a partitioned table with no partition yet */
-            continue;
+            return 2;
         }
         int rc = fetch_once(s, err);
         if (rc < 0)
             return rc;
+        if (s->o.follow && s->qn == 0)
+            return 2; /* a wait passed with nothing new: let the caller look around */
     }
 }
 

@@ -494,7 +494,7 @@ int strom_msg_fetch_resp_decode(strom_wire_reader *r, strom_msg_fetch_resp *m, s
     int rc = 0;
     memset(m, 0, sizeof *m);
     m->schema_id = strom_wire_u32(r, "schema id");
-    m->v = rd_array(r, 50, sizeof *m->v, &m->n, "buckets", &rc);
+    m->v = rd_array(r, 46, sizeof *m->v, &m->n, "buckets", &rc);
     if (rc < 0)
         return strom_error_set(err, rc, "out of memory");
     for (uint32_t i = 0; i < m->n; i++) {

@@ -367,16 +367,20 @@ static int table_from_json(json_t *jt, const char *db, strom_table_desc *d, uint
 {
     strom_table_desc_init(d);
     const char *name = NULL, *pcol = NULL;
+    json_t *jpcol = NULL;
     json_int_t id = 0, created = 0, schema_id = 1, buckets = 1, rms = 0, rbytes = 0, sbytes = 0,
                pret = 0;
     json_t *cols = NULL, *key = NULL;
     json_error_t je;
-    if (json_unpack_ex(jt, &je, 0, "{s:s, s:I, s:I, s:I, s:o, s:I, s:o, s?s, s:I, s:I, s:I, s:I}",
+    if (json_unpack_ex(jt, &je, 0, "{s:s, s:I, s:I, s:I, s:o, s:I, s:o, s?o, s:I, s:I, s:I, s:I}",
                        "name", &name, "id", &id, "created_ms", &created, "schema_id", &schema_id,
                        "columns", &cols, "buckets", &buckets, "bucket_key", &key,
-                       "partition_column", &pcol, "retention_ms", &rms, "retention_bytes",
+                       "partition_column", &jpcol, "retention_ms", &rms, "retention_bytes",
                        &rbytes, "segment_bytes", &sbytes, "partition_retention", &pret) != 0)
         return strom_error_set(err, STROM_ECORRUPT, "table in database %s: %s", db, je.text);
+    if (jpcol && !json_is_null(jpcol) && !(pcol = json_string_value(jpcol)))
+        return strom_error_set(err, STROM_ECORRUPT, "table %s.%s: partition_column is not a "
+                               "string", db, name);
     snprintf(d->database, sizeof d->database, "%s", db);
     snprintf(d->table, sizeof d->table, "%s", name);
     d->table_id = (uint64_t)id;

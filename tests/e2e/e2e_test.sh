@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# e2e_test.sh: stromd and the strom CLI end to end, on loopback, as a user runs them:
+# tables, produce (CSV, JSON Lines, Arrow), consume with projection and filter (exact rows and
+# fewer bytes), follow (long-poll), offsets, schema evolution, partitions and pruning, bad
+# input (clear errors, nothing lost, the server keeps serving), kill -9 and restart, clean
+# shutdown, drop.
+#
+# usage: e2e_test.sh STROMD STROM WORKDIR
+set -uo pipefail
+STROMD=$1 STROM=$2 WORK=$3
+rm -rf "$WORK" && mkdir -p "$WORK"
+cd "$WORK"
+FAILS=0 CHECKS=0
+fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
+check() { CHECKS=$((CHECKS + 1)); }
+expect_eq() { # what, expected, actual
+  check
+  if [ "$2" != "$3" ]; then fail "$1"; echo "--- expected" >&2; echo "$2" >&2; echo "--- got" >&2; echo "$3" >&2; fi
+}
+expect_contains() { # what, needle, haystack
+  check
+  case "$3" in *"$2"*) ;; *) fail "$1: '$2' not in: $3" ;; esac
+}
+
+SERVER_PID=
+start_server() {
+  "$STROMD" -d "$WORK/data" -l 127.0.0.1:0 --set retention_check=200ms "$@" 2>>"$WORK/stromd.log" &
+  SERVER_PID=$!
+  for _ in $(seq 100); do
+    PORT=$(grep -o 'msg="listening" addr=127.0.0.1:[0-9]*' "$WORK/stromd.log" | tail -1 | sed 's/.*://')
+    if [ -n "$PORT" ] && [ "$(grep -c 'msg="listening"' "$WORK/stromd.log")" -gt "${STARTS:-0}" ]; then
+      STARTS=$(grep -c 'msg="listening"' "$WORK/stromd.log")
+      export STROM_SERVER=127.0.0.1:$PORT
+      return 0
+    fi
+    sleep 0.05
+  done
+  echo "stromd did not start:" >&2; cat "$WORK/stromd.log" >&2; exit 1
+}
+trap 'kill -9 $SERVER_PID 2>/dev/null' EXIT
+
+# ---- help --------------------------------------------------------------------------------
+"$STROMD" --help >/dev/null || fail "stromd --help"
+check
+for c in create-table tables describe drop-table add-column produce consume offsets \
+         create-database databases create-partition drop-partition; do
+  out=$("$STROM" "$c" --help) || fail "strom $c --help exit status"
+  expect_contains "strom $c --help" "usage: strom $c" "$out"
+done
+"$STROMD" --set no_such_key=1 2>err.txt; rc=$?
+expect_eq "unknown config key exit status" 2 "$rc"
+expect_contains "unknown config key message" "unknown configuration key 'no_such_key'" "$(cat err.txt)"
+
+start_server
+
+# ---- create, produce CSV, consume ---------------------------------------------------------
+"$STROM" create-table market.trades --columns "ts TIMESTAMP NOT NULL, sym STRING NOT NULL, price DECIMAL(10,2), qty INT" >/dev/null ||
+  fail "create-table"
+expect_eq "tables" "trades" "$("$STROM" tables market)"
+printf 'ts,sym,price,qty\n2026-12-01 10:00:00,ABC,12.50,100\n2026-12-01 10:00:01,XYZ,7.25,5\n2026-12-01 10:00:02,ABC,13.00,\n' >t1.csv
+"$STROM" produce -q market.trades t1.csv || fail "produce csv"
+expect_eq "consume all" "$(cat t1.csv)" "$("$STROM" consume market.trades --format csv)"
+expect_eq "consume projected + filtered" "$(printf 'price,sym\n12.50,ABC\n13.00,ABC')" \
+  "$("$STROM" consume market.trades --columns price,sym --where "price > 10" --format csv)"
+expect_eq "filter on a string, IN, IS NULL" "$(printf 'qty\n5')" \
+  "$("$STROM" consume market.trades --columns qty --where "sym IN ('XYZ','QQQ') AND qty IS NOT NULL" --format csv)"
+expect_eq "limit" "$(printf 'sym\nABC')" "$("$STROM" consume market.trades --columns sym --limit 1 --format csv)"
+printf '{"ts":"2026-12-01 10:00:03","sym":"JSN","price":"1.5","qty":7}\n' | "$STROM" produce -q market.trades --format jsonl ||
+  fail "produce jsonl"
+expect_eq "jsonl row" '{"sym":"JSN","price":"1.50","qty":7}' \
+  "$("$STROM" consume market.trades --columns sym,price,qty --where "sym = 'JSN'" --format jsonl)"
+expect_eq "offsets" "$(printf 'partition        bucket       earliest         latest\n-                     0              0              4')" \
+  "$("$STROM" offsets market.trades)"
+
+# ---- bad input: clear errors, nothing acknowledged lost, the server keeps serving ---------
+printf 'ts,sym,price,qty\n2026-12-01 10:00:04,OK1,1.00,1\n2026-12-01 10:00:05,BAD,abc,1\n2026-12-01 10:00:06,OK2,1.00,1\n' >bad.csv
+"$STROM" produce -q market.trades bad.csv 2>err.txt; rc=$?
+expect_eq "bad csv exit status" 1 "$rc"
+expect_contains "bad csv names line and column" "line 3, column 'price'" "$(cat err.txt)"
+expect_eq "rows before the bad one kept" "$(printf 'sym\nOK1')" \
+  "$("$STROM" consume market.trades --columns sym --where "sym IN ('OK1','BAD','OK2')" --format csv)"
+"$STROM" consume market.trades --where "price >> 3" 2>err.txt; rc=$?
+expect_eq "bad predicate exit status" 1 "$rc"
+expect_contains "bad predicate names the position" "--where" "$(cat err.txt)"
+"$STROM" consume market.trades --columns nope 2>err.txt
+expect_contains "unknown column" "column 'nope' is not in market.trades" "$(cat err.txt)"
+"$STROM" create-table "ev/il.t" --columns "a INT" 2>err.txt
+expect_contains "path tricks refused" "database name 'ev/il' has character 0x2f" "$(cat err.txt)"
+"$STROM" create-table "../etc.x" --columns "a INT" 2>err.txt
+expect_contains "dot-dot refused" "database name is empty" "$(cat err.txt)"
+"$STROM" produce -q market.nosuch t1.csv 2>err.txt
+expect_contains "missing table" "table market.nosuch does not exist" "$(cat err.txt)"
+"$STROM" create-table market.trades --columns "a INT" 2>err.txt
+expect_contains "duplicate table" "table market.trades exists" "$(cat err.txt)"
+expect_eq "server still serves" "5" "$("$STROM" consume market.trades --columns sym --format csv | tail -n +2 | wc -l | tr -d ' ')"
+
+# ---- Arrow in and out, projection moves fewer bytes -------------------------------------
+"$STROM" gen -n 20000 -b 2000 -c zstd -o demo.arrows
+cols=$("$STROM" gen --schema | awk '{n=$1; $1=""; printf "%s%s%s", (NR>1?", ":""), n, $0}')
+"$STROM" create-table demo.all --columns "$cols" >/dev/null || fail "create demo.all"
+"$STROM" produce -q demo.all demo.arrows || fail "produce arrow"
+expect_eq "arrow round trip (all columns)" "$("$STROM" cat demo.arrows --format csv)" \
+  "$("$STROM" consume demo.all --format csv)"
+expect_eq "projection + filter equals the local codec" \
+  "$("$STROM" cat demo.arrows --columns id,sym,price --where "id >= 19000 AND sym <> 'AAPL'" --format csv)" \
+  "$("$STROM" consume demo.all --columns id,sym,price --where "id >= 19000 AND sym <> 'AAPL'" --format csv)"
+"$STROM" consume demo.all --format arrow >out.arrows || fail "consume --format arrow"
+expect_eq "arrow output reads back" "$("$STROM" cat demo.arrows --format csv)" "$("$STROM" cat out.arrows --format csv)"
+stats=$("$STROM" consume demo.all --columns id --where "id >= 19990" --stats --format csv 2>&1 >/dev/null)
+expect_contains "stats line" "10 rows in 1 batches" "$stats"
+pct=$(echo "$stats" | sed 's/.*(\([0-9.]*\)%).*/\1/')
+check; awk -v p="$pct" 'BEGIN { exit !(p < 5) }' || fail "pushdown should move <5% of the bytes, moved $pct%"
+
+# ---- follow: a long-polling consumer sees new rows --------------------------------------
+"$STROM" consume market.trades --columns sym --from latest --follow --format csv >follow.out 2>&1 &
+FPID=$!
+sleep 0.5
+printf 'ts,sym,price,qty\n2026-12-01 10:00:07,LIVE,1.00,1\n' | "$STROM" produce -q market.trades
+for _ in $(seq 40); do grep -q LIVE follow.out && break; sleep 0.05; done
+expect_eq "follow sees the new row" "$(printf 'sym\nLIVE')" "$(cat follow.out)"
+kill -INT $FPID; wait $FPID; rc=$?
+expect_eq "follow stops on Ctrl-C" 0 "$rc"
+
+# ---- offsets by time ----------------------------------------------------------------------
+expect_eq "offset at a future time is the end" "$(printf 'partition        bucket         offset\n-                     0              6')" \
+  "$("$STROM" offsets market.trades --at 2100-01-01T00:00:00Z)"
+
+# ---- schema evolution -------------------------------------------------------------------
+"$STROM" add-column market.trades "venue STRING" >/dev/null || fail "add-column"
+printf 'ts,sym,price,qty,venue\n2026-12-01 10:00:08,EVO,2.00,2,XNAS\n' | "$STROM" produce -q market.trades || fail "produce v2"
+expect_eq "old rows read the new column as null" "$(printf 'sym,venue\nABC,\nABC,\nEVO,XNAS')" \
+  "$("$STROM" consume market.trades --columns sym,venue --where "sym IN ('ABC','EVO') AND (venue IS NULL OR venue = 'XNAS') AND price > 1.9" --format csv)"
+
+# ---- partitions: created on write, pruned by the predicate --------------------------------
+"$STROM" create-table market.daily --buckets 2 --bucket-key sym --partition-by day \
+  --columns "day DATE NOT NULL, sym STRING NOT NULL, v BIGINT" >/dev/null || fail "create partitioned"
+{ echo "day,sym,v"; for i in $(seq 1 500); do echo "2026-11-30,S$((i % 7)),$i"; echo "2026-12-01,S$((i % 7)),$i"; done; } >daily.csv
+"$STROM" produce -q market.daily daily.csv || fail "produce partitioned"
+expect_contains "two partitions" "2 partitions" "$("$STROM" describe market.daily)"
+expect_eq "partition filter" "500" "$("$STROM" consume market.daily --columns v --where "day = DATE '2026-12-01'" --format csv | tail -n +2 | wc -l | tr -d ' ')"
+full=$("$STROM" consume market.daily --columns v --stats --format csv 2>&1 >/dev/null | sed 's/.*moved \(.*\) (.*/\1/')
+pruned=$("$STROM" consume market.daily --columns v --where "day = DATE '2026-12-01'" --stats --format csv 2>&1 >/dev/null | sed 's/.*moved \(.*\) (.*/\1/')
+check; [ "$full" != "$pruned" ] || fail "pruning should read less than the whole table ($full vs $pruned)"
+expect_eq "sum over both partitions" "250500" "$("$STROM" consume market.daily --columns v --format csv | tail -n +2 | awk '{s+=$1} END {print s}')"
+
+# ---- kill -9 and restart: acknowledged rows survive ---------------------------------------
+{ echo "ts,sym,price,qty"; for i in $(seq 1 2000); do echo "2026-12-01 12:00:00,K$i,1.00,$i"; done; } >k.csv
+"$STROM" produce -q market.trades k.csv || fail "produce before kill"
+kill -9 $SERVER_PID; wait $SERVER_PID 2>/dev/null
+start_server
+expect_eq "rows after kill -9" "2000" "$("$STROM" consume market.trades --columns qty --where "sym >= 'K' AND sym < 'L'" --format csv | tail -n +2 | wc -l | tr -d ' ')"
+expect_eq "schema after restart" "5" "$("$STROM" consume market.trades --limit 1 --format csv | head -1 | tr ',' '\n' | wc -l | tr -d ' ')"
+
+# ---- drop, clean shutdown -----------------------------------------------------------------
+"$STROM" drop-table market.daily >/dev/null || fail "drop-table"
+expect_eq "tables after drop" "trades" "$("$STROM" tables market)"
+check; ls data/data/market | grep -q daily && fail "dropped table's files remain"
+kill -TERM $SERVER_PID; wait $SERVER_PID; rc=$?
+expect_eq "SIGTERM exit status" 0 "$rc"
+expect_contains "clean shutdown logged" 'msg="stopped"' "$(tail -1 stromd.log)"
+
+echo "e2e: $CHECKS checks, $FAILS failed"
+[ "$FAILS" = 0 ]
