@@ -270,11 +270,10 @@ static int produce_entry(srv_server *s, srv_table *t, const strom_msg_produce_en
     char part[STROM_PARTITION_MAX + 1];
     int rc = copy_partition(e->partition, part, err);
     srv_bucket *bk = NULL;
-    if (rc == 0)
-        rc = srv_bucket_get(srv_server_catalog(s), t, part, e->bucket, true, &bk, err);
     if (rc < 0)
         return rc;
-    /* the entry's records, back to back: all are checked before any is appended */
+    /* the entry's records, back to back: all are checked before any is appended (and before
+     * a partition is created for them) */
     uint8_t *p = (uint8_t *)e->records;
     uint32_t left = e->size;
     int nrec = 0;
@@ -294,6 +293,8 @@ static int produce_entry(srv_server *s, srv_table *t, const strom_msg_produce_en
     }
     if (rc == 0 && nrec == 0)
         rc = strom_error_set(err, STROM_EINVAL, "entry holds no record");
+    if (rc == 0)
+        rc = srv_bucket_get(srv_server_catalog(s), t, part, e->bucket, true, &bk, err);
     p = (uint8_t *)e->records;
     left = e->size;
     for (int i = 0; rc == 0 && i < nrec; i++) {

@@ -1,0 +1,576 @@
+/*
+ * test_server.c: stromd in-process on loopback, driven through raw frames (the protocol's
+ * error handling) and through libstrom (writer, scanner, Arrow export, long-poll,
+ * idempotence, concurrent writers).
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "client/client_internal.h"
+#include "columnar/batch.h"
+#include "common/common.h"
+#include "common/fs.h"
+#include "log/record.h"
+#include "protocol/msg.h"
+#include "server/server.h"
+#include "server/slog.h"
+#include "strom/client.h"
+#include "test.h"
+
+static srv_server *server;
+static pthread_t server_thread;
+static char addr[64];
+
+static void *run_server(void *arg)
+{
+    (void)arg;
+    srv_server_run(server);
+    return NULL;
+}
+
+static void start(void)
+{
+    srv_config cfg;
+    srv_config_default(&cfg);
+    snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s/server", STROM_TEST_TMP);
+    strom_rmtree(cfg.data_dir, NULL);
+    cfg.port = 0;
+    cfg.workers = 4;
+    cfg.log_level = SRV_WARN;
+    strom_error err;
+    CHECK_OK(srv_server_new(&cfg, &server, &err), &err);
+    snprintf(addr, sizeof addr, "127.0.0.1:%d", srv_server_port(server));
+    pthread_create(&server_thread, NULL, run_server, NULL);
+}
+
+static void stop(void)
+{
+    srv_server_stop(server);
+    pthread_join(server_thread, NULL);
+    srv_server_free(server);
+}
+
+/* ---- raw frames -------------------------------------------------------------------------- */
+
+static int raw_connect(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)srv_server_port(server))};
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    struct timeval tv = {10, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    CHECK(connect(fd, (struct sockaddr *)&a, sizeof a) == 0);
+    return fd;
+}
+
+static void raw_send(int fd, const void *p, size_t n)
+{
+    CHECK(write(fd, p, n) == (ssize_t)n);
+}
+
+/* Reads one response frame into b; false when the server closed the connection. */
+static bool raw_recv(int fd, strom_buf *b)
+{
+    strom_buf_reset(b);
+    uint8_t h[4];
+    size_t got = 0;
+    while (got < 4) {
+        ssize_t r = read(fd, h + got, 4 - got);
+        if (r <= 0)
+            return false;
+        got += (size_t)r;
+    }
+    uint32_t size = strom_ld32(h);
+    strom_buf_append(b, h, 4);
+    strom_buf_reserve(b, size);
+    while (b->len < 4 + (size_t)size) {
+        ssize_t r = read(fd, b->data + b->len, 4 + size - b->len);
+        if (r <= 0)
+            return false;
+        b->len += (size_t)r;
+    }
+    return true;
+}
+
+static void request(strom_buf *b, int api, uint32_t corr)
+{
+    strom_buf_reset(b);
+    strom_request_header h = {(uint16_t)api, 0, corr, 0};
+    strom_frame_begin(b);
+    strom_wire_put_request_header(b, &h);
+}
+
+static void end(strom_buf *b)
+{
+    strom_frame_end(b, 0, NULL);
+}
+
+/* The error code and message of a response. */
+static int resp_error(const strom_buf *b, uint32_t *corr, char *msg, size_t cap)
+{
+    strom_wire_reader r;
+    strom_wire_reader_init(&r, b->data + 4, b->len - 4);
+    strom_response_header h;
+    strom_response_header_read(&r, &h);
+    *corr = h.correlation_id;
+    msg[0] = 0;
+    if (h.error_code) {
+        uint16_t len;
+        const char *s = strom_wire_str(&r, &len, "message");
+        snprintf(msg, cap, "%.*s", s ? (int)len : 0, s ? s : "");
+    }
+    return -(int)h.error_code;
+}
+
+TEST(pipelined_requests_on_one_connection)
+{
+    int fd = raw_connect();
+    strom_buf all = STROM_BUF_INIT, one = STROM_BUF_INIT;
+    for (uint32_t i = 0; i < 32; i++) {
+        request(&one, STROM_API_API_VERSIONS, 1000 + i);
+        end(&one);
+        strom_buf_append(&all, one.data, one.len);
+    }
+    raw_send(fd, all.data, all.len);
+    uint32_t seen = 0;
+    for (int i = 0; i < 32; i++) {
+        uint32_t corr;
+        char msg[256];
+        CHECK(raw_recv(fd, &one));
+        CHECK_EQ(resp_error(&one, &corr, msg, sizeof msg), 0);
+        CHECK(corr >= 1000 && corr < 1032);
+        seen |= 1u << (corr - 1000);
+    }
+    CHECK_EQ(seen, 0xFFFFFFFFu);
+    close(fd);
+    strom_buf_free(&all);
+    strom_buf_free(&one);
+}
+
+TEST(bad_frames_get_errors_and_the_server_keeps_serving)
+{
+    strom_buf b = STROM_BUF_INIT;
+    uint32_t corr;
+    char msg[256];
+    /* an unknown api key: an error response, the connection stays usable */
+    int fd = raw_connect();
+    request(&b, 999, 7);
+    end(&b);
+    raw_send(fd, b.data, b.len);
+    CHECK(raw_recv(fd, &b));
+    CHECK_EQ(resp_error(&b, &corr, msg, sizeof msg), STROM_EUNSUPPORTED);
+    CHECK_EQ(corr, 7);
+    CHECK(strstr(msg, "unknown api key 999") != NULL);
+    /* a string that runs past the frame: the error names the field */
+    request(&b, STROM_API_CREATE_DATABASE, 8);
+    strom_wire_put_u16(&b, 500);
+    strom_buf_append(&b, "abc", 3);
+    end(&b);
+    raw_send(fd, b.data, b.len);
+    CHECK(raw_recv(fd, &b));
+    CHECK_EQ(resp_error(&b, &corr, msg, sizeof msg), STROM_EPARSE);
+    CHECK(strstr(msg, "'database'") != NULL);
+    /* bytes left over after the last field */
+    request(&b, STROM_API_LIST_DATABASES, 9);
+    strom_wire_put_u32(&b, 1);
+    end(&b);
+    raw_send(fd, b.data, b.len);
+    CHECK(raw_recv(fd, &b));
+    CHECK_EQ(resp_error(&b, &corr, msg, sizeof msg), STROM_EPARSE);
+    /* a version from the future */
+    request(&b, STROM_API_API_VERSIONS, 10);
+    b.data[6] = 9;
+    end(&b);
+    raw_send(fd, b.data, b.len);
+    CHECK(raw_recv(fd, &b));
+    CHECK_EQ(resp_error(&b, &corr, msg, sizeof msg), STROM_EUNSUPPORTED);
+    /* still serving on the same connection */
+    request(&b, STROM_API_API_VERSIONS, 11);
+    end(&b);
+    raw_send(fd, b.data, b.len);
+    CHECK(raw_recv(fd, &b));
+    CHECK_EQ(resp_error(&b, &corr, msg, sizeof msg), 0);
+    /* frames that cannot be framed close only their own connection */
+    static const uint8_t zero[4] = {0, 0, 0, 0}, huge[4] = {0xFF, 0xFF, 0xFF, 0x7F},
+                         short_hdr[7] = {3, 0, 0, 0, 0, 0, 0};
+    const uint8_t *bad[3] = {zero, huge, short_hdr};
+    size_t badn[3] = {4, 4, 7};
+    for (int i = 0; i < 3; i++) {
+        int f2 = raw_connect();
+        raw_send(f2, bad[i], badn[i]);
+        CHECK(!raw_recv(f2, &b));
+        close(f2);
+    }
+    request(&b, STROM_API_API_VERSIONS, 12);
+    end(&b);
+    raw_send(fd, b.data, b.len);
+    CHECK(raw_recv(fd, &b));
+    CHECK_EQ(resp_error(&b, &corr, msg, sizeof msg), 0);
+    CHECK_EQ(corr, 12);
+    close(fd);
+    strom_buf_free(&b);
+}
+
+/* ---- produce checks and idempotence ---------------------------------------------------- */
+
+static strom_schema *kv_schema(void)
+{
+    strom_schema *s = strom_schema_new(1);
+    strom_schema_add(s, "k", strom_type_of(STROM_TYPE_STRING), false, NULL);
+    strom_schema_add(s, "v", strom_type_of(STROM_TYPE_BIGINT), true, NULL);
+    return s;
+}
+
+/* A record of rows v = first..first+n-1, k = "k<v>" (or all `key` when given). */
+static void kv_record(strom_buf *out, const strom_schema *s, int64_t first, int n, int64_t wid,
+                      int32_t seq, const char *key)
+{
+    strom_batch_builder *bb = strom_bb_new(s);
+    strom_buf msg = STROM_BUF_INIT;
+    strom_batch_stats st;
+    strom_error err;
+    for (int i = 0; i < n; i++) {
+        char k[32];
+        int len = snprintf(k, sizeof k, "k%lld", (long long)(first + i));
+        strom_bb_append_bytes(bb, 0, key ? key : k, key ? strlen(key) : (size_t)len);
+        strom_bb_append_int(bb, 1, first + i);
+    }
+    CHECK_OK(strom_bb_seal(bb, NULL, &msg, &st, &err), &err);
+    strom_record_info info = {0, n - 1, 0, strom_now_ms(), 0, 1, wid, seq, n};
+    strom_buf_reset(out);
+    CHECK_OK(strom_record_write(out, &info, &st, NULL, msg.data, msg.len, &err), &err);
+    strom_batch_stats_free(&st);
+    strom_buf_free(&msg);
+    strom_bb_free(bb);
+}
+
+/* Sends one Produce entry on a raw connection; returns the entry's error and base offset. */
+static int raw_produce(int fd, uint64_t table_id, const char *part, const strom_buf *rec,
+                       int64_t *base, char *msg, size_t cap)
+{
+    strom_buf b = STROM_BUF_INIT;
+    request(&b, STROM_API_PRODUCE, 77);
+    strom_msg_produce_entry e = {{part, (uint16_t)strlen(part)}, 0, (uint32_t)rec->len, NULL};
+    strom_msg_produce m = {table_id, STROM_ACKS_DURABLE, 1000, 1, &e};
+    strom_msg_produce_encode(&b, &m);
+    strom_buf_append(&b, rec->data, rec->len);
+    end(&b);
+    raw_send(fd, b.data, b.len);
+    int rc = -1000;
+    uint32_t corr;
+    if (raw_recv(fd, &b) && resp_error(&b, &corr, msg, cap) == 0) {
+        strom_wire_reader r;
+        strom_wire_reader_init(&r, b.data + 4 + STROM_RESPONSE_HEADER,
+                               b.len - 4 - STROM_RESPONSE_HEADER);
+        strom_msg_results res;
+        strom_error err;
+        CHECK_OK(strom_msg_results_decode(&r, &res, &err), &err);
+        if (res.n == 1) {
+            rc = res.v[0].error;
+            *base = res.v[0].offset;
+            snprintf(msg, cap, "%.*s", (int)res.v[0].message.len, res.v[0].message.p);
+        }
+        strom_msg_results_free(&res);
+    }
+    strom_buf_free(&b);
+    return rc;
+}
+
+TEST(produce_checks_records_and_dedups_retries)
+{
+    strom_error err;
+    strom_client *c;
+    CHECK_OK(strom_client_connect(addr, NULL, &c, &err), &err);
+    CHECK_OK(strom_create_database(c, "t", false, &err), &err);
+    strom_table_desc d;
+    strom_table_desc_init(&d);
+    snprintf(d.database, sizeof d.database, "t");
+    snprintf(d.table, sizeof d.table, "kv");
+    d.schema = kv_schema();
+    CHECK_OK(strom_create_table(c, &d, false, &err), &err);
+    CHECK(d.table_id > 0);
+    int fd = raw_connect();
+    strom_buf rec = STROM_BUF_INIT;
+    int64_t base = -1;
+    char msg[300];
+
+    /* a retried batch (same writer id and sequence) is acknowledged once */
+    strom_wire_reader rd;
+    CHECK_OK(cl_begin(c, STROM_API_INIT_WRITER), &err);
+    CHECK_OK(cl_call(c, NULL, 0, false, 0, false, &rd, &err), &err);
+    int64_t wid = (int64_t)strom_wire_u64(&rd, "writer id");
+    kv_record(&rec, d.schema, 0, 10, wid, 0, NULL);
+    CHECK_EQ(raw_produce(fd, d.table_id, "", &rec, &base, msg, sizeof msg), 0);
+    CHECK_EQ(base, 0);
+    kv_record(&rec, d.schema, 0, 10, wid, 0, NULL);
+    CHECK_EQ(raw_produce(fd, d.table_id, "", &rec, &base, msg, sizeof msg), 0);
+    CHECK_EQ(base, 0);
+    int64_t end_off = -1;
+    CHECK_OK(strom_list_offset(c, &d, "", 0, STROM_OFFSET_SPEC_LATEST, &end_off, &err), &err);
+    CHECK_EQ(end_off, 10);
+    /* a gap in the sequence is refused */
+    kv_record(&rec, d.schema, 10, 5, wid, 2, NULL);
+    CHECK_EQ(raw_produce(fd, d.table_id, "", &rec, &base, msg, sizeof msg) < 0, 1);
+
+    /* a flipped byte: the CRC catches it, nothing is appended */
+    kv_record(&rec, d.schema, 10, 5, -1, -1, NULL);
+    rec.data[rec.len - 9] ^= 0x40;
+    CHECK_EQ(raw_produce(fd, d.table_id, "", &rec, &base, msg, sizeof msg), STROM_ECHECKSUM);
+    /* statistics that lie (a max below the real one) are refused: readers would skip rows */
+    kv_record(&rec, d.schema, 10, 5, -1, -1, NULL);
+    {
+        strom_record r;
+        CHECK_OK(strom_record_parse(rec.data, rec.len, &r, &err), &err);
+        strom_batch_stats st;
+        CHECK_OK(strom_record_stats(&r, &st, &err), &err);
+        st.cols[1].max.u.i = 11; /* the real max is 14 */
+        strom_buf arrow = STROM_BUF_INIT;
+        strom_buf_append(&arrow, r.arrow, r.arrow_len);
+        strom_record_info info = r.info;
+        strom_buf_reset(&rec);
+        CHECK_OK(strom_record_write(&rec, &info, &st, NULL, arrow.data, arrow.len, &err), &err);
+        strom_batch_stats_free(&st);
+        strom_buf_free(&arrow);
+    }
+    CHECK_EQ(raw_produce(fd, d.table_id, "", &rec, &base, msg, sizeof msg), STROM_ECORRUPT);
+    CHECK(strstr(msg, "statistics max") != NULL);
+    /* bytes that are not a record */
+    strom_buf_reset(&rec);
+    strom_buf_zeros(&rec, 100);
+    CHECK(raw_produce(fd, d.table_id, "", &rec, &base, msg, sizeof msg) < 0);
+    /* a partition named on an unpartitioned table */
+    kv_record(&rec, d.schema, 10, 5, -1, -1, NULL);
+    CHECK_EQ(raw_produce(fd, d.table_id, "p1", &rec, &base, msg, sizeof msg), STROM_EINVAL);
+    CHECK_OK(strom_list_offset(c, &d, "", 0, STROM_OFFSET_SPEC_LATEST, &end_off, &err), &err);
+    CHECK_EQ(end_off, 10);
+
+    /* partitioned: the rows must belong to the partition they are sent to */
+    strom_table_desc p;
+    strom_table_desc_init(&p);
+    snprintf(p.database, sizeof p.database, "t");
+    snprintf(p.table, sizeof p.table, "byk");
+    p.schema = kv_schema();
+    p.partition_col = 0;
+    CHECK_OK(strom_create_table(c, &p, false, &err), &err);
+    kv_record(&rec, p.schema, 0, 3, -1, -1, "east");
+    CHECK_EQ(raw_produce(fd, p.table_id, "west", &rec, &base, msg, sizeof msg), STROM_EINVAL);
+    CHECK(strstr(msg, "'east' were sent to partition 'west'") != NULL);
+    CHECK_EQ(raw_produce(fd, p.table_id, "east", &rec, &base, msg, sizeof msg), 0);
+    strom_table_desc pd;
+    CHECK_OK(strom_get_table(c, "t", "byk", &pd, &err), &err);
+    CHECK_EQ(pd.npartitions, 1);
+    if (pd.npartitions == 1)
+        CHECK_STR(pd.partitions[0], "east");
+    strom_table_desc_free(&pd);
+    strom_table_desc_free(&p);
+
+    close(fd);
+    strom_buf_free(&rec);
+    strom_table_desc_free(&d);
+    strom_client_close(c);
+}
+
+/* ---- libstrom end to end ------------------------------------------------------------------ */
+
+static void make_table(const char *name, uint32_t buckets)
+{
+    strom_error err;
+    strom_client *c;
+    CHECK_OK(strom_client_connect(addr, NULL, &c, &err), &err);
+    strom_create_database(c, "t", true, &err);
+    strom_table_desc d;
+    strom_table_desc_init(&d);
+    snprintf(d.database, sizeof d.database, "t");
+    snprintf(d.table, sizeof d.table, "%s", name);
+    d.schema = kv_schema();
+    strom_schema_add(d.schema, "x", strom_type_of(STROM_TYPE_DOUBLE), true, NULL);
+    d.buckets = buckets;
+    d.nbucket_key = 1;
+    d.bucket_key = malloc(sizeof(int));
+    d.bucket_key[0] = 0;
+    CHECK_OK(strom_create_table(c, &d, false, &err), &err);
+    strom_table_desc_free(&d);
+    strom_client_close(c);
+}
+
+static void write_rows(const char *table, int64_t first, int64_t n)
+{
+    strom_error err;
+    strom_writer *w;
+    strom_writer_opts o;
+    strom_writer_opts_default(&o);
+    o.batch_bytes = 64 << 10;
+    o.compression = first % 2 ? STROM_COMPRESSION_ZSTD : STROM_COMPRESSION_NONE;
+    CHECK_OK(strom_writer_open(addr, NULL, "t", table, &o, &w, &err), &err);
+    for (int64_t i = first; i < first + n; i++) {
+        char k[32];
+        int len = snprintf(k, sizeof k, "key-%lld", (long long)(i % 97));
+        CHECK_OK(strom_writer_set_bytes(w, 0, k, (size_t)len, &err), &err);
+        CHECK_OK(strom_writer_set_int(w, 1, i, &err), &err);
+        if (i % 3)
+            CHECK_OK(strom_writer_set_double(w, 2, (double)i / 2, &err), &err);
+        CHECK_OK(strom_writer_end_row(w, &err), &err);
+    }
+    /* type errors are reported at once and drop nothing else */
+    CHECK_EQ(strom_writer_set_int(w, 0, 5, &err), STROM_ETYPE);
+    CHECK_EQ(strom_writer_end_row(w, &err), STROM_EINVAL); /* k is NOT NULL */
+    CHECK_OK(strom_writer_close(w, &err), &err);
+}
+
+TEST(writer_and_scanner)
+{
+    make_table("events", 4);
+    write_rows("events", 0, 20000);
+    strom_error err;
+    strom_scanner *s;
+    strom_scan_opts o;
+    strom_scan_opts_default(&o);
+    const char *cols[] = {"v", "x"};
+    o.columns = cols;
+    o.ncolumns = 2;
+    o.where = "v >= 15000 AND x IS NOT NULL";
+    CHECK_OK(strom_scanner_open(addr, NULL, "t", "events", &o, &s, &err), &err);
+    int64_t rows = 0, sum = 0;
+    strom_result *r;
+    int k;
+    bool exported = false;
+    while ((k = strom_scanner_next(s, &r, &err)) == 1) {
+        for (int64_t i = 0; i < strom_result_rows(r); i++) {
+            int64_t v = strom_result_int(r, i, 0);
+            CHECK(v >= 15000 && v % 3 != 0);
+            CHECK(strom_result_double(r, i, 1) == (double)v / 2);
+            sum += v;
+        }
+        rows += strom_result_rows(r);
+        if (!exported) {
+            struct ArrowArray a;
+            struct ArrowSchema sc;
+            int64_t n = strom_result_rows(r);
+            CHECK_OK(strom_result_export(r, &a, &sc, &err), &err);
+            CHECK_STR(sc.format, "+s");
+            CHECK_EQ(sc.n_children, 2);
+            CHECK_STR(sc.children[0]->format, "l");
+            CHECK_STR(sc.children[1]->format, "g");
+            CHECK_EQ(a.length, n);
+            CHECK_EQ(a.children[0]->length, n);
+            sc.release(&sc);
+            a.release(&a);
+            exported = true;
+        } else {
+            strom_result_free(r);
+        }
+    }
+    CHECK_EQ(k, 0);
+    int64_t want = 0, wrows = 0;
+    for (int64_t v = 15000; v < 20000; v++)
+        if (v % 3) {
+            want += v;
+            wrows++;
+        }
+    CHECK_EQ(rows, wrows);
+    CHECK_EQ(sum, want);
+    uint64_t got, full;
+    strom_scanner_bytes(s, &got, &full);
+    CHECK(got < full / 2);
+    strom_scanner_close(s);
+}
+
+typedef struct fetch_arg {
+    int64_t rows;
+    int64_t waited_ms;
+} fetch_arg;
+
+static void *follow_one(void *p)
+{
+    fetch_arg *a = p;
+    strom_error err;
+    strom_scanner *s;
+    strom_scan_opts o;
+    strom_scan_opts_default(&o);
+    o.start = STROM_START_LATEST;
+    o.follow = true;
+    o.max_wait_ms = 5000;
+    int64_t t0 = strom_mono_ms();
+    CHECK_OK(strom_scanner_open(addr, NULL, "t", "live", &o, &s, &err), &err);
+    strom_result *r;
+    int k;
+    while ((k = strom_scanner_next(s, &r, &err)) == 2)
+        ;
+    if (k == 1) {
+        a->rows = strom_result_rows(r);
+        strom_result_free(r);
+    }
+    a->waited_ms = strom_mono_ms() - t0;
+    strom_scanner_close(s);
+    return NULL;
+}
+
+TEST(long_poll_wakes_on_append)
+{
+    make_table("live", 1);
+    fetch_arg a = {0, 0};
+    pthread_t t;
+    pthread_create(&t, NULL, follow_one, &a);
+    struct timespec ts = {0, 300 * 1000000};
+    nanosleep(&ts, NULL);
+    write_rows("live", 0, 10);
+    pthread_join(t, NULL);
+    CHECK_EQ(a.rows, 10);
+    CHECK(a.waited_ms < 4000); /* woken by the append, not by the 5 s deadline */
+}
+
+static void *writer_thread(void *p)
+{
+    write_rows("many", (int64_t)(intptr_t)p * 5000, 5000);
+    return NULL;
+}
+
+TEST(concurrent_writers)
+{
+    make_table("many", 2);
+    pthread_t t[4];
+    for (intptr_t i = 0; i < 4; i++)
+        pthread_create(&t[i], NULL, writer_thread, (void *)i);
+    for (int i = 0; i < 4; i++)
+        pthread_join(t[i], NULL);
+    strom_error err;
+    strom_scanner *s;
+    CHECK_OK(strom_scanner_open(addr, NULL, "t", "many", NULL, &s, &err), &err);
+    strom_result *r;
+    int64_t rows = 0;
+    uint8_t *seen = calloc(20000, 1);
+    while (strom_scanner_next(s, &r, &err) == 1) {
+        for (int64_t i = 0; i < strom_result_rows(r); i++) {
+            int64_t v = strom_result_int(r, i, 1);
+            if (v >= 0 && v < 20000)
+                seen[v]++;
+        }
+        rows += strom_result_rows(r);
+        strom_result_free(r);
+    }
+    CHECK_EQ(rows, 20000);
+    int once = 0;
+    for (int i = 0; i < 20000; i++)
+        once += seen[i] == 1;
+    CHECK_EQ(once, 20000);
+    free(seen);
+    strom_scanner_close(s);
+}
+
+int main(void)
+{
+    start();
+    RUN_TEST(pipelined_requests_on_one_connection);
+    RUN_TEST(bad_frames_get_errors_and_the_server_keeps_serving);
+    RUN_TEST(produce_checks_records_and_dedups_retries);
+    RUN_TEST(writer_and_scanner);
+    RUN_TEST(long_poll_wakes_on_append);
+    RUN_TEST(concurrent_writers);
+    stop();
+    return TEST_EXIT();
+}
