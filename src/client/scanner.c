@@ -317,7 +317,7 @@ static int decode_record(strom_scanner *s, const sbucket *sb, blob *bl, const ui
             goto done;
         strom_col_view *views = calloc((size_t)s->ncols, sizeof *views);
         size_t zlen = (size_t)(b->rows + 1) * 16 + 16;
-        uint8_t *zeros = calloc(1, zlen);
+        void *zeros = calloc(1, zlen); /* validity (all null), values and offsets of 0 */
         strom_buf msg = STROM_BUF_INIT;
         strom_batch_stats est;
         if (!views || !zeros) {
@@ -328,8 +328,7 @@ static int decode_record(strom_scanner *s, const sbucket *sb, blob *bl, const ui
                 if (hi < nh && have[hi] == s->cols[i]) {
                     views[i] = b->cols[hi++];
                 } else {
-                    views[i] = (strom_col_view){b->rows, b->rows, zeros, zeros,
-                                                (const int32_t *)zeros, 0};
+                    views[i] = (strom_col_view){b->rows, b->rows, zeros, zeros, zeros, 0};
                 }
             }
             rc = strom_batch_encode(s->out_schema, views, b->rows, NULL, &msg, &est, err);
