@@ -26,10 +26,13 @@ SERVER_PID=
 start_server() {
   "$STROMD" -d "$WORK/data" -l 127.0.0.1:0 --set retention_check=200ms "$@" 2>>"$WORK/stromd.log" &
   SERVER_PID=$!
-  for _ in $(seq 100); do
-    PORT=$(grep -o 'msg="listening" addr=127.0.0.1:[0-9]*' "$WORK/stromd.log" | tail -1 | sed 's/.*://')
-    if [ -n "$PORT" ] && [ "$(grep -c 'msg="listening"' "$WORK/stromd.log")" -gt "${STARTS:-0}" ]; then
-      STARTS=$(grep -c 'msg="listening"' "$WORK/stromd.log")
+  for _ in $(seq 200); do
+    # one read of the log, so the count and the port come from the same lines
+    lines=$(grep -o 'msg="listening" addr=127.0.0.1:[0-9]*' "$WORK/stromd.log")
+    n=$(printf '%s' "$lines" | grep -c listening)
+    if [ "$n" -gt "${STARTS:-0}" ]; then
+      STARTS=$n
+      PORT=$(printf '%s\n' "$lines" | tail -1 | sed 's/.*://')
       export STROM_SERVER=127.0.0.1:$PORT
       return 0
     fi
