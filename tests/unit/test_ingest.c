@@ -923,8 +923,10 @@ TEST(round_trip_edge_values)
         const char *str = strs[row % 13];
         v[C_S].u.s.ptr = (const uint8_t *)str;
         v[C_S].u.s.len = (uint32_t)strlen(str);
-        if (row == 13) /* a NUL inside a string */
-            v[C_S].u.s = (typeof(v[C_S].u.s)){(const uint8_t *)"a\0b", 3};
+        if (row == 13) { /* a NUL inside a string */
+            v[C_S].u.s.ptr = (const uint8_t *)"a\0b";
+            v[C_S].u.s.len = 3;
+        }
         v[C_BIN].u.s.ptr = bytes + (row * 37) % 200;
         v[C_BIN].u.s.len = (uint32_t)(row % 9 == 0 ? 0 : row);
         v[C_D].u.i = days[row % 7];
