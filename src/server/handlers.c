@@ -334,6 +334,9 @@ static int h_produce(srv_server *s, srv_req *r, strom_wire_reader *rd, strom_err
         int erc = produce_entry(s, t, &m.e[i], &base, &e);
         if (erc == 0)
             r->appended = true;
+        else if (erc == STROM_EIO || erc == STROM_ENOSPACE)
+            srv_log(SRV_ERROR, "bucket write failed", "table_id=%llu bucket=%u error=\"%s\"",
+                    (unsigned long long)m.table_id, m.e[i].bucket, e.msg);
         else
             srv_log(SRV_INFO, "produce rejected", "table_id=%llu bucket=%u error=\"%s\"",
                     (unsigned long long)m.table_id, m.e[i].bucket, e.msg);
