@@ -29,6 +29,7 @@ int cli_cmd_demo(int argc, char **argv);
 /* server commands (cmd_table.c, cmd_stream.c), over libstrom */
 int cli_cmd_create_database(int argc, char **argv);
 int cli_cmd_databases(int argc, char **argv);
+int cli_cmd_drop_database(int argc, char **argv);
 int cli_cmd_create_table(int argc, char **argv);
 int cli_cmd_tables(int argc, char **argv);
 int cli_cmd_describe(int argc, char **argv);

@@ -337,6 +337,25 @@ int cli_cmd_create_database(int argc, char **argv)
     return rc < 0 ? cli_fail(cmd, &err, "%s", pos[0]) : 0;
 }
 
+int cli_cmd_drop_database(int argc, char **argv)
+{
+    const char *server = NULL, *cmd = "drop-database",
+               *what = "Drops an empty database (drop its tables first).";
+    char *pos[1];
+    bool ie = false;
+    if (want_help(argc, argv))
+        return simple_usage(cmd, "DB [--if-exists]", what, false);
+    if (simple_args(argc, argv, &server, &ie, pos, 1) < 0)
+        return simple_usage(cmd, "DB [--if-exists]", what, true);
+    strom_client *c;
+    strom_error err;
+    if (cli_connect(cmd, cli_server_addr(server), &c))
+        return 1;
+    int rc = strom_drop_database(c, pos[0], ie, &err);
+    strom_client_close(c);
+    return rc < 0 ? cli_fail(cmd, &err, "%s", pos[0]) : 0;
+}
+
 int cli_cmd_tables(int argc, char **argv)
 {
     const char *server = NULL, *cmd = "tables", *what = "Lists the tables of a database.";

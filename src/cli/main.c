@@ -27,6 +27,7 @@ static const struct {
     {"offsets", cli_cmd_offsets, "earliest/latest offsets, or the offset at a time"},
     {"create-database", cli_cmd_create_database, "create a database"},
     {"databases", cli_cmd_databases, "list the databases"},
+    {"drop-database", cli_cmd_drop_database, "drop an empty database"},
     {"create-partition", cli_cmd_partition, "create a partition of a partitioned table"},
     {"drop-partition", cli_cmd_partition, "drop a partition and its data"},
     {"gen", cli_cmd_gen, "write a demo table (every strom type) as an Arrow stream or file"},

@@ -29,6 +29,8 @@ typedef struct wdest {
     strom_batch_builder *bb;
     int64_t first_ms;        /* monotonic time of the first buffered row, 0 = empty */
     int32_t seq;             /* sequence of the next batch */
+    strom_buf sealed;        /* a sealed record not yet acknowledged (resent as is) */
+    int64_t sealed_rows;
 } wdest;
 
 struct strom_writer {
@@ -45,7 +47,6 @@ struct strom_writer {
     int nd, capd;
     uint32_t rr;
     int64_t acked, pending;
-    strom_buf out;
 };
 
 void strom_writer_opts_default(strom_writer_opts *o)
@@ -347,56 +348,75 @@ static wdest *dest_for(strom_writer *w, const char *partition, uint32_t bucket)
 
 #define MAX_ENTRIES 60 /* batches per Produce request (and iovecs per writev) */
 
-/* Sends up to MAX_ENTRIES of the destinations whose batches are due (all non-empty ones with
- * `all`); *more tells whether some were left for another request. */
+/* Seals d's buffered rows into d->sealed: one record with the destination's next sequence. */
+static int seal_dest(strom_writer *w, wdest *d, strom_error *err)
+{
+    int64_t rows = strom_bb_rows(d->bb);
+    strom_seal_opts so = {(strom_codec)w->o.compression, 0};
+    strom_buf arrow = STROM_BUF_INIT;
+    strom_batch_stats st;
+    int rc = strom_bb_seal(d->bb, &so, &arrow, &st, err);
+    if (rc < 0)
+        return rc;
+    strom_record_info info = {0, (int32_t)(rows - 1), 0, strom_now_ms(), 0,
+                              strom_schema_id(w->t.schema), w->writer_id,
+                              w->writer_id >= 0 ? d->seq : -1, (int32_t)rows};
+    strom_buf_reset(&d->sealed);
+    rc = strom_record_write(&d->sealed, &info, &st, NULL, arrow.data, arrow.len, err);
+    strom_batch_stats_free(&st);
+    strom_buf_free(&arrow);
+    strom_bb_reset(d->bb);
+    d->first_ms = 0;
+    if (rc == 0)
+        d->sealed_rows = rows;
+    else
+        strom_buf_reset(&d->sealed);
+    return rc;
+}
+
+/* Sends up to MAX_ENTRIES destinations: a batch sealed earlier and not yet acknowledged is
+ * resent as it is (same sequence: the server acknowledges it once), else the buffered rows
+ * are sealed when due (all non-empty ones with `all`). *more tells whether work was left. */
 static int send_some(strom_writer *w, bool all, bool *more, strom_error *err)
 {
     int64_t now = strom_mono_ms();
     int *idx = malloc(sizeof(int) * (size_t)(w->nd + 1));
-    size_t *offs = malloc(sizeof(size_t) * (size_t)(w->nd + 1));
     struct iovec *iov = malloc(sizeof *iov * (size_t)(w->nd + 1));
     strom_msg_produce_entry *e = calloc((size_t)w->nd + 1, sizeof *e);
     int n = 0, rc = 0;
-    if (!idx || !offs || !iov || !e) {
+    size_t bytes = 0;
+    if (!idx || !iov || !e) {
         rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
         goto done;
     }
-    strom_buf_reset(&w->out);
-    strom_seal_opts so = {(strom_codec)w->o.compression, 0};
     for (int i = 0; i < w->nd && rc == 0; i++) {
         wdest *d = &w->d[i];
-        int64_t rows = strom_bb_rows(d->bb);
-        if (rows == 0)
-            continue;
-        if (!all && strom_bb_bytes(d->bb) < w->o.batch_bytes &&
-            now - d->first_ms < w->o.linger_ms)
-            continue;
-        if (n == MAX_ENTRIES || w->out.len > (STROM_FRAME_MAX / 4) * 3) {
+        if (d->sealed.len == 0) {
+            if (strom_bb_rows(d->bb) == 0)
+                continue;
+            if (!all && strom_bb_bytes(d->bb) < w->o.batch_bytes &&
+                now - d->first_ms < w->o.linger_ms)
+                continue;
+        }
+        if (n == MAX_ENTRIES || bytes > (STROM_FRAME_MAX / 4) * 3) {
             *more = true;
             break;
         }
-        strom_buf arrow = STROM_BUF_INIT;
-        strom_batch_stats st;
-        if ((rc = strom_bb_seal(d->bb, &so, &arrow, &st, err)) < 0)
-            break;
-        strom_record_info info = {0, (int32_t)(rows - 1), 0, strom_now_ms(), 0,
-                                  strom_schema_id(w->t.schema), w->writer_id,
-                                  w->writer_id >= 0 ? d->seq : -1, (int32_t)rows};
-        offs[n] = w->out.len;
-        rc = strom_record_write(&w->out, &info, &st, NULL, arrow.data, arrow.len, err);
-        strom_batch_stats_free(&st);
-        strom_buf_free(&arrow);
+        if (d->sealed.len == 0)
+            rc = seal_dest(w, d, err);
+        else if (strom_bb_rows(d->bb) > 0)
+            *more = true; /* the resent batch goes first; these rows follow */
         if (rc < 0)
             break;
         e[n].partition = (strom_msg_str){d->partition, (uint16_t)strlen(d->partition)};
         e[n].bucket = d->bucket;
-        e[n].size = (uint32_t)(w->out.len - offs[n]);
+        e[n].size = (uint32_t)d->sealed.len;
+        iov[n] = (struct iovec){d->sealed.data, d->sealed.len};
+        bytes += d->sealed.len;
         idx[n++] = i;
     }
     if (rc < 0 || n == 0)
         goto done;
-    for (int k = 0; k < n; k++)
-        iov[k] = (struct iovec){w->out.data + offs[k], e[k].size};
     strom_msg_produce m = {w->t.table_id, w->o.acks ? STROM_ACKS_DURABLE : STROM_ACKS_NONE,
                            (uint32_t)w->c->o.request_timeout_ms, (uint32_t)n, e};
     strom_wire_reader rd;
@@ -407,33 +427,36 @@ static int send_some(strom_writer *w, bool all, bool *more, strom_error *err)
     rc = cl_call(w->c, iov, n, w->o.acks, 0, !w->o.acks, &rd, err);
     if (rc == 0 && w->o.acks)
         rc = strom_msg_results_decode(&rd, &res, err);
-    if (rc == 0 && w->o.acks && res.n != (uint32_t)n)
+    if (rc == 0 && w->o.acks && res.n != (uint32_t)n) {
         rc = strom_error_set(err, STROM_ECORRUPT, "Produce answered %u of %d entries", res.n, n);
+        strom_msg_results_free(&res);
+    }
+    if (rc < 0)
+        goto done; /* not known whether they were appended: kept, resent next time */
     for (int k = 0; k < n; k++) {
         wdest *d = &w->d[idx[k]];
-        int64_t rows = strom_bb_rows(d->bb);
-        if (rc == 0 && w->o.acks && res.v[k].error) {
-            /* rejected: the batch was not appended; its rows are dropped and reported */
-            rc = strom_error_set(err, res.v[k].error, "%s%s%sbucket %u: %.*s (%lld rows "
-                                 "dropped)", d->partition[0] ? "partition " : "", d->partition,
-                                 d->partition[0] ? ", " : "", d->bucket,
-                                 (int)res.v[k].message.len, res.v[k].message.p, (long long)rows);
-        } else if (rc == 0) {
-            w->acked += rows;
+        int16_t error = w->o.acks ? res.v[k].error : 0;
+        if (error) {
+            /* rejected: nothing of the batch was appended; its rows are dropped and reported */
+            if (rc == 0)
+                rc = strom_error_set(err, error, "%s%s%sbucket %u: %.*s (%lld rows dropped)",
+                                     d->partition[0] ? "partition " : "", d->partition,
+                                     d->partition[0] ? ", " : "", d->bucket,
+                                     (int)res.v[k].message.len, res.v[k].message.p,
+                                     (long long)d->sealed_rows);
+        } else {
+            w->acked += d->sealed_rows;
             d->seq++;
         }
-        if (rc == 0 || (w->o.acks && res.n == (uint32_t)n)) {
-            w->pending -= rows;
-            strom_bb_reset(d->bb);
-            d->first_ms = 0;
-        }
+        w->pending -= d->sealed_rows;
+        d->sealed_rows = 0;
+        strom_buf_reset(&d->sealed);
     }
     strom_msg_results_free(&res);
     if (w->t.nbucket_key == 0)
         w->rr = (w->rr + 1) % w->t.buckets; /* the next batches go to the next bucket */
 done:
     free(idx);
-    free(offs);
     free(iov);
     free(e);
     return rc;
@@ -521,14 +544,15 @@ int strom_writer_close(strom_writer *w, strom_error *err)
     if (!w)
         return 0;
     int rc = w->c ? strom_writer_flush(w, err) : 0;
-    for (int i = 0; i < w->nd; i++)
+    for (int i = 0; i < w->nd; i++) {
         strom_bb_free(w->d[i].bb);
+        strom_buf_free(&w->d[i].sealed);
+    }
     free(w->d);
     free(w->row);
     free(w->row_off);
     free(w->row_set);
     strom_buf_free(&w->row_data);
-    strom_buf_free(&w->out);
     strom_table_desc_free(&w->t);
     strom_client_close(w->c);
     free(w);

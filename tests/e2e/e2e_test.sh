@@ -46,7 +46,7 @@ trap 'kill -9 $SERVER_PID 2>/dev/null' EXIT
 "$STROMD" --help >/dev/null || fail "stromd --help"
 check
 for c in create-table tables describe drop-table add-column produce consume offsets \
-         create-database databases create-partition drop-partition; do
+         create-database databases drop-database create-partition drop-partition; do
   out=$("$STROM" "$c" --help) || fail "strom $c --help exit status"
   expect_contains "strom $c --help" "usage: strom $c" "$out"
 done
@@ -145,6 +145,25 @@ full=$("$STROM" consume market.daily --columns v --stats --format csv 2>&1 >/dev
 pruned=$("$STROM" consume market.daily --columns v --where "day = DATE '2026-12-01'" --stats --format csv 2>&1 >/dev/null | sed 's/.*moved \(.*\) (.*/\1/')
 check; [ "$full" != "$pruned" ] || fail "pruning should read less than the whole table ($full vs $pruned)"
 expect_eq "sum over both partitions" "250500" "$("$STROM" consume market.daily --columns v --format csv | tail -n +2 | awk '{s+=$1} END {print s}')"
+
+printf '{"day":"2026-12-02","sym":"A","v":1}\n{"day":"2026-12-02","sym":"A","v":oops}\n' |
+  "$STROM" produce -q market.daily --format jsonl 2>err.txt; rc=$?
+expect_eq "malformed JSON exit status" 1 "$rc"
+expect_contains "malformed JSON names the line" "line 2" "$(cat err.txt)"
+"$STROM" create-partition market.daily 2026-12-24 || fail "create-partition"
+expect_contains "partition created ahead" "2026-12-24" "$("$STROM" offsets market.daily)"
+"$STROM" drop-partition market.daily 2026-11-30 || fail "drop-partition"
+expect_eq "rows after dropping a partition" "501" "$("$STROM" consume market.daily --columns v --format csv | tail -n +2 | wc -l | tr -d ' ')"
+"$STROM" drop-partition market.daily 1999-01-01 2>err.txt
+expect_contains "dropping a missing partition" "partition 1999-01-01 does not exist" "$(cat err.txt)"
+
+# ---- databases ------------------------------------------------------------------------------
+"$STROM" create-database scratch || fail "create-database"
+expect_eq "databases" "$(printf 'demo\nmarket\nscratch')" "$("$STROM" databases)"
+"$STROM" drop-database market 2>err.txt
+expect_contains "non-empty database refused" "still has" "$(cat err.txt)"
+"$STROM" drop-database scratch || fail "drop-database"
+expect_eq "databases after drop" "$(printf 'demo\nmarket')" "$("$STROM" databases)"
 
 # ---- kill -9 and restart: acknowledged rows survive ---------------------------------------
 { echo "ts,sym,price,qty"; for i in $(seq 1 2000); do echo "2026-12-01 12:00:00,K$i,1.00,$i"; done; } >k.csv

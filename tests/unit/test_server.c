@@ -339,6 +339,43 @@ TEST(produce_checks_records_and_dedups_retries)
     }
     CHECK_EQ(raw_produce(fd, d.table_id, "", &rec, &base, msg, sizeof msg), STROM_ECORRUPT);
     CHECK(strstr(msg, "statistics max") != NULL);
+    /* a batch of another schema (one INT column) declared as the table's schema 1 */
+    {
+        strom_schema *other = strom_schema_new(1);
+        strom_schema_add(other, "n", strom_type_of(STROM_TYPE_INT), false, NULL);
+        strom_batch_builder *bb = strom_bb_new(other);
+        strom_buf m2 = STROM_BUF_INIT;
+        strom_batch_stats st;
+        for (int i = 0; i < 4; i++)
+            strom_bb_append_int(bb, 0, i);
+        CHECK_OK(strom_bb_seal(bb, NULL, &m2, &st, &err), &err);
+        strom_record_info info = {0, 3, 0, strom_now_ms(), 0, 1, -1, -1, 4};
+        strom_buf_reset(&rec);
+        CHECK_OK(strom_record_write(&rec, &info, &st, NULL, m2.data, m2.len, &err), &err);
+        strom_batch_stats_free(&st);
+        strom_buf_free(&m2);
+        strom_bb_free(bb);
+        strom_schema_free(other);
+    }
+    CHECK(raw_produce(fd, d.table_id, "", &rec, &base, msg, sizeof msg) < 0);
+    /* a schema id the table does not have (the record is otherwise sound, CRC included) */
+    {
+        strom_record r;
+        strom_buf arrow = STROM_BUF_INIT;
+        strom_batch_stats st;
+        kv_record(&rec, d.schema, 10, 5, -1, -1, NULL);
+        CHECK_OK(strom_record_parse(rec.data, rec.len, &r, &err), &err);
+        CHECK_OK(strom_record_stats(&r, &st, &err), &err);
+        strom_buf_append(&arrow, r.arrow, r.arrow_len);
+        strom_record_info info = r.info;
+        info.schema_id = 9;
+        strom_buf_reset(&rec);
+        CHECK_OK(strom_record_write(&rec, &info, &st, NULL, arrow.data, arrow.len, &err), &err);
+        strom_batch_stats_free(&st);
+        strom_buf_free(&arrow);
+    }
+    CHECK_EQ(raw_produce(fd, d.table_id, "", &rec, &base, msg, sizeof msg), STROM_EINVAL);
+    CHECK(strstr(msg, "schema id 9") != NULL);
     /* bytes that are not a record */
     strom_buf_reset(&rec);
     strom_buf_zeros(&rec, 100);
