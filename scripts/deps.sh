@@ -16,6 +16,8 @@ PACKAGES=(
   libzstd-dev liblz4-dev libjansson-dev          # compression, JSON
   zstd lz4                                       # reference CLIs (benchmarks, interop codecs)
   fio                                            # disk benchmarks
+  redis-server libhiredis-dev                    # peers of the server benchmark (bench/)
+  nats-server libnats-dev
   ca-certificates                                # npm over https
 )
 command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs)

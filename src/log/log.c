@@ -509,6 +509,25 @@ static int wait_durable(strom_log *l, int64_t until, strom_error *err)
 int strom_log_append(strom_log *l, uint8_t *rec, size_t len, int64_t *base_offset,
                      strom_error *err)
 {
+    int64_t until;
+    int rc = strom_log_append_nowait(l, rec, len, base_offset, &until, err);
+    return rc == 0 ? strom_log_wait_durable(l, until, err) : rc;
+}
+
+int strom_log_wait_durable(strom_log *l, int64_t until, strom_error *err)
+{
+    if (l->cfg.fsync != STROM_LOG_FSYNC_ALWAYS)
+        return 0;
+    pthread_mutex_lock(&l->mu);
+    int rc = wait_durable(l, until, err);
+    pthread_mutex_unlock(&l->mu);
+    return rc;
+}
+
+int strom_log_append_nowait(strom_log *l, uint8_t *rec, size_t len, int64_t *base_offset,
+                            int64_t *durable_until, strom_error *err)
+{
+    *durable_until = 0;
     strom_record r;
     int rc = strom_record_parse(rec, len, &r, err);
     if (rc != 0 || r.total_len != len)
@@ -526,11 +545,9 @@ int strom_log_append(strom_log *l, uint8_t *rec, size_t len, int64_t *base_offse
         rc = strom_writers_check(&l->writers, wid, r.info.batch_seq, &dup_base, err);
         if (rc != 0) {
             if (rc == 1) { /* a retry of an appended batch: acknowledge, do not append */
-                rc = l->cfg.fsync == STROM_LOG_FSYNC_ALWAYS
-                         ? wait_durable(l, dup_base + r.info.last_offset_delta + 1, err)
-                         : 0;
-                if (rc == 0)
-                    *base_offset = dup_base;
+                rc = 0;
+                *base_offset = dup_base;
+                *durable_until = dup_base + r.info.last_offset_delta + 1;
             }
             goto out;
         }
@@ -563,12 +580,10 @@ int strom_log_append(strom_log *l, uint8_t *rec, size_t len, int64_t *base_offse
         rc = fail(l, STROM_ENOMEM, "out of memory for writer state", err);
         goto out;
     }
-    if (l->cfg.fsync == STROM_LOG_FSYNC_ALWAYS)
-        rc = wait_durable(l, l->end_offset, err);
-    else
+    if (l->cfg.fsync != STROM_LOG_FSYNC_ALWAYS)
         l->durable_offset = l->end_offset; /* visible now; durable at the next flush */
-    if (rc == 0)
-        *base_offset = base;
+    *base_offset = base;
+    *durable_until = l->end_offset;
 out:
     pthread_mutex_unlock(&l->mu);
     return rc;

@@ -264,12 +264,39 @@ static int check_record(srv_table *t, const char *partition, uint8_t *p, uint32_
     return rc;
 }
 
+/* What stage 1 of a Produce leaves for stage 2, per entry. */
+typedef struct produce_entry_state {
+    srv_bucket *bk;
+    int64_t base, until;
+    int error;
+    char msg[STROM_ERROR_MSG_MAX];
+} produce_entry_state;
+
+typedef struct produce_state {
+    strom_msg_produce m;
+    srv_table *t;
+    produce_entry_state *e;
+} produce_state;
+
+static void produce_state_free(void *p)
+{
+    produce_state *ps = p;
+    if (!ps)
+        return;
+    for (uint32_t i = 0; ps->e && i < ps->m.n; i++)
+        srv_bucket_unref(ps->e[i].bk);
+    free(ps->e);
+    srv_table_unref(ps->t);
+    strom_msg_produce_free(&ps->m);
+    free(ps);
+}
+
+/* Stage 1 of one entry: check every record, then write them (no fsync wait). */
 static int produce_entry(srv_server *s, srv_table *t, const strom_msg_produce_entry *e,
-                         int64_t *base, strom_error *err)
+                         produce_entry_state *st, strom_error *err)
 {
     char part[STROM_PARTITION_MAX + 1];
     int rc = copy_partition(e->partition, part, err);
-    srv_bucket *bk = NULL;
     if (rc < 0)
         return rc;
     /* the entry's records, back to back: all are checked before any is appended (and before
@@ -294,57 +321,78 @@ static int produce_entry(srv_server *s, srv_table *t, const strom_msg_produce_en
     if (rc == 0 && nrec == 0)
         rc = strom_error_set(err, STROM_EINVAL, "entry holds no record");
     if (rc == 0)
-        rc = srv_bucket_get(srv_server_catalog(s), t, part, e->bucket, true, &bk, err);
+        rc = srv_bucket_get(srv_server_catalog(s), t, part, e->bucket, true, &st->bk, err);
     p = (uint8_t *)e->records;
     left = e->size;
     for (int i = 0; rc == 0 && i < nrec; i++) {
         int64_t b0, off;
         uint32_t len;
         strom_record_peek(p, left, &b0, &len, NULL);
-        rc = strom_log_append(bk->log, p, len, &off, err);
+        rc = strom_log_append_nowait(st->bk->log, p, len, &off, &st->until, err);
         if (i == 0)
-            *base = off;
+            st->base = off;
         p += len;
         left -= len;
     }
-    srv_bucket_unref(bk);
     return rc;
 }
 
 static int h_produce(srv_server *s, srv_req *r, strom_wire_reader *rd, strom_error *err)
 {
-    strom_msg_produce m;
-    int rc = strom_msg_produce_decode(rd, &m, err);
-    if (rc < 0)
-        return rc;
-    srv_table *t = srv_table_by_id(srv_server_catalog(s), m.table_id, err);
-    if (!t) {
-        strom_msg_produce_free(&m);
-        return err->code;
+    produce_state *ps = r->hstate;
+    if (r->stage == 0) {
+        if (!(ps = calloc(1, sizeof *ps)))
+            return strom_error_set(err, STROM_ENOMEM, "out of memory");
+        int rc = strom_msg_produce_decode(rd, &ps->m, err);
+        if (rc < 0) {
+            free(ps);
+            return rc;
+        }
+        r->hstate = ps;
+        r->hstate_free = produce_state_free;
+        if (!(ps->t = srv_table_by_id(srv_server_catalog(s), ps->m.table_id, err)))
+            return err->code;
+        if (!(ps->e = calloc(ps->m.n ? ps->m.n : 1, sizeof *ps->e)))
+            return strom_error_set(err, STROM_ENOMEM, "out of memory");
+        r->table_id = ps->m.table_id;
+        r->no_response = ps->m.acks == STROM_ACKS_NONE;
+        for (uint32_t i = 0; i < ps->m.n; i++) {
+            strom_error e;
+            strom_error_clear(&e);
+            produce_entry_state *st = &ps->e[i];
+            st->base = -1;
+            st->error = produce_entry(s, ps->t, &ps->m.e[i], st, &e);
+            if (st->error == 0)
+                r->appended = true;
+            else
+                snprintf(st->msg, sizeof st->msg, "%s", e.msg);
+        }
+        r->stage = 1; /* the loop lets the connection's next Produce go, then runs stage 2 */
+        return 0;
     }
-    r->table_id = m.table_id;
-    r->no_response = m.acks == STROM_ACKS_NONE;
-    rc = srv_resp_begin(r);
-    if (rc == 0)
-        rc = strom_wire_put_u32(&r->resp, m.n) ? STROM_ENOMEM : 0;
-    for (uint32_t i = 0; rc == 0 && i < m.n; i++) {
+    /* stage 2: durability, then the answer */
+    r->stage = 2;
+    for (uint32_t i = 0; i < ps->m.n; i++) {
+        produce_entry_state *st = &ps->e[i];
         strom_error e;
-        strom_error_clear(&e);
-        int64_t base = -1;
-        int erc = produce_entry(s, t, &m.e[i], &base, &e);
-        if (erc == 0)
-            r->appended = true;
-        else if (erc == STROM_EIO || erc == STROM_ENOSPACE)
+        if (st->error == 0 && strom_log_wait_durable(st->bk->log, st->until, &e) < 0) {
+            st->error = e.code;
+            snprintf(st->msg, sizeof st->msg, "%s", e.msg);
+        }
+        if (st->error == STROM_EIO || st->error == STROM_ENOSPACE)
             srv_log(SRV_ERROR, "bucket write failed", "table_id=%llu bucket=%u error=\"%s\"",
-                    (unsigned long long)m.table_id, m.e[i].bucket, e.msg);
-        else
+                    (unsigned long long)ps->m.table_id, ps->m.e[i].bucket, st->msg);
+        else if (st->error)
             srv_log(SRV_INFO, "produce rejected", "table_id=%llu bucket=%u error=\"%s\"",
-                    (unsigned long long)m.table_id, m.e[i].bucket, e.msg);
-        rc = strom_msg_result_put(&r->resp, m.e[i].partition.p, m.e[i].partition.len,
-                                  m.e[i].bucket, erc, e.msg, base);
+                    (unsigned long long)ps->m.table_id, ps->m.e[i].bucket, st->msg);
     }
-    srv_table_unref(t);
-    strom_msg_produce_free(&m);
+    int rc = srv_resp_begin(r);
+    if (rc == 0)
+        rc = strom_wire_put_u32(&r->resp, ps->m.n) ? STROM_ENOMEM : 0;
+    for (uint32_t i = 0; rc == 0 && i < ps->m.n; i++)
+        rc = strom_msg_result_put(&r->resp, ps->m.e[i].partition.p, ps->m.e[i].partition.len,
+                                  ps->m.e[i].bucket, ps->e[i].error, ps->e[i].msg,
+                                  ps->e[i].base);
     return rc < 0 ? rc : end_ok(r);
 }
 
@@ -565,6 +613,7 @@ void srv_handle(srv_server *s, srv_req *r)
     }
     if (rc < 0) {
         r->park = false;
+        r->stage = 2; /* a failed Produce has no second stage */
         if (rc == STROM_ENOMEM && !err.msg[0])
             strom_error_set(&err, rc, "out of memory");
         srv_resp_error(r, rc, err.msg[0] ? err.msg : strom_strerror(rc));

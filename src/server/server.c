@@ -74,6 +74,8 @@ static void req_free(srv_req *r)
 {
     if (!r)
         return;
+    if (r->hstate_free)
+        r->hstate_free(r->hstate);
     for (int i = 0; i < r->nviews; i++)
         strom_log_view_release(&r->views[i]);
     free(r->views);
@@ -605,14 +607,22 @@ static void on_complete(srv_server *s, srv_req *r)
     if (r->h.api_key == STROM_API_PRODUCE) {
         if (r->appended)
             wake_table(s, r->table_id);
-        c->produce_busy = false;
-        if (c->pq_head) {
-            srv_req *n = c->pq_head;
-            c->pq_head = n->next;
-            if (!c->pq_head)
-                c->pq_tail = NULL;
-            c->produce_busy = true;
-            submit(s, n);
+        if (!r->ordered_done) {
+            /* its records are written: the connection's next Produce may go */
+            r->ordered_done = true;
+            c->produce_busy = false;
+            if (c->pq_head) {
+                srv_req *n = c->pq_head;
+                c->pq_head = n->next;
+                if (!c->pq_head)
+                    c->pq_tail = NULL;
+                c->produce_busy = true;
+                submit(s, n);
+            }
+        }
+        if (r->stage == 1 && !c->dead) {
+            submit(s, r); /* stage 2: wait for durability, then answer */
+            return;
         }
     }
     if (r->park && !c->dead && !s->stopping) {

@@ -61,6 +61,13 @@ typedef struct srv_req {
     uint64_t table_id;        /* Produce: the table appended to (wakes its waiters) */
     bool appended;
 
+    /* Produce runs in two stages: 1 (in the connection's order) checks and writes the
+     * records, 2 (on any worker) waits until they are durable and answers */
+    int stage;
+    bool ordered_done;        /* loop: the connection's next Produce was let go */
+    void *hstate;             /* handler state kept between the stages */
+    void (*hstate_free)(void *);
+
     /* writing progress and bookkeeping (loop thread) */
     int out_cur;              /* -1: resp, else outs[out_cur] */
     uint64_t out_off;

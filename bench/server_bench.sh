@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# server_bench.sh: the server benchmark, side by side in one run: stromd, Redis Streams and
+# NATS JetStream on loopback, each fed the same rows by strom-bench (bench/bench_server.c).
+#
+#   bench/server_bench.sh [BUILD_DIR] [ROWS]        (defaults: build-release, 1000000)
+#
+# Durability as configured here:
+#   strom        fsync = always: a produce is acknowledged after fdatasync (group commit)
+#   strom-nosync fsync = never: acknowledged once written to the page cache
+#   redis        appendonly yes, appendfsync always: fsync before replying (per event loop
+#                iteration, so pipelined commands share one fsync), no RDB snapshots
+#   nats         JetStream file storage; nats-server 2.9 acknowledges once the message is in
+#                its file store, with no per-message fsync (its default and only behaviour)
+# Output: one JSON line per measurement on stdout (also in $WORK/results.jsonl).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${1:-build-release}
+ROWS=${2:-1000000}
+BENCH=$BUILD/bench/strom-bench
+STROMD=$BUILD/src/server/stromd
+[ -x "$BENCH" ] && [ -x "$STROMD" ] || { echo "build first: $BENCH, $STROMD" >&2; exit 1; }
+WORK=$(pwd)/$BUILD/bench-tmp
+rm -rf "$WORK" && mkdir -p "$WORK"
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+start_stromd() { # name port fsync
+  "$STROMD" -d "$WORK/$1" -l 127.0.0.1:$2 --fsync "$3" --log-level warn 2>"$WORK/$1.log" &
+  PIDS+=($!)
+}
+start_stromd strom 17070 always
+start_stromd strom-nosync 17071 never
+redis-server --port 17072 --bind 127.0.0.1 --dir "$WORK" --appendonly yes --appendfsync always \
+  --save "" --daemonize no >"$WORK/redis.log" 2>&1 &
+PIDS+=($!)
+mkdir -p "$WORK/nats"
+nats-server -js -sd "$WORK/nats" -a 127.0.0.1 -p 17073 >"$WORK/nats.log" 2>&1 &
+PIDS+=($!)
+sleep 1
+
+run() { "$BENCH" "$@" | tee -a "$WORK/results.jsonl"; }
+SYSTEMS=("strom 127.0.0.1:17070" "strom 127.0.0.1:17071" "redis 127.0.0.1:17072" "nats nats://127.0.0.1:17073")
+NAMES=(strom strom-nosync redis nats)
+for i in "${!SYSTEMS[@]}"; do
+  read -r sys addr <<<"${SYSTEMS[$i]}"
+  echo "# ${NAMES[$i]}" >&2
+  run $sys $addr produce --rows "$ROWS" --producers 1 | sed "s/\"system\":\"$sys\"/\"system\":\"${NAMES[$i]}\"/"
+  run $sys $addr produce --rows "$ROWS" --producers 4 | sed "s/\"system\":\"$sys\"/\"system\":\"${NAMES[$i]}\"/"
+  if [ "$sys" = strom ]; then
+    for m in full project filter; do run $sys $addr consume --mode $m | sed "s/\"system\":\"$sys\"/\"system\":\"${NAMES[$i]}\"/"; done
+  else
+    run $sys $addr consume
+  fi
+  run $sys $addr latency --rate 10000 --seconds 5 | sed "s/\"system\":\"$sys\"/\"system\":\"${NAMES[$i]}\"/"
+done
