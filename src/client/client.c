@@ -143,11 +143,12 @@ static int wait_fd(int fd, short ev, int64_t deadline)
     }
 }
 
-static int send_all(strom_client *c, const struct iovec *extra, int nextra, int64_t deadline)
+static int send_all(strom_client *c, const uint8_t *head, size_t hlen, const struct iovec *extra,
+                    int nextra, int64_t deadline)
 {
     struct iovec iov[66];
     int n = 0;
-    iov[n++] = (struct iovec){c->req.data, c->req.len};
+    iov[n++] = (struct iovec){(void *)head, hlen};
     for (int i = 0; i < nextra && n < 66; i++)
         iov[n++] = extra[i];
     int at = 0;
@@ -233,7 +234,7 @@ int cl_call(strom_client *c, const struct iovec *extra, int nextra, bool retry, 
         if (c->fd < 0 && (rc = cl_connect(c, err)) < 0)
             continue;
         int64_t deadline = strom_mono_ms() + c->o.request_timeout_ms + wait_ms;
-        int s = send_all(c, extra, nextra, deadline);
+        int s = send_all(c, c->req.data, c->req.len, extra, nextra, deadline);
         if (s < 0) {
             rc = strom_error_set(err, STROM_EIO, "sending to %s: %s", c->addr, strerror(-s));
             cl_disconnect(c);
@@ -263,6 +264,50 @@ int cl_call(strom_client *c, const struct iovec *extra, int nextra, bool retry, 
         return 0;
     }
     return rc;
+}
+
+int cl_reconnect(strom_client *c, strom_error *err)
+{
+    return cl_connect(c, err);
+}
+
+int cl_send(strom_client *c, const uint8_t *head, size_t hlen, const struct iovec *extra,
+            int nextra, strom_error *err)
+{
+    if (c->fd < 0)
+        return strom_error_set(err, STROM_EIO, "not connected to %s", c->addr);
+    int s = send_all(c, head, hlen, extra, nextra, strom_mono_ms() + c->o.request_timeout_ms);
+    if (s < 0) {
+        cl_disconnect(c);
+        return strom_error_set(err, STROM_EIO, "sending to %s: %s", c->addr, strerror(-s));
+    }
+    return 0;
+}
+
+int cl_recv(strom_client *c, int timeout_ms, strom_wire_reader *body, strom_response_header *h,
+            strom_error *err)
+{
+    if (c->fd < 0)
+        return strom_error_set(err, STROM_EIO, "not connected to %s", c->addr);
+    int rc = recv_frame(c, strom_mono_ms() + timeout_ms, err);
+    if (rc < 0) {
+        cl_disconnect(c);
+        return rc;
+    }
+    strom_wire_reader_init(body, c->resp.data + 4, c->resp.len - 4);
+    if (strom_response_header_read(body, h) < 0) {
+        cl_disconnect(c);
+        return strom_error_set(err, STROM_ECORRUPT, "a response from %s is too short", c->addr);
+    }
+    return 0;
+}
+
+bool cl_readable(strom_client *c)
+{
+    if (c->fd < 0)
+        return false;
+    struct pollfd p = {c->fd, POLLIN, 0};
+    return poll(&p, 1, 0) > 0;
 }
 
 int strom_client_server_version(strom_client *c, char *buf, size_t cap, strom_error *err)

@@ -33,6 +33,17 @@ int cl_begin(strom_client *c, int api);
 int cl_call(strom_client *c, const struct iovec *extra, int nextra, bool retry, int wait_ms,
             bool no_response, strom_wire_reader *body, strom_error *err);
 
+/* Lower-level calls for pipelining (the writer keeps several requests in flight): reconnect;
+ * send a complete frame (head with the size set, then the extra pieces); read the next
+ * response frame (any correlation id) into c->resp. A connection failure closes the socket
+ * (STROM_EIO) so the caller can reconnect and resend. */
+int cl_reconnect(strom_client *c, strom_error *err);
+int cl_send(strom_client *c, const uint8_t *head, size_t hlen, const struct iovec *extra,
+            int nextra, strom_error *err);
+int cl_recv(strom_client *c, int timeout_ms, strom_wire_reader *body, strom_response_header *h,
+            strom_error *err);
+bool cl_readable(strom_client *c);
+
 /* The table's description by name (GetTableInfo). */
 int cl_get_table(strom_client *c, const char *db, const char *table, strom_table_desc *out,
                  strom_error *err);

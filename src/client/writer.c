@@ -13,13 +13,16 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "client/client_internal.h"
 #include "columnar/batch.h"
 #include "columnar/value.h"
+#include "common/common.h"
 #include "common/fs.h"
 #include "log/record.h"
 
@@ -29,9 +32,18 @@ typedef struct wdest {
     strom_batch_builder *bb;
     int64_t first_ms;        /* monotonic time of the first buffered row, 0 = empty */
     int32_t seq;             /* sequence of the next batch */
-    strom_buf sealed;        /* a sealed record not yet acknowledged (resent as is) */
-    int64_t sealed_rows;
 } wdest;
+
+/* A Produce request sent and not yet answered: kept whole, to resend after a reconnect. */
+typedef struct wreq {
+    strom_buf head;          /* frame size, request header, fields */
+    strom_buf recs;          /* the records, in entry order */
+    int n;
+    int *dest;               /* entry -> destination index */
+    int64_t *rows;           /* entry -> rows */
+    uint32_t corr;
+    struct wreq *next;
+} wreq;
 
 struct strom_writer {
     strom_client *c;
@@ -46,7 +58,11 @@ struct strom_writer {
     wdest *d;
     int nd, capd;
     uint32_t rr;
-    int64_t acked, pending;
+    int64_t acked, pending, dropped;
+    wreq *fly_head, *fly_tail; /* in flight, oldest first */
+    int nfly;
+    bool renew_id;           /* a batch was refused: sequences restart under a new writer id */
+    strom_error async_err;   /* the first error of a batch found after its call returned */
 };
 
 void strom_writer_opts_default(strom_writer_opts *o)
@@ -347,9 +363,149 @@ static wdest *dest_for(strom_writer *w, const char *partition, uint32_t bucket)
 }
 
 #define MAX_ENTRIES 60 /* batches per Produce request (and iovecs per writev) */
+#define MAX_IN_FLIGHT 8 /* Produce requests sent and not yet answered */
 
-/* Seals d's buffered rows into d->sealed: one record with the destination's next sequence. */
-static int seal_dest(strom_writer *w, wdest *d, strom_error *err)
+static void wreq_free(wreq *q)
+{
+    if (!q)
+        return;
+    strom_buf_free(&q->head);
+    strom_buf_free(&q->recs);
+    free(q->dest);
+    free(q->rows);
+    free(q);
+}
+
+/* Records the first asynchronous error (reported by flush, poll and close). */
+static void async_error(strom_writer *w, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void async_error(strom_writer *w, int code, const char *fmt, ...)
+{
+    if (w->async_err.code)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    w->async_err.code = code;
+    vsnprintf(w->async_err.msg, sizeof w->async_err.msg, fmt, ap);
+    va_end(ap);
+}
+
+/* Reconnects and resends every request in flight, in order (the server acknowledges a batch
+ * it already has with its original offset: same writer id and sequence). */
+static int resend_all(strom_writer *w, strom_error *err)
+{
+    int backoff = w->c->o.retry_backoff_ms, rc = STROM_EIO;
+    for (int a = 0; a <= w->c->o.retries; a++) {
+        if (a > 0) {
+            struct timespec ts = {backoff / 1000, (long)(backoff % 1000) * 1000000};
+            nanosleep(&ts, NULL);
+            backoff *= 2;
+        }
+        if ((rc = cl_reconnect(w->c, err)) < 0)
+            continue;
+        rc = 0;
+        for (wreq *q = w->fly_head; q && rc == 0; q = q->next) {
+            struct iovec iov = {q->recs.data, q->recs.len};
+            rc = cl_send(w->c, q->head.data, q->head.len, &iov, 1, err);
+        }
+        if (rc == 0)
+            return 0;
+    }
+    return rc;
+}
+
+/* Reads one answer and settles its request. */
+static int read_one(strom_writer *w, strom_error *err)
+{
+    strom_wire_reader rd;
+    strom_response_header h;
+    int rc;
+    while ((rc = cl_recv(w->c, w->c->o.request_timeout_ms, &rd, &h, err)) == STROM_EIO ||
+           rc == STROM_ECORRUPT) {
+        if ((rc = resend_all(w, err)) < 0)
+            return rc;
+    }
+    if (rc < 0)
+        return rc;
+    wreq **pp = &w->fly_head, *prev = NULL;
+    while (*pp && (*pp)->corr != h.correlation_id) {
+        prev = *pp;
+        pp = &(*pp)->next;
+    }
+    wreq *q = *pp;
+    if (!q)
+        return strom_error_set(err, STROM_ECORRUPT, "an answer to request %u, which is not in "
+                               "flight", h.correlation_id);
+    *pp = q->next;
+    if (w->fly_tail == q)
+        w->fly_tail = prev;
+    w->nfly--;
+    strom_msg_results res = {0, NULL};
+    if (h.error_code) {
+        strom_msg_str m;
+        m.p = strom_wire_str(&rd, &m.len, "error message");
+        int code = -(int)h.error_code;
+        for (int k = 0; k < q->n; k++) {
+            w->pending -= q->rows[k];
+            w->dropped += q->rows[k];
+        }
+        async_error(w, code, "Produce refused: %.*s", m.p ? (int)m.len : 0, m.p ? m.p : "");
+        w->renew_id = true;
+    } else if ((rc = strom_msg_results_decode(&rd, &res, err)) < 0 || res.n != (uint32_t)q->n) {
+        if (rc == 0)
+            rc = strom_error_set(err, STROM_ECORRUPT, "Produce answered %u of %d entries",
+                                 res.n, q->n);
+        strom_msg_results_free(&res);
+        wreq_free(q);
+        return rc;
+    } else {
+        for (int k = 0; k < q->n; k++) {
+            wdest *d = &w->d[q->dest[k]];
+            w->pending -= q->rows[k];
+            if (res.v[k].error) {
+                /* refused: nothing of the batch was appended; its rows are dropped and
+                 * reported, and later sequences restart under a new writer id */
+                w->dropped += q->rows[k];
+                w->renew_id = true;
+                async_error(w, res.v[k].error, "%s%s%sbucket %u: %.*s (%lld rows dropped)",
+                            d->partition[0] ? "partition " : "", d->partition,
+                            d->partition[0] ? ", " : "", d->bucket, (int)res.v[k].message.len,
+                            res.v[k].message.p, (long long)q->rows[k]);
+            } else {
+                w->acked += q->rows[k];
+            }
+        }
+    }
+    strom_msg_results_free(&res);
+    wreq_free(q);
+    return 0;
+}
+
+static int drain(strom_writer *w, int keep, strom_error *err)
+{
+    int rc = 0;
+    while (rc == 0 && w->nfly > keep)
+        rc = read_one(w, err);
+    return rc;
+}
+
+/* After a refused batch: wait for what is in flight, then take a new writer id. */
+static int renew_writer_id(strom_writer *w, strom_error *err)
+{
+    int rc = drain(w, 0, err);
+    strom_wire_reader rd;
+    if (rc == 0 && (rc = cl_begin(w->c, STROM_API_INIT_WRITER)) == 0 &&
+        (rc = cl_call(w->c, NULL, 0, false, 0, false, &rd, err)) == 0) {
+        w->writer_id = (int64_t)strom_wire_u64(&rd, "writer id");
+        for (int i = 0; i < w->nd; i++)
+            w->d[i].seq = 0;
+        w->renew_id = false;
+    }
+    return rc;
+}
+
+/* Seals d's buffered rows as one record (the destination's next sequence) onto q. */
+static int seal_into(strom_writer *w, wdest *d, wreq *q, strom_error *err)
 {
     int64_t rows = strom_bb_rows(d->bb);
     strom_seal_opts so = {(strom_codec)w->o.compression, 0};
@@ -360,106 +516,117 @@ static int seal_dest(strom_writer *w, wdest *d, strom_error *err)
         return rc;
     strom_record_info info = {0, (int32_t)(rows - 1), 0, strom_now_ms(), 0,
                               strom_schema_id(w->t.schema), w->writer_id,
-                              w->writer_id >= 0 ? d->seq : -1, (int32_t)rows};
-    strom_buf_reset(&d->sealed);
-    rc = strom_record_write(&d->sealed, &info, &st, NULL, arrow.data, arrow.len, err);
+                              w->writer_id >= 0 ? d->seq++ : -1, (int32_t)rows};
+    rc = strom_record_write(&q->recs, &info, &st, NULL, arrow.data, arrow.len, err);
     strom_batch_stats_free(&st);
     strom_buf_free(&arrow);
     strom_bb_reset(d->bb);
     d->first_ms = 0;
-    if (rc == 0)
-        d->sealed_rows = rows;
-    else
-        strom_buf_reset(&d->sealed);
+    q->rows[q->n] = rows;
     return rc;
 }
 
-/* Sends up to MAX_ENTRIES destinations: a batch sealed earlier and not yet acknowledged is
- * resent as it is (same sequence: the server acknowledges it once), else the buffered rows
- * are sealed when due (all non-empty ones with `all`). *more tells whether work was left. */
+/* Sends one Produce request with up to MAX_ENTRIES due destinations (all non-empty ones with
+ * `all`), without waiting for its answer; *more tells whether some were left. */
 static int send_some(strom_writer *w, bool all, bool *more, strom_error *err)
 {
     int64_t now = strom_mono_ms();
-    int *idx = malloc(sizeof(int) * (size_t)(w->nd + 1));
-    struct iovec *iov = malloc(sizeof *iov * (size_t)(w->nd + 1));
+    int rc = 0;
+    if (w->renew_id && w->writer_id >= 0 && (rc = renew_writer_id(w, err)) < 0)
+        return rc;
+    wreq *q = calloc(1, sizeof *q);
     strom_msg_produce_entry *e = calloc((size_t)w->nd + 1, sizeof *e);
-    int n = 0, rc = 0;
-    size_t bytes = 0;
-    if (!idx || !iov || !e) {
+    if (q) {
+        q->dest = malloc(sizeof(int) * (size_t)(w->nd + 1));
+        q->rows = malloc(sizeof(int64_t) * (size_t)(w->nd + 1));
+    }
+    if (!q || !e || !q->dest || !q->rows) {
         rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
         goto done;
     }
     for (int i = 0; i < w->nd && rc == 0; i++) {
         wdest *d = &w->d[i];
-        if (d->sealed.len == 0) {
-            if (strom_bb_rows(d->bb) == 0)
-                continue;
-            if (!all && strom_bb_bytes(d->bb) < w->o.batch_bytes &&
-                now - d->first_ms < w->o.linger_ms)
-                continue;
-        }
-        if (n == MAX_ENTRIES || bytes > (STROM_FRAME_MAX / 4) * 3) {
+        if (strom_bb_rows(d->bb) == 0)
+            continue;
+        if (!all && strom_bb_bytes(d->bb) < w->o.batch_bytes &&
+            now - d->first_ms < w->o.linger_ms)
+            continue;
+        if (q->n == MAX_ENTRIES || q->recs.len > (STROM_FRAME_MAX / 4) * 3) {
             *more = true;
             break;
         }
-        if (d->sealed.len == 0)
-            rc = seal_dest(w, d, err);
-        else if (strom_bb_rows(d->bb) > 0)
-            *more = true; /* the resent batch goes first; these rows follow */
-        if (rc < 0)
+        size_t at = q->recs.len;
+        if ((rc = seal_into(w, d, q, err)) < 0)
             break;
-        e[n].partition = (strom_msg_str){d->partition, (uint16_t)strlen(d->partition)};
-        e[n].bucket = d->bucket;
-        e[n].size = (uint32_t)d->sealed.len;
-        iov[n] = (struct iovec){d->sealed.data, d->sealed.len};
-        bytes += d->sealed.len;
-        idx[n++] = i;
+        e[q->n].partition = (strom_msg_str){d->partition, (uint16_t)strlen(d->partition)};
+        e[q->n].bucket = d->bucket;
+        e[q->n].size = (uint32_t)(q->recs.len - at);
+        q->dest[q->n++] = i;
     }
-    if (rc < 0 || n == 0)
+    if (rc < 0 || q->n == 0)
         goto done;
     strom_msg_produce m = {w->t.table_id, w->o.acks ? STROM_ACKS_DURABLE : STROM_ACKS_NONE,
-                           (uint32_t)w->c->o.request_timeout_ms, (uint32_t)n, e};
-    strom_wire_reader rd;
-    strom_msg_results res = {0, NULL};
+                           (uint32_t)w->c->o.request_timeout_ms, (uint32_t)q->n, e};
     if ((rc = cl_begin(w->c, STROM_API_PRODUCE)) < 0 ||
-        (rc = strom_msg_produce_encode(&w->c->req, &m)) < 0)
+        (rc = strom_msg_produce_encode(&w->c->req, &m)) < 0 ||
+        strom_buf_append(&q->head, w->c->req.data, w->c->req.len) != 0) {
+        rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
         goto done;
-    rc = cl_call(w->c, iov, n, w->o.acks, 0, !w->o.acks, &rd, err);
-    if (rc == 0 && w->o.acks)
-        rc = strom_msg_results_decode(&rd, &res, err);
-    if (rc == 0 && w->o.acks && res.n != (uint32_t)n) {
-        rc = strom_error_set(err, STROM_ECORRUPT, "Produce answered %u of %d entries", res.n, n);
-        strom_msg_results_free(&res);
     }
-    if (rc < 0)
-        goto done; /* not known whether they were appended: kept, resent next time */
-    for (int k = 0; k < n; k++) {
-        wdest *d = &w->d[idx[k]];
-        int16_t error = w->o.acks ? res.v[k].error : 0;
-        if (error) {
-            /* rejected: nothing of the batch was appended; its rows are dropped and reported */
-            if (rc == 0)
-                rc = strom_error_set(err, error, "%s%s%sbucket %u: %.*s (%lld rows dropped)",
-                                     d->partition[0] ? "partition " : "", d->partition,
-                                     d->partition[0] ? ", " : "", d->bucket,
-                                     (int)res.v[k].message.len, res.v[k].message.p,
-                                     (long long)d->sealed_rows);
-        } else {
-            w->acked += d->sealed_rows;
-            d->seq++;
-        }
-        w->pending -= d->sealed_rows;
-        d->sealed_rows = 0;
-        strom_buf_reset(&d->sealed);
-    }
-    strom_msg_results_free(&res);
+    size_t total = q->head.len - 4 + q->recs.len;
+    strom_st32(q->head.data, (uint32_t)total);
+    q->corr = strom_ld32(q->head.data + 8);
     if (w->t.nbucket_key == 0)
         w->rr = (w->rr + 1) % w->t.buckets; /* the next batches go to the next bucket */
+    struct iovec iov = {q->recs.data, q->recs.len};
+    if (!w->o.acks) {
+        /* fire and forget: no answer comes, nothing to resend */
+        if ((rc = cl_send(w->c, q->head.data, q->head.len, &iov, 1, err)) < 0 &&
+            (rc = cl_reconnect(w->c, err)) == 0)
+            rc = cl_send(w->c, q->head.data, q->head.len, &iov, 1, err);
+        for (int k = 0; k < q->n; k++) {
+            w->pending -= q->rows[k];
+            if (rc == 0)
+                w->acked += q->rows[k];
+            else
+                w->dropped += q->rows[k];
+        }
+        goto done;
+    }
+    /* in flight from here on: resent after a reconnect until answered */
+    q->next = NULL;
+    if (w->fly_tail)
+        w->fly_tail->next = q;
+    else
+        w->fly_head = q;
+    w->fly_tail = q;
+    w->nfly++;
+    wreq *sent = q;
+    q = NULL;
+    if (cl_send(w->c, sent->head.data, sent->head.len, &iov, 1, err) < 0 &&
+        (rc = resend_all(w, err)) < 0)
+        goto done;
+    /* settle answers already there, and keep at most MAX_IN_FLIGHT outstanding */
+    while (rc == 0 && w->nfly > 0 && cl_readable(w->c))
+        rc = read_one(w, err);
+    if (rc == 0)
+        rc = drain(w, MAX_IN_FLIGHT, err);
 done:
-    free(idx);
-    free(iov);
+    wreq_free(q);
     free(e);
     return rc;
+}
+
+/* Returns (and clears) the first asynchronous error. */
+static int take_async_error(strom_writer *w, strom_error *err)
+{
+    if (!w->async_err.code)
+        return 0;
+    int code = w->async_err.code;
+    if (err)
+        *err = w->async_err;
+    strom_error_clear(&w->async_err);
+    return code;
 }
 
 static int send_due(strom_writer *w, bool all, strom_error *err)
@@ -531,12 +698,18 @@ int cl_writer_write_values(strom_writer *w, const strom_value *row, strom_error 
 
 int strom_writer_poll(strom_writer *w, strom_error *err)
 {
-    return send_due(w, false, err);
+    int rc = send_due(w, false, err);
+    while (rc == 0 && w->nfly > 0 && cl_readable(w->c))
+        rc = read_one(w, err);
+    return rc < 0 ? rc : take_async_error(w, err);
 }
 
 int strom_writer_flush(strom_writer *w, strom_error *err)
 {
-    return send_due(w, true, err);
+    int rc = send_due(w, true, err);
+    if (rc == 0)
+        rc = drain(w, 0, err);
+    return rc < 0 ? rc : take_async_error(w, err);
 }
 
 int strom_writer_close(strom_writer *w, strom_error *err)
@@ -544,9 +717,12 @@ int strom_writer_close(strom_writer *w, strom_error *err)
     if (!w)
         return 0;
     int rc = w->c ? strom_writer_flush(w, err) : 0;
-    for (int i = 0; i < w->nd; i++) {
+    for (int i = 0; i < w->nd; i++)
         strom_bb_free(w->d[i].bb);
-        strom_buf_free(&w->d[i].sealed);
+    while (w->fly_head) {
+        wreq *q = w->fly_head;
+        w->fly_head = q->next;
+        wreq_free(q);
     }
     free(w->d);
     free(w->row);
