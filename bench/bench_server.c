@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -38,17 +39,13 @@ static int64_t now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* Sleeps (never spins: on a 2-core machine a spinning producer would starve the servers)
+ * until the monotonic time t. */
 static void sleep_until(int64_t t)
 {
-    for (;;) {
-        int64_t d = t - now_ns();
-        if (d <= 0)
-            return;
-        if (d > 200000) {
-            struct timespec ts = {0, d - 100000};
-            nanosleep(&ts, NULL);
-        }
-    }
+    struct timespec ts = {t / 1000000000, t % 1000000000};
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) != 0)
+        ;
 }
 
 static void make_row(int64_t id, int64_t *v)
@@ -554,6 +551,7 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
+    prctl(PR_SET_TIMERSLACK, 1UL); /* wake on time: the pacing of the latency runs */
     if (argc < 4)
         usage();
     const char *sys = argv[1], *addr = argv[2], *phase = argv[3], *mode = "full";

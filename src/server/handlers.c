@@ -264,7 +264,7 @@ static int check_record(srv_table *t, const char *partition, uint8_t *p, uint32_
     return rc;
 }
 
-/* What stage 1 of a Produce leaves for stage 2, per entry. */
+/* A Produce's entries between writing and waiting for durability. */
 typedef struct produce_entry_state {
     srv_bucket *bk;
     int64_t base, until;
@@ -339,39 +339,34 @@ static int produce_entry(srv_server *s, srv_table *t, const strom_msg_produce_en
 
 static int h_produce(srv_server *s, srv_req *r, strom_wire_reader *rd, strom_error *err)
 {
-    produce_state *ps = r->hstate;
-    if (r->stage == 0) {
-        if (!(ps = calloc(1, sizeof *ps)))
-            return strom_error_set(err, STROM_ENOMEM, "out of memory");
-        int rc = strom_msg_produce_decode(rd, &ps->m, err);
-        if (rc < 0) {
-            free(ps);
-            return rc;
-        }
-        r->hstate = ps;
-        r->hstate_free = produce_state_free;
-        if (!(ps->t = srv_table_by_id(srv_server_catalog(s), ps->m.table_id, err)))
-            return err->code;
-        if (!(ps->e = calloc(ps->m.n ? ps->m.n : 1, sizeof *ps->e)))
-            return strom_error_set(err, STROM_ENOMEM, "out of memory");
-        r->table_id = ps->m.table_id;
-        r->no_response = ps->m.acks == STROM_ACKS_NONE;
-        for (uint32_t i = 0; i < ps->m.n; i++) {
-            strom_error e;
-            strom_error_clear(&e);
-            produce_entry_state *st = &ps->e[i];
-            st->base = -1;
-            st->error = produce_entry(s, ps->t, &ps->m.e[i], st, &e);
-            if (st->error == 0)
-                r->appended = true;
-            else
-                snprintf(st->msg, sizeof st->msg, "%s", e.msg);
-        }
-        r->stage = 1; /* the loop lets the connection's next Produce go, then runs stage 2 */
-        return 0;
+    produce_state *ps;
+    if (!(ps = calloc(1, sizeof *ps)))
+        return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    int rc = strom_msg_produce_decode(rd, &ps->m, err);
+    if (rc < 0) {
+        free(ps);
+        return rc;
     }
-    /* stage 2: durability, then the answer */
-    r->stage = 2;
+    r->hstate = ps;
+    r->hstate_free = produce_state_free;
+    if (!(ps->t = srv_table_by_id(srv_server_catalog(s), ps->m.table_id, err)))
+        return err->code;
+    if (!(ps->e = calloc(ps->m.n ? ps->m.n : 1, sizeof *ps->e)))
+        return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    r->table_id = ps->m.table_id;
+    r->no_response = ps->m.acks == STROM_ACKS_NONE;
+    for (uint32_t i = 0; i < ps->m.n; i++) {
+        strom_error e;
+        strom_error_clear(&e);
+        produce_entry_state *st = &ps->e[i];
+        st->base = -1;
+        st->error = produce_entry(s, ps->t, &ps->m.e[i], st, &e);
+        if (st->error == 0)
+            r->appended = true;
+        else
+            snprintf(st->msg, sizeof st->msg, "%s", e.msg);
+    }
+    srv_release_order(s, r); /* the connection's next Produce is written meanwhile */
     for (uint32_t i = 0; i < ps->m.n; i++) {
         produce_entry_state *st = &ps->e[i];
         strom_error e;
@@ -386,7 +381,7 @@ static int h_produce(srv_server *s, srv_req *r, strom_wire_reader *rd, strom_err
             srv_log(SRV_INFO, "produce rejected", "table_id=%llu bucket=%u error=\"%s\"",
                     (unsigned long long)ps->m.table_id, ps->m.e[i].bucket, st->msg);
     }
-    int rc = srv_resp_begin(r);
+    rc = srv_resp_begin(r);
     if (rc == 0)
         rc = strom_wire_put_u32(&r->resp, ps->m.n) ? STROM_ENOMEM : 0;
     for (uint32_t i = 0; rc == 0 && i < ps->m.n; i++)
@@ -613,7 +608,6 @@ void srv_handle(srv_server *s, srv_req *r)
     }
     if (rc < 0) {
         r->park = false;
-        r->stage = 2; /* a failed Produce has no second stage */
         if (rc == STROM_ENOMEM && !err.msg[0])
             strom_error_set(&err, rc, "out of memory");
         srv_resp_error(r, rc, err.msg[0] ? err.msg : strom_strerror(rc));

@@ -29,6 +29,7 @@
 
 #define READ_CHUNK (256u << 10)
 #define API_RETENTION 0xFFFF /* internal request: run retention on a worker */
+#define API_ORDER 0xFFFE     /* internal completion: a Produce's records are written */
 
 struct srv_conn {
     int fd;
@@ -596,6 +597,33 @@ static void wake_expired(srv_server *s, int64_t now, bool all)
     }
 }
 
+void srv_release_order(srv_server *s, srv_req *r)
+{
+    srv_req *t = calloc(1, sizeof *t);
+    if (!t)
+        return; /* the final completion releases the order instead */
+    t->h.api_key = API_ORDER;
+    t->conn = r->conn;
+    t->table_id = r->table_id;
+    t->appended = r->appended;
+    r->ordered_done = true;
+    complete(s, t);
+}
+
+/* The connection's next Produce may go: the previous one's records are written. */
+static void next_produce(srv_server *s, srv_conn *c)
+{
+    c->produce_busy = false;
+    if (c->pq_head && !c->dead) {
+        srv_req *n = c->pq_head;
+        c->pq_head = n->next;
+        if (!c->pq_head)
+            c->pq_tail = NULL;
+        c->produce_busy = true;
+        submit(s, n);
+    }
+}
+
 static void on_complete(srv_server *s, srv_req *r)
 {
     if (r->h.api_key == API_RETENTION) {
@@ -604,26 +632,19 @@ static void on_complete(srv_server *s, srv_req *r)
         return;
     }
     srv_conn *c = r->conn;
+    bool visible_when_written = s->cfg.log.fsync != STROM_LOG_FSYNC_ALWAYS;
+    if (r->h.api_key == API_ORDER) {
+        if (r->appended && visible_when_written)
+            wake_table(s, r->table_id); /* readers see the records now */
+        next_produce(s, c);
+        req_free(r);
+        return;
+    }
     if (r->h.api_key == STROM_API_PRODUCE) {
-        if (r->appended)
-            wake_table(s, r->table_id);
-        if (!r->ordered_done) {
-            /* its records are written: the connection's next Produce may go */
-            r->ordered_done = true;
-            c->produce_busy = false;
-            if (c->pq_head) {
-                srv_req *n = c->pq_head;
-                c->pq_head = n->next;
-                if (!c->pq_head)
-                    c->pq_tail = NULL;
-                c->produce_busy = true;
-                submit(s, n);
-            }
-        }
-        if (r->stage == 1 && !c->dead) {
-            submit(s, r); /* stage 2: wait for durability, then answer */
-            return;
-        }
+        if (r->appended && (!visible_when_written || !r->ordered_done))
+            wake_table(s, r->table_id); /* durable, so readers see the records now */
+        if (!r->ordered_done) /* failed before its records were written */
+            next_produce(s, c);
     }
     if (r->park && !c->dead && !s->stopping) {
         for (int i = 0; i < r->nviews; i++) /* the response is rebuilt when it wakes */

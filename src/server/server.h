@@ -61,11 +61,11 @@ typedef struct srv_req {
     uint64_t table_id;        /* Produce: the table appended to (wakes its waiters) */
     bool appended;
 
-    /* Produce runs in two stages: 1 (in the connection's order) checks and writes the
-     * records, 2 (on any worker) waits until they are durable and answers */
-    int stage;
-    bool ordered_done;        /* loop: the connection's next Produce was let go */
-    void *hstate;             /* handler state kept between the stages */
+    /* Produce: its records are checked and written in the connection's order; then the
+     * handler lets the connection's next Produce go (srv_release_order) and waits for
+     * durability while that one is written */
+    bool ordered_done;        /* the connection's next Produce was (or is being) let go */
+    void *hstate;             /* handler state, freed with the request */
     void (*hstate_free)(void *);
 
     /* writing progress and bookkeeping (loop thread) */
@@ -98,6 +98,10 @@ void srv_resp_error(srv_req *r, int code, const char *msg);
 int srv_resp_add(srv_req *r, const uint8_t *mem, int fd, uint64_t pos, uint64_t len);
 /* Sets the frame size from the fields and the pieces. */
 int srv_resp_end(srv_req *r);
+
+/* Called by the Produce handler once its records are written: lets the connection's next
+ * Produce start while this one waits for durability. */
+void srv_release_order(srv_server *s, srv_req *r);
 
 /* Runs the handler of r->h.api_key (worker thread). */
 void srv_handle(srv_server *s, srv_req *r);
