@@ -251,7 +251,6 @@ static void conn_kill(srv_server *s, srv_conn *c, const char *why)
     epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->fd, NULL);
     close(c->fd);
     c->dead = true;
-    s->mem_used -= c->in.cap;
     strom_buf_free(&c->in);
     while (c->out_head) {
         srv_req *r = c->out_head;
@@ -462,12 +461,10 @@ static void conn_read(srv_server *s, srv_conn *c)
         }
         if (pk == 1 && flen > c->in.len && flen - c->in.len > want)
             want = flen - c->in.len;
-        size_t before = c->in.cap;
         if (strom_buf_reserve(&c->in, want) != 0) {
             conn_kill(s, c, "out of memory");
             return;
         }
-        s->mem_used += c->in.cap - before;
         ssize_t n = read(c->fd, c->in.data + c->in.len, c->in.cap - c->in.len);
         if (n == 0) {
             conn_kill(s, c, NULL);
@@ -492,9 +489,7 @@ static void conn_read(srv_server *s, srv_conn *c)
                 break;
             uint8_t *frame;
             if (off == 0 && flen == c->in.len) {
-                size_t cap = c->in.cap;
                 frame = strom_buf_detach(&c->in, &flen);
-                s->mem_used -= cap; /* re-counted as the request's frame */
             } else {
                 frame = malloc(flen);
                 if (!frame) {

@@ -13,8 +13,9 @@
  * arrived, so an idempotent writer's sequence is never reordered by the server.
  *
  * Bounded memory: a connection stops being read while it has max_inflight requests in
- * flight, or while the bytes of all requests and responses in memory exceed memory_limit
- * (backpressure through TCP instead of growth).
+ * flight, or while the bytes of all requests in flight and responses not yet written exceed
+ * memory_limit (backpressure through TCP instead of growth). A connection's input buffer holds
+ * at most one frame (max_frame) beyond what it has dispatched.
  */
 #ifndef STROM_SERVER_SERVER_H
 #define STROM_SERVER_SERVER_H

@@ -157,6 +157,18 @@ expect_eq "rows after dropping a partition" "501" "$("$STROM" consume market.dai
 "$STROM" drop-partition market.daily 1999-01-01 2>err.txt
 expect_contains "dropping a missing partition" "partition 1999-01-01 does not exist" "$(cat err.txt)"
 
+# partition retention: the newest N partitions are kept (retention runs every 200 ms here)
+"$STROM" create-table market.hourly --partition-by h --partition-retention 2 \
+  --columns "h BIGINT NOT NULL, v BIGINT" >/dev/null || fail "create with partition retention"
+printf 'h,v\n1,1\n2,2\n3,3\n' | "$STROM" produce -q market.hourly || fail "produce hourly"
+for _ in $(seq 50); do
+  [ "$("$STROM" consume market.hourly --columns h --format csv | tail -n +2 | tr '\n' ' ')" = "2 3 " ] && break
+  sleep 0.1
+done
+expect_eq "partition retention keeps the newest two" "$(printf 'h\n2\n3')" \
+  "$("$STROM" consume market.hourly --columns h --format csv)"
+expect_contains "retention logged" 'msg="retention"' "$(cat stromd.log)"
+
 # ---- databases ------------------------------------------------------------------------------
 "$STROM" create-database scratch || fail "create-database"
 expect_eq "databases" "$(printf 'demo\nmarket\nscratch')" "$("$STROM" databases)"
@@ -175,7 +187,7 @@ expect_eq "schema after restart" "5" "$("$STROM" consume market.trades --limit 1
 
 # ---- drop, clean shutdown -----------------------------------------------------------------
 "$STROM" drop-table market.daily >/dev/null || fail "drop-table"
-expect_eq "tables after drop" "trades" "$("$STROM" tables market)"
+expect_eq "tables after drop" "$(printf 'hourly\ntrades')" "$("$STROM" tables market)"
 check; ls data/data/market | grep -q daily && fail "dropped table's files remain"
 kill -TERM $SERVER_PID; wait $SERVER_PID; rc=$?
 expect_eq "SIGTERM exit status" 0 "$rc"

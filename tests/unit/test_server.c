@@ -42,6 +42,8 @@ static void start(void)
     cfg.port = 0;
     cfg.workers = 4;
     cfg.log_level = SRV_WARN;
+    cfg.max_inflight = 4;          /* the pipelining tests run into it: backpressure, no loss */
+    cfg.memory_limit = 1u << 20;   /* ... and the writers into the memory limit */
     strom_error err;
     CHECK_OK(srv_server_new(&cfg, &server, &err), &err);
     snprintf(addr, sizeof addr, "127.0.0.1:%d", srv_server_port(server));
@@ -131,7 +133,7 @@ TEST(pipelined_requests_on_one_connection)
 {
     int fd = raw_connect();
     strom_buf all = STROM_BUF_INIT, one = STROM_BUF_INIT;
-    for (uint32_t i = 0; i < 32; i++) {
+    for (uint32_t i = 0; i < 32; i++) { /* 8 times max_inflight */
         request(&one, STROM_API_API_VERSIONS, 1000 + i);
         end(&one);
         strom_buf_append(&all, one.data, one.len);
