@@ -113,9 +113,102 @@ typedef struct prod_arg {
     const char *target;
 } prod_arg;
 
+/* ---- an Arrow batch of the 20 columns (what an Arrow-native producer hands over) ---- */
+
+#define ARROW_ROWS 8192
+
+typedef struct abatch {
+    struct ArrowArray top, kids[NCOLS], *kidp[NCOLS];
+    const void *bufs[NCOLS][2];
+    const void *topbuf[1];
+    int64_t *cols[NCOLS];
+} abatch;
+
+static void abatch_release_child(struct ArrowArray *a)
+{
+    a->release = NULL;
+}
+
+static void abatch_release(struct ArrowArray *a)
+{
+    abatch *b = a->private_data;
+    for (int c = 0; c < NCOLS; c++)
+        if (b->kids[c].release)
+            b->kids[c].release(&b->kids[c]);
+    a->release = NULL;
+}
+
+static abatch *abatch_new(void)
+{
+    abatch *b = calloc(1, sizeof *b);
+    for (int c = 0; c < NCOLS; c++)
+        b->cols[c] = malloc(sizeof(int64_t) * ARROW_ROWS);
+    return b;
+}
+
+/* Fills rows first..first+n-1 and (re)arms the array. */
+static void abatch_fill(abatch *b, int64_t first, int64_t n)
+{
+    int64_t v[NCOLS];
+    for (int64_t i = 0; i < n; i++) {
+        make_row(first + i, v);
+        for (int c = 0; c < NCOLS; c++)
+            b->cols[c][i] = v[c];
+    }
+    for (int c = 0; c < NCOLS; c++) {
+        b->bufs[c][0] = NULL;
+        b->bufs[c][1] = b->cols[c];
+        b->kids[c] = (struct ArrowArray){n, 0, 0, 2, 0, b->bufs[c], NULL, NULL,
+                                          abatch_release_child, NULL};
+        b->kidp[c] = &b->kids[c];
+    }
+    b->topbuf[0] = NULL;
+    b->top = (struct ArrowArray){n, 0, 0, 1, NCOLS, b->topbuf, b->kidp, NULL, abatch_release, b};
+}
+
+static struct ArrowSchema g_kid_schema[NCOLS], *g_kid_schemap[NCOLS], g_schema;
+static char g_names[NCOLS][8];
+
+static void arrow_schema_init(void)
+{
+    for (int c = 0; c < NCOLS; c++) {
+        snprintf(g_names[c], sizeof g_names[c], "c%d", c);
+        g_kid_schema[c] = (struct ArrowSchema){"l", g_names[c], NULL, 0, 0, NULL, NULL, NULL, NULL};
+        g_kid_schemap[c] = &g_kid_schema[c];
+    }
+    g_schema = (struct ArrowSchema){"+s", "", NULL, 0, NCOLS, g_kid_schemap, NULL, NULL, NULL};
+}
+
+static bool g_arrow_api;
+
+static void *strom_producer_arrow(prod_arg *a)
+{
+    strom_writer *w;
+    strom_error err;
+    strom_writer_opts o;
+    strom_writer_opts_default(&o);
+    if (strom_writer_open(g_addr, NULL, "bench", "t20", &o, &w, &err) < 0)
+        die("writer", &err);
+    abatch *b = abatch_new();
+    for (int64_t id = a->first; id < a->first + a->n; id += ARROW_ROWS) {
+        int64_t n = a->first + a->n - id < ARROW_ROWS ? a->first + a->n - id : ARROW_ROWS;
+        abatch_fill(b, id, n);
+        if (strom_writer_write_arrow(w, &b->top, &g_schema, &err) < 0)
+            die("write", &err);
+    }
+    if (strom_writer_close(w, &err) < 0)
+        die("close", &err);
+    for (int c = 0; c < NCOLS; c++)
+        free(b->cols[c]);
+    free(b);
+    return NULL;
+}
+
 static void *strom_producer(void *p)
 {
     prod_arg *a = p;
+    if (g_arrow_api)
+        return strom_producer_arrow(a);
     strom_writer *w;
     strom_error err;
     strom_writer_opts o;
@@ -549,7 +642,8 @@ static void usage(void)
     fprintf(stderr,
             "usage: strom-bench SYSTEM ADDR PHASE [options]\n"
             "  SYSTEM ADDR: strom HOST:PORT | redis HOST:PORT | nats nats://HOST:PORT\n"
-            "  PHASE: produce [--rows N] [--producers P]\n"
+            "  PHASE: produce [--rows N] [--producers P] [--api rows|arrow] (strom: row setters,\n"
+            "                 or 8192-row Arrow batches through the C Data Interface)\n"
             "         consume [--mode full|project|filter]\n"
             "         latency [--rate ROWS_PER_S] [--seconds S]\n"
             "bench/server_bench.sh starts the three servers and runs every phase.\n");
@@ -576,6 +670,8 @@ int main(int argc, char **argv)
             rate = atof(argv[i + 1]);
         else if (!strcmp(argv[i], "--seconds"))
             seconds = atof(argv[i + 1]);
+        else if (!strcmp(argv[i], "--api"))
+            g_arrow_api = !strcmp(argv[i + 1], "arrow");
         else
             usage();
     }
@@ -594,6 +690,7 @@ int main(int argc, char **argv)
         snprintf(g_host, sizeof g_host, "%.*s", (int)(colon - addr), addr);
         g_port = atoi(colon + 1);
     }
+    arrow_schema_init();
     if (is_strom)
         strom_setup();
     if (is_nats) {
@@ -615,9 +712,10 @@ int main(int argc, char **argv)
             pthread_join(t[i], NULL);
         double secs = (double)(now_ns() - t0) / 1e9;
         int64_t n = rows / producers * producers;
-        printf("{\"system\":\"%s\",\"phase\":\"produce\",\"producers\":%d,\"rows\":%" PRId64
+        printf("{\"system\":\"%s%s\",\"phase\":\"produce\",\"producers\":%d,\"rows\":%" PRId64
                ",\"secs\":%.3f,\"rows_s\":%.0f,\"mb_s\":%.1f}\n",
-               sys, producers, n, secs, (double)n / secs, (double)n * ROW_BYTES / secs / 1e6);
+               sys, is_strom && g_arrow_api ? "-arrow" : "", producers, n, secs, (double)n / secs,
+               (double)n * ROW_BYTES / secs / 1e6);
     } else if (!strcmp(phase, "consume")) {
         if (is_strom)
             strom_consume(mode);

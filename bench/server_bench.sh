@@ -11,7 +11,8 @@
 #                iteration, so pipelined commands share one fsync), no RDB snapshots
 #   nats         JetStream file storage; nats-server 2.9 acknowledges once the message is in
 #                its file store, with no per-message fsync (its default and only behaviour)
-# Output: one JSON line per measurement on stdout (also in $WORK/results.jsonl).
+# Output: one JSON line per measurement on stdout (also in $WORK/results.jsonl). Run it three
+# times and take medians: the machine is shared and noisy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build-release}
@@ -53,4 +54,9 @@ for i in "${!SYSTEMS[@]}"; do
     run $sys $addr consume
   fi
   run $sys $addr latency --rate 10000 --seconds 5 | sed "s/\"system\":\"$sys\"/\"system\":\"${NAMES[$i]}\"/"
+  if [ "$sys" = strom ]; then # columnar input: Arrow batches through the C Data Interface
+    for p in 1 4; do
+      run $sys $addr produce --rows "$ROWS" --producers $p --api arrow | sed "s/\"system\":\"strom-arrow\"/\"system\":\"${NAMES[$i]}-arrow\"/"
+    done
+  fi
 done

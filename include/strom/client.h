@@ -123,6 +123,15 @@ int strom_writer_set_bytes(strom_writer *w, int col, const void *p, size_t n, st
 int strom_writer_set_text(strom_writer *w, int col, const char *s, size_t n, strom_error *err);
 int strom_writer_end_row(strom_writer *w, strom_error *err);
 
+/* Columnar input: appends the rows of an Arrow struct array (C Data Interface) whose children
+ * are named like the table's columns (any order; a missing nullable column is null) and have
+ * the formats of docs/format.md §11. The array is consumed (released) whether or not the call
+ * succeeds; the schema stays the caller's. Tables without partitions and bucket key take
+ * whole columns (one copy per buffer, all or nothing); otherwise rows are routed one by one
+ * and an error names the row (the rows before it are kept). */
+int strom_writer_write_arrow(strom_writer *w, struct ArrowArray *batch,
+                             struct ArrowSchema *schema, strom_error *err);
+
 /* Sends what is buffered and waits for its acknowledgement. */
 int strom_writer_flush(strom_writer *w, strom_error *err);
 /* Sends batches whose linger time has passed (call when idle). */

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "client/client_internal.h"
+#include "columnar/arrow_c_export.h"
 #include "columnar/batch.h"
 #include "columnar/value.h"
 #include "common/common.h"
@@ -732,5 +733,144 @@ int strom_writer_close(strom_writer *w, strom_error *err)
     strom_table_desc_free(&w->t);
     strom_client_close(w->c);
     free(w);
+    return rc;
+}
+
+/* ---- columnar input: Arrow C Data Interface -------------------------------------------------- */
+
+/* A column view over an imported Arrow child array (zero-copy), checked against `t`. */
+static int import_child(const struct ArrowSchema *cs, const struct ArrowArray *ca, strom_type t,
+                        int64_t rows, strom_col_view *v, strom_error *err)
+{
+    char want[48];
+    strom_arrow_format(t, want, sizeof want);
+    if (strcmp(cs->format, want) != 0)
+        return strom_error_set(err, STROM_ETYPE, "column '%s' has Arrow format '%s', the "
+                               "table's type needs '%s'", cs->name ? cs->name : "?", cs->format,
+                               want);
+    if (ca->length != rows || ca->offset != 0)
+        return strom_error_set(err, STROM_EUNSUPPORTED, "column '%s': length %lld offset %lld "
+                               "(length %lld and offset 0 are supported)", cs->name,
+                               (long long)ca->length, (long long)ca->offset, (long long)rows);
+    bool varlen = strom_type_is_varlen(t.id);
+    if (ca->n_buffers != (varlen ? 3 : 2))
+        return strom_error_set(err, STROM_ECORRUPT, "column '%s' has %lld buffers", cs->name,
+                               (long long)ca->n_buffers);
+    memset(v, 0, sizeof *v);
+    v->length = rows;
+    v->validity = ca->buffers[0];
+    int64_t nulls = ca->null_count;
+    if (!v->validity)
+        nulls = 0;
+    else if (nulls < 0) { /* unknown: count them */
+        nulls = 0;
+        for (int64_t i = 0; i < rows; i++)
+            nulls += !((v->validity[i >> 3] >> (i & 7)) & 1);
+    }
+    v->null_count = nulls;
+    if (nulls == 0)
+        v->validity = NULL;
+    if (varlen) {
+        v->offsets = ca->buffers[1];
+        v->values = ca->buffers[2];
+        if (!v->offsets && rows > 0)
+            return strom_error_set(err, STROM_ECORRUPT, "column '%s' has no offsets", cs->name);
+        v->values_len = v->offsets ? v->offsets[rows] : 0;
+        static const uint8_t empty[1];
+        if (!v->values)
+            v->values = empty;
+    } else {
+        v->values = ca->buffers[1];
+        int w = strom_type_width(t.id);
+        v->values_len = w ? rows * w : (rows + 7) / 8;
+        if (!v->values && rows > 0)
+            return strom_error_set(err, STROM_ECORRUPT, "column '%s' has no values", cs->name);
+    }
+    return 0;
+}
+
+int strom_writer_write_arrow(strom_writer *w, struct ArrowArray *batch,
+                             struct ArrowSchema *schema, strom_error *err)
+{
+    if (!schema || !batch || strcmp(schema->format, "+s") != 0 ||
+        schema->n_children != batch->n_children)
+        return strom_error_set(err, STROM_EINVAL, "expected a struct array (format \"+s\") with "
+                               "one child per column");
+    if (batch->offset != 0 || batch->null_count > 0)
+        return strom_error_set(err, STROM_EUNSUPPORTED, "a struct array with an offset or null "
+                               "rows");
+    int64_t rows = batch->length;
+    int rc = 0;
+    strom_col_view *views = calloc((size_t)w->ncols + 1, sizeof *views);
+    static const uint8_t zeros[16];
+    void *nullmem = NULL;
+    if (!views)
+        return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    for (int64_t j = 0; rc == 0 && j < schema->n_children; j++)
+        if (!schema->children[j]->name ||
+            strom_schema_find(w->t.schema, schema->children[j]->name,
+                              strlen(schema->children[j]->name)) < 0)
+            rc = strom_error_set(err, STROM_EINVAL, "column '%s' is not in the table",
+                                 schema->children[j]->name ? schema->children[j]->name : "");
+    for (int i = 0; rc == 0 && i < w->ncols; i++) {
+        const char *name = strom_schema_col_name(w->t.schema, i);
+        strom_type t = strom_schema_col_type(w->t.schema, i);
+        int64_t j = 0;
+        while (j < schema->n_children && strcmp(schema->children[j]->name, name) != 0)
+            j++;
+        if (j < schema->n_children) {
+            rc = import_child(schema->children[j], batch->children[j], t, rows, &views[i], err);
+            continue;
+        }
+        if (!strom_schema_col_nullable(w->t.schema, i)) {
+            rc = strom_error_set(err, STROM_EINVAL, "column '%s' is NOT NULL and missing", name);
+            break;
+        }
+        /* an absent nullable column: all null */
+        if (!nullmem && !(nullmem = calloc(1, (size_t)(rows + 1) * 16 + 16))) {
+            rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+            break;
+        }
+        views[i] = (strom_col_view){rows, rows, nullmem, nullmem, nullmem, 0};
+    }
+    (void)zeros;
+    if (rc == 0 && rows > 0) {
+        if (w->t.partition_col < 0 && w->t.nbucket_key == 0) {
+            /* whole columns into one destination's batch: a copy per buffer */
+            wdest *d = dest_for(w, "", w->rr);
+            if (!d)
+                rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+            if (rc == 0 && strom_bb_rows(d->bb) > 0) /* keep appends all-or-nothing */
+                rc = send_due(w, true, err);
+            for (int i = 0; rc == 0 && i < w->ncols; i++)
+                if ((rc = strom_bb_append_column(d->bb, i, &views[i], 0, rows)) < 0) {
+                    strom_bb_reset(d->bb);
+                    strom_error_set(err, rc, "column '%s': values do not fit the column",
+                                    strom_schema_col_name(w->t.schema, i));
+                }
+            if (rc == 0) {
+                w->pending += rows;
+                d->first_ms = strom_mono_ms();
+                if (strom_bb_bytes(d->bb) >= w->o.batch_bytes || w->o.linger_ms == 0)
+                    rc = send_due(w, false, err);
+            }
+        } else {
+            /* rows go to partitions and buckets by their values */
+            strom_value *vals = calloc((size_t)w->ncols + 1, sizeof *vals);
+            if (!vals)
+                rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+            for (int64_t r = 0; rc == 0 && r < rows; r++) {
+                for (int i = 0; i < w->ncols; i++)
+                    strom_col_get(&views[i], strom_schema_col_type(w->t.schema, i), r, &vals[i]);
+                if ((rc = cl_writer_write_values(w, vals, err)) < 0)
+                    strom_error_prefix(err, "row %lld", (long long)r);
+            }
+            free(vals);
+        }
+    }
+    free(nullmem);
+    free(views);
+    if (batch->release)
+        batch->release(batch);
     return rc;
 }
