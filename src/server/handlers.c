@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 
 #include "columnar/ipc.h"
 #include "columnar/predicate.h"
@@ -503,9 +504,14 @@ static int h_fetch(srv_server *s, srv_req *r, strom_wire_reader *rd, strom_error
         strom_log_view *v = &r->views[i];
         for (int k = 0; rc == 0 && k < v->nparts; k++) {
             const strom_log_part *pp = &v->parts[k];
-            rc = pp->mem_off != SIZE_MAX
-                     ? srv_resp_add(r, v->mem.data + pp->mem_off, -1, 0, pp->len)
-                     : srv_resp_add(r, NULL, pp->fd, pp->pos, pp->len);
+            if (pp->mem_off == SIZE_MAX) {
+                /* bring the range into the page cache here, on the worker, so the loop's
+                 * sendfile copies from memory and never waits for the disk */
+                (void)readahead(pp->fd, (off64_t)pp->pos, (size_t)pp->len);
+                rc = srv_resp_add(r, NULL, pp->fd, pp->pos, pp->len);
+            } else {
+                rc = srv_resp_add(r, v->mem.data + pp->mem_off, -1, 0, pp->len);
+            }
         }
     }
     free(res);
