@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/units.h"
 #include "strom/client.h"
 
 const char *cli_server_addr(const char *flag)
@@ -106,39 +107,6 @@ static bool want_help(int argc, char **argv)
     return false;
 }
 
-/* Parses a size ("64m") or a duration ("7d") option value. */
-static bool parse_scaled(const char *s, bool time, int64_t *out)
-{
-    char *end;
-    long long n = strtoll(s, &end, 10);
-    int64_t mul = 1;
-    if (end == s || n < 0)
-        return false;
-    if (time) {
-        if (!strcmp(end, "s"))
-            mul = 1000;
-        else if (!strcmp(end, "m"))
-            mul = 60000;
-        else if (!strcmp(end, "h"))
-            mul = 3600000;
-        else if (!strcmp(end, "d"))
-            mul = 86400000;
-        else if (strcmp(end, "") && strcmp(end, "ms"))
-            return false;
-    } else {
-        if (!strcasecmp(end, "k"))
-            mul = 1024;
-        else if (!strcasecmp(end, "m"))
-            mul = 1 << 20;
-        else if (!strcasecmp(end, "g"))
-            mul = 1 << 30;
-        else if (*end)
-            return false;
-    }
-    *out = n * mul;
-    return true;
-}
-
 /* ---- create-table ----------------------------------------------------------------------- */
 
 static void create_table_usage(FILE *f)
@@ -209,7 +177,7 @@ int cli_cmd_create_table(int argc, char **argv)
         case 'r':
         case 'R':
         case 'S':
-            if (!parse_scaled(optarg, o == 'r', &v))
+            if (!strom_parse_scaled(optarg, o == 'r', &v))
                 return fprintf(stderr, "strom %s: '%s' is not a %s\n", cmd, optarg,
                                o == 'r' ? "duration (7d, 12h, 30m, 10s)" : "size (64m, 10g)"), 2;
             if (o == 'r')
@@ -465,6 +433,33 @@ int cli_cmd_partition(int argc, char **argv)
 
 /* ---- describe and offsets -------------------------------------------------------------------- */
 
+/* The offsets table of every partition and bucket: earliest and latest, or (at) the offset
+ * for `spec`. */
+static int print_offsets(strom_client *c, const strom_table_desc *d, bool at, int64_t spec,
+                         strom_error *err)
+{
+    if (at)
+        printf("%-16s %6s %14s\n", "partition", "bucket", "offset");
+    else
+        printf("%-16s %6s %14s %14s\n", "partition", "bucket", "earliest", "latest");
+    int rc = 0, nparts = d->partition_col >= 0 ? d->npartitions : 1;
+    for (int p = 0; p < nparts && rc == 0; p++)
+        for (uint32_t b = 0; b < d->buckets && rc == 0; b++) {
+            const char *part = d->partition_col >= 0 ? d->partitions[p] : "";
+            int64_t lo = 0, hi = 0;
+            if (at) {
+                if ((rc = strom_list_offset(c, d, part, b, spec, &lo, err)) == 0)
+                    printf("%-16s %6u %14" PRId64 "\n", part[0] ? part : "-", b, lo);
+            } else if ((rc = strom_list_offset(c, d, part, b, STROM_OFFSET_SPEC_EARLIEST, &lo,
+                                               err)) == 0 &&
+                       (rc = strom_list_offset(c, d, part, b, STROM_OFFSET_SPEC_LATEST, &hi,
+                                               err)) == 0) {
+                printf("%-16s %6u %14" PRId64 " %14" PRId64 "\n", part[0] ? part : "-", b, lo, hi);
+            }
+        }
+    return rc;
+}
+
 int cli_cmd_describe(int argc, char **argv)
 {
     const char *server = NULL, *cmd = "describe",
@@ -508,17 +503,8 @@ int cli_cmd_describe(int argc, char **argv)
         printf("storage  retention %" PRId64 " ms, %" PRId64 " bytes; segments %" PRId64
                " bytes (0 = server default)\n",
                d.retention_ms, d.retention_bytes, d.segment_bytes);
-    printf("\n%-16s %6s %14s %14s\n", "partition", "bucket", "earliest", "latest");
-    int nparts = d.partition_col >= 0 ? d.npartitions : 1;
-    for (int p = 0; p < nparts && rc == 0; p++)
-        for (uint32_t b = 0; b < d.buckets && rc == 0; b++) {
-            const char *part = d.partition_col >= 0 ? d.partitions[p] : "";
-            int64_t lo = 0, hi = 0;
-            if ((rc = strom_list_offset(c, &d, part, b, STROM_OFFSET_SPEC_EARLIEST, &lo, &err)) ==
-                    0 &&
-                (rc = strom_list_offset(c, &d, part, b, STROM_OFFSET_SPEC_LATEST, &hi, &err)) == 0)
-                printf("%-16s %6u %14" PRId64 " %14" PRId64 "\n", part[0] ? part : "-", b, lo, hi);
-        }
+    printf("\n");
+    rc = print_offsets(c, &d, false, 0, &err);
     strom_table_desc_free(&d);
     strom_client_close(c);
     return rc < 0 ? cli_fail(cmd, &err, "offsets") : 0;
@@ -567,26 +553,7 @@ int cli_cmd_offsets(int argc, char **argv)
     strom_table_desc d;
     int rc = strom_get_table(c, db, tb, &d, &err);
     if (rc == 0) {
-        if (at)
-            printf("%-16s %6s %14s\n", "partition", "bucket", "offset");
-        else
-            printf("%-16s %6s %14s %14s\n", "partition", "bucket", "earliest", "latest");
-        int nparts = d.partition_col >= 0 ? d.npartitions : 1;
-        for (int p = 0; p < nparts && rc == 0; p++)
-            for (uint32_t b = 0; b < d.buckets && rc == 0; b++) {
-                const char *part = d.partition_col >= 0 ? d.partitions[p] : "";
-                int64_t lo = 0, hi = 0;
-                if (at) {
-                    if ((rc = strom_list_offset(c, &d, part, b, spec, &lo, &err)) == 0)
-                        printf("%-16s %6u %14" PRId64 "\n", part[0] ? part : "-", b, lo);
-                } else if ((rc = strom_list_offset(c, &d, part, b, STROM_OFFSET_SPEC_EARLIEST,
-                                                   &lo, &err)) == 0 &&
-                           (rc = strom_list_offset(c, &d, part, b, STROM_OFFSET_SPEC_LATEST, &hi,
-                                                   &err)) == 0) {
-                    printf("%-16s %6u %14" PRId64 " %14" PRId64 "\n", part[0] ? part : "-", b, lo,
-                           hi);
-                }
-            }
+        rc = print_offsets(c, &d, at != NULL, spec, &err);
         strom_table_desc_free(&d);
     }
     strom_client_close(c);

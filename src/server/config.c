@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/fs.h"
+#include "common/units.h"
 #include "server/slog.h"
 
 void srv_config_default(srv_config *c)
@@ -29,58 +30,25 @@ void srv_config_default(srv_config *c)
     c->log_level = SRV_INFO;
 }
 
-/* An integer with an optional size suffix (k, m, g = 1024^n) or time suffix (ms, s, m, h, d
- * for keys that are times). */
+/* A number with a size or duration suffix (common/units.h), checked against [min, max]. */
 static int parse_num(const char *key, const char *v, bool time, int64_t min, int64_t max,
                      int64_t *out, strom_error *err)
 {
-    errno = 0;
-    char *end;
-    long long n = strtoll(v, &end, 10);
-    int64_t mul = 1;
-    if (end == v || errno)
-        goto bad;
-    if (time) {
-        if (!strcmp(end, "") || !strcmp(end, "ms"))
-            mul = 1;
-        else if (!strcmp(end, "s"))
-            mul = 1000;
-        else if (!strcmp(end, "m"))
-            mul = 60000;
-        else if (!strcmp(end, "h"))
-            mul = 3600000;
-        else if (!strcmp(end, "d"))
-            mul = 86400000;
-        else
-            goto bad;
-    } else {
-        if (!strcmp(end, ""))
-            mul = 1;
-        else if (!strcasecmp(end, "k") || !strcasecmp(end, "kb") || !strcasecmp(end, "kib"))
-            mul = 1024;
-        else if (!strcasecmp(end, "m") || !strcasecmp(end, "mb") || !strcasecmp(end, "mib"))
-            mul = 1024 * 1024;
-        else if (!strcasecmp(end, "g") || !strcasecmp(end, "gb") || !strcasecmp(end, "gib"))
-            mul = 1024 * 1024 * 1024;
-        else
-            goto bad;
-    }
-    if (n < 0 || (mul > 1 && n > INT64_MAX / mul))
-        goto bad;
-    n *= mul;
+    int64_t n;
+    if (!strom_parse_scaled(v, time, &n))
+        return strom_error_set(err, STROM_EINVAL, "%s = '%s' is not a %s", key, v,
+                               time ? "duration (e.g. 500ms, 30s, 7d)"
+                                    : "size (e.g. 4096, 64k, 1g)");
     if (n < min || n > max)
         return strom_error_set(err, STROM_EINVAL, "%s = %s is out of range (%lld..%lld)", key, v,
                                (long long)min, (long long)max);
     *out = n;
     return 0;
-bad:
-    return strom_error_set(err, STROM_EINVAL, "%s = '%s' is not a %s", key, v,
-                           time ? "duration (e.g. 500ms, 30s, 7d)" : "size (e.g. 4096, 64k, 1g)");
 }
 
 int srv_config_set(srv_config *c, const char *key, const char *v, strom_error *err)
 {
-    int64_t n;
+    int64_t n = 0;
     int rc = 0;
 #define NUM(k, time, lo, hi, dst)                                     \
     if (!strcmp(key, k)) {                                            \

@@ -2,6 +2,8 @@
 #include "common/buf.h"
 #include "common/common.h"
 #include "common/crc32c.h"
+#include "common/fs.h"
+#include "common/units.h"
 #include "test.h"
 
 TEST(crc32c_known_values)
@@ -79,8 +81,48 @@ TEST(popcount)
     CHECK_EQ(strom_popcount_bits(bits, 3), 2);
 }
 
+TEST(sizes_and_durations)
+{
+    int64_t v = -1;
+    CHECK(strom_parse_scaled("4096", false, &v) && v == 4096);
+    CHECK(strom_parse_scaled("64k", false, &v) && v == 65536);
+    CHECK(strom_parse_scaled("1GiB", false, &v) && v == 1073741824);
+    CHECK(strom_parse_scaled("500", true, &v) && v == 500);
+    CHECK(strom_parse_scaled("30s", true, &v) && v == 30000);
+    CHECK(strom_parse_scaled("7d", true, &v) && v == 604800000);
+    CHECK(!strom_parse_scaled("7D", true, &v));   /* durations are case-sensitive: m vs M */
+    CHECK(!strom_parse_scaled("5x", true, &v));
+    CHECK(!strom_parse_scaled("-1", false, &v));
+    CHECK(!strom_parse_scaled("", false, &v));
+    CHECK(!strom_parse_scaled("9223372036854775807g", false, &v));
+    CHECK(!strom_parse_scaled("1s", false, &v)); /* a size is not a duration */
+}
+
+TEST(atomic_file_replace)
+{
+    char dir[512], path[600];
+    snprintf(dir, sizeof dir, "%s/fs-test/a/b", STROM_TEST_TMP);
+    strom_error err;
+    CHECK_OK(strom_rmtree(STROM_TEST_TMP "/fs-test", &err), &err);
+    CHECK_OK(strom_mkdirs(dir, &err), &err);
+    snprintf(path, sizeof path, "%s/f.json", dir);
+    CHECK_OK(strom_write_file_atomic(path, "one", 3, &err), &err);
+    CHECK_OK(strom_write_file_atomic(path, "second", 6, &err), &err);
+    char *text;
+    size_t n;
+    CHECK_OK(strom_read_file(path, 100, &text, &n, &err), &err);
+    CHECK_EQ(n, 6);
+    CHECK_STR(text, "second");
+    free(text);
+    CHECK_EQ(strom_read_file(path, 3, &text, &n, &err), STROM_ELIMIT);
+    CHECK_OK(strom_rmtree(STROM_TEST_TMP "/fs-test", &err), &err);
+    CHECK_EQ(strom_read_file(path, 100, &text, &n, &err), STROM_ENOTFOUND);
+}
+
 int main(void)
 {
+    RUN_TEST(sizes_and_durations);
+    RUN_TEST(atomic_file_replace);
     RUN_TEST(crc32c_known_values);
     RUN_TEST(crc32c_hw_matches_sw_and_chains);
     RUN_TEST(buf_grows_and_pads);
