@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,8 +36,10 @@ static void start_server(void)
     }
     server_pid = fork();
     if (server_pid == 0) {
-        FILE *f = freopen(logpath, "a", stderr);
-        (void)f;
+        /* the log is where the port is read from; stdout must not keep ctest's pipe open */
+        if (!freopen(logpath, "a", stderr) || !freopen("/dev/null", "w", stdout))
+            _exit(127);
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the test */
         execl(STROMD_PATH, "stromd", "-d", dir, "-l", "127.0.0.1:0", "-w", "4", (char *)NULL);
         _exit(127);
     }
@@ -63,6 +66,7 @@ static void start_server(void)
         nanosleep(&ts, NULL);
     }
     fprintf(stderr, "stromd did not start (see %s)\n", logpath);
+    kill(server_pid, SIGKILL);
     exit(1);
 }
 
@@ -115,10 +119,11 @@ TEST(kill_during_acknowledged_production)
 {
     snprintf(dir, sizeof dir, "%s/crash-server", STROM_TEST_TMP);
     snprintf(logpath, sizeof logpath, "%s/crash-server.log", STROM_TEST_TMP);
+    strom_error err;
+    CHECK_OK(strom_mkdirs(STROM_TEST_TMP, &err), &err); /* a fresh build may not have it */
     strom_rmtree(dir, NULL);
     unlink(logpath);
     start_server();
-    strom_error err;
     strom_client *c;
     CHECK_OK(strom_client_connect(addr, NULL, &c, &err), &err);
     CHECK_OK(strom_create_database(c, "crash", false, &err), &err);
