@@ -34,6 +34,8 @@ static void start_server(void)
             before++;
         free(text);
     }
+    fflush(stdout); /* or the child's freopen would write our buffered lines again */
+    fflush(stderr);
     server_pid = fork();
     if (server_pid == 0) {
         /* the log is where the port is read from; stdout must not keep ctest's pipe open */
@@ -80,7 +82,7 @@ static void kill_server(int sig)
 typedef struct round_state {
     int64_t base;
     int64_t sent, acked;
-    volatile int stop;
+    int stop; /* atomic */
 } round_state;
 
 static void *produce(void *p)
@@ -98,7 +100,7 @@ static void *produce(void *p)
     strom_error err;
     if (strom_writer_open(addr, &co, "crash", "t", &wo, &w, &err) < 0)
         return NULL;
-    for (int64_t i = 0; !r->stop; i++) {
+    for (int64_t i = 0; !__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE); i++) {
         if (strom_writer_set_int(w, 0, r->base + i, &err) < 0 ||
             strom_writer_set_int(w, 1, i * 7, &err) < 0)
             break;
@@ -152,7 +154,7 @@ TEST(kill_during_acknowledged_production)
         struct timespec ts = {0, (50 + rand() % 250) * 1000000L};
         nanosleep(&ts, NULL);
         kill_server(SIGKILL);
-        r->stop = 1;
+        __atomic_store_n(&r->stop, 1, __ATOMIC_RELEASE);
         pthread_join(t, NULL);
         total_acked += r->acked;
         start_server();
