@@ -135,7 +135,11 @@ static bool partition_may_match(strom_scanner *s, const char *value)
     return r;
 }
 
-static int add_bucket(strom_scanner *s, const char *partition, uint32_t bucket, strom_error *err)
+/* Adds a bucket to scan from the start position of the options; a bucket of a partition
+ * that appeared after the scanner opened starts at its earliest offset instead (all its rows
+ * are newer than the scanner's start). */
+static int add_bucket(strom_scanner *s, const char *partition, uint32_t bucket, bool discovered,
+                      strom_error *err)
 {
     sbucket *nb = realloc(s->b, sizeof *nb * (size_t)(s->nb + 1));
     if (!nb)
@@ -146,11 +150,12 @@ static int add_bucket(strom_scanner *s, const char *partition, uint32_t bucket, 
     snprintf(b->partition, sizeof b->partition, "%s", partition);
     b->bucket = bucket;
     b->end = -1;
-    int64_t spec = s->o.start == STROM_START_LATEST      ? STROM_OFFSET_SPEC_LATEST
+    int64_t spec = discovered                            ? STROM_OFFSET_SPEC_EARLIEST
+                   : s->o.start == STROM_START_LATEST    ? STROM_OFFSET_SPEC_LATEST
                    : s->o.start == STROM_START_TIMESTAMP ? s->o.start_value
                                                          : STROM_OFFSET_SPEC_EARLIEST;
     int rc = strom_list_offset(s->c, &s->t, partition, bucket, spec, &b->next, err);
-    if (rc == 0 && s->o.start == STROM_START_OFFSET && s->o.start_value > b->next)
+    if (rc == 0 && !discovered && s->o.start == STROM_START_OFFSET && s->o.start_value > b->next)
         b->next = s->o.start_value;
     if (rc == 0 && !s->o.follow)
         rc = strom_list_offset(s->c, &s->t, partition, bucket, STROM_OFFSET_SPEC_LATEST, &b->end,
@@ -164,13 +169,15 @@ static int add_bucket(strom_scanner *s, const char *partition, uint32_t bucket, 
     return 0;
 }
 
-/* Adds the buckets of partitions not yet scanned (all of them at open; new ones later). */
-static int add_partitions(strom_scanner *s, const strom_table_desc *t, strom_error *err)
+/* Adds the buckets of partitions not yet scanned (all of them at open; new ones later, when
+ * `discovered`). */
+static int add_partitions(strom_scanner *s, const strom_table_desc *t, bool discovered,
+                          strom_error *err)
 {
     int rc = 0;
     if (t->partition_col < 0) {
         for (uint32_t i = 0; rc == 0 && i < t->buckets && s->nb < (int)t->buckets; i++)
-            rc = add_bucket(s, "", i, err);
+            rc = add_bucket(s, "", i, false, err);
         return rc;
     }
     for (int p = 0; rc == 0 && p < t->npartitions; p++) {
@@ -180,7 +187,7 @@ static int add_partitions(strom_scanner *s, const strom_table_desc *t, strom_err
         if (known || !partition_may_match(s, t->partitions[p]))
             continue;
         for (uint32_t i = 0; rc == 0 && i < t->buckets; i++)
-            rc = add_bucket(s, t->partitions[p], i, err);
+            rc = add_bucket(s, t->partitions[p], i, discovered, err);
     }
     return rc;
 }
@@ -234,7 +241,7 @@ int strom_scanner_open(const char *addr, const strom_client_opts *copts, const c
             strom_error_prefix(err, "--where");
     }
     if (rc == 0)
-        rc = add_partitions(s, &s->t, err);
+        rc = add_partitions(s, &s->t, false, err);
     if (rc < 0) {
         strom_scanner_close(s);
         return rc;
@@ -395,7 +402,7 @@ static int refresh_partitions(strom_scanner *s, strom_error *err)
         rc = strom_error_set(err, STROM_ESTATE, "table %s.%s was dropped and created again",
                              t.database, t.table);
     else
-        rc = add_partitions(s, &t, err);
+        rc = add_partitions(s, &t, true, err);
     strom_table_desc_free(&t);
     return rc;
 }

@@ -146,6 +146,14 @@ pruned=$("$STROM" consume market.daily --columns v --where "day = DATE '2026-12-
 check; [ "$full" != "$pruned" ] || fail "pruning should read less than the whole table ($full vs $pruned)"
 expect_eq "sum over both partitions" "250500" "$("$STROM" consume market.daily --columns v --format csv | tail -n +2 | awk '{s+=$1} END {print s}')"
 
+"$STROM" consume market.daily --columns sym --from latest --follow --format csv >pfollow.out 2>&1 &
+FPID=$!
+sleep 0.5
+printf 'day,sym,v\n2027-01-01,NEWP,1\n' | "$STROM" produce -q market.daily
+for _ in $(seq 60); do grep -q NEWP pfollow.out && break; sleep 0.05; done
+expect_eq "a follower sees rows of a partition created after it started" "$(printf 'sym\nNEWP')" "$(cat pfollow.out)"
+kill -INT $FPID; wait $FPID
+"$STROM" drop-partition market.daily 2027-01-01 || fail "drop the new partition"
 printf '{"day":"2026-12-02","sym":"A","v":1}\n{"day":"2026-12-02","sym":"A","v":oops}\n' |
   "$STROM" produce -q market.daily --format jsonl 2>err.txt; rc=$?
 expect_eq "malformed JSON exit status" 1 "$rc"
