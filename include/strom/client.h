@@ -157,7 +157,9 @@ typedef struct strom_scan_opts {
     const char *where;          /* predicate text ("price > 10 AND sym = 'A'"), NULL = all */
     strom_start start;
     int64_t start_value;
-    bool follow;                /* wait for new rows forever (else stop at the end) */
+    bool follow;                /* wait for new rows forever (else stop at the end); new
+                                   partitions are found within a second and read from their
+                                   first row */
     int max_wait_ms;            /* long-poll wait per fetch when following (500) */
     uint32_t max_bytes;         /* per fetch (8 MiB) */
 } strom_scan_opts;
