@@ -293,19 +293,25 @@ static int decode_record(strom_scanner *s, const sbucket *sb, blob *bl, const ui
         rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
         goto done;
     }
-    for (int i = 0; i < s->ncols; i++) {
-        int rank = 0;
-        for (int j = 0; j < s->ncols; j++)
-            rank += s->cols[j] < s->cols[i];
-        if (rank < k)
-            have[nh++] = s->cols[i];
-    }
-    if (!(rs = strom_schema_project(s->t.schema, have, nh))) {
-        rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
-        goto done;
+    const strom_schema *recs = s->out_schema; /* the record's columns: all asked for ... */
+    if (k < s->ncols) {                       /* ... or, from an older schema, fewer */
+        for (int i = 0; i < s->ncols; i++) {
+            int rank = 0;
+            for (int j = 0; j < s->ncols; j++)
+                rank += s->cols[j] < s->cols[i];
+            if (rank < k)
+                have[nh++] = s->cols[i];
+        }
+        if (!(rs = strom_schema_project(s->t.schema, have, nh))) {
+            rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+            goto done;
+        }
+        recs = rs;
+    } else {
+        nh = s->ncols;
     }
     if ((rec.info.attributes & STROM_RECORD_PROJECTED) &&
-        (rc = strom_record_verify_buffers(&rec, rs, err)) < 0)
+        (rc = strom_record_verify_buffers(&rec, recs, err)) < 0)
         goto done;
     if ((rc = strom_ipc_read_msg(rec.arrow, rec.arrow_len, &m, err)) != 0) {
         rc = rc < 0 ? rc : strom_error_set(err, STROM_ECORRUPT, "truncated Arrow message");

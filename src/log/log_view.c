@@ -51,31 +51,45 @@ static int add_mem(strom_log_view *v, size_t at)
     return add_part(v, at, -1, 0, v->mem.len - at);
 }
 
-/* Reads the front of the record at pos of fd (through the Arrow metadata). */
+/* Reads the front of the record at pos of fd (through the Arrow metadata): one pread of up
+ * to FRONT_GUESS bytes covers it for all but very wide tables, which take a second one. */
+#define FRONT_GUESS 8192
+
 static int read_front(int fd, uint64_t pos, uint32_t len, strom_buf *buf, strom_record *r,
                       uint64_t *front, strom_error *err)
 {
-    uint8_t head[STROM_RECORD_HEADER];
-    if (pread(fd, head, sizeof head, (off_t)pos) != (ssize_t)sizeof head)
+    size_t first = len < FRONT_GUESS ? len : FRONT_GUESS;
+    strom_buf_reset(buf);
+    if (strom_buf_reserve(buf, first) != 0)
+        return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    if (first < STROM_RECORD_HEADER ||
+        pread(fd, buf->data, first, (off_t)pos) != (ssize_t)first)
         return strom_error_set(err, STROM_EIO, "read record header at %llu",
                                (unsigned long long)pos);
+    const uint8_t *head = buf->data;
     uint64_t at = strom_align_up((uint64_t)STROM_RECORD_HEADER + strom_ld32(head + 55) +
                                  strom_ld32(head + 59), 8);
     uint8_t pre[8];
-    if (at + 8 > len || pread(fd, pre, 8, (off_t)(pos + at)) != 8)
+    if (at + 8 > len)
         return strom_error_set(err, STROM_ECORRUPT, "record at %llu: no Arrow message",
                                (unsigned long long)pos);
+    if (at + 8 <= first)
+        memcpy(pre, buf->data + at, 8);
+    else if (pread(fd, pre, 8, (off_t)(pos + at)) != 8)
+        return strom_error_set(err, STROM_EIO, "read record at %llu", (unsigned long long)pos);
     uint64_t head_len = strom_ld32(pre) == 0xFFFFFFFFu ? 8 + (uint64_t)strom_ld32(pre + 4)
                                                        : 4 + (uint64_t)strom_ld32(pre);
     *front = at + head_len;
     if (*front > len)
         return strom_error_set(err, STROM_ECORRUPT, "record at %llu: Arrow metadata too long",
                                (unsigned long long)pos);
-    strom_buf_reset(buf);
-    if (strom_buf_reserve(buf, (size_t)*front) != 0)
-        return strom_error_set(err, STROM_ENOMEM, "out of memory");
-    if (pread(fd, buf->data, (size_t)*front, (off_t)pos) != (ssize_t)*front)
-        return strom_error_set(err, STROM_EIO, "read record at %llu", (unsigned long long)pos);
+    if (*front > first) {
+        if (strom_buf_reserve(buf, (size_t)*front) != 0)
+            return strom_error_set(err, STROM_ENOMEM, "out of memory");
+        if (pread(fd, buf->data, (size_t)*front, (off_t)pos) != (ssize_t)*front)
+            return strom_error_set(err, STROM_EIO, "read record at %llu",
+                                   (unsigned long long)pos);
+    }
     buf->len = (size_t)*front;
     return strom_record_parse_front(buf->data, buf->len, r, err);
 }
