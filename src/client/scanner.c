@@ -27,18 +27,28 @@
 #include "common/fs.h"
 #include "log/record.h"
 
+/* The bytes of one Fetch response, shared by the results decoded from it (their views point
+ * into it). Atomic: an exported batch may be released on another thread. The scanner keeps a
+ * reference to the last one and reuses its memory for the next response once every result
+ * of it is gone (no new allocation and page faults per response). */
 typedef struct blob {
     int refs;
     uint8_t *data;
+    size_t cap;
 } blob;
 
 static void blob_unref(void *p)
 {
     blob *b = p;
-    if (b && --b->refs == 0) {
+    if (b && __atomic_sub_fetch(&b->refs, 1, __ATOMIC_ACQ_REL) == 0) {
         free(b->data);
         free(b);
     }
+}
+
+static void blob_ref(blob *b)
+{
+    __atomic_add_fetch(&b->refs, 1, __ATOMIC_ACQ_REL);
 }
 
 typedef struct sbucket {
@@ -76,6 +86,7 @@ struct strom_scanner {
     uint64_t received, stored;
     int64_t last_refresh;
     strom_codec_ctx *codec;
+    blob *spare;             /* the last response, reused when its results are gone */
 };
 
 void strom_scan_opts_default(strom_scan_opts *o)
@@ -364,7 +375,7 @@ static int decode_record(strom_scanner *s, const sbucket *sb, blob *bl, const ui
     if (rc < 0)
         goto done;
     r->bl = bl;
-    bl->refs++;
+    blob_ref(bl);
     snprintf(r->partition, sizeof r->partition, "%s", sb->partition);
     r->bucket = sb->bucket;
     r->base_offset = rec.info.base_offset;
@@ -453,6 +464,18 @@ static int fetch_once(strom_scanner *s, strom_error *err)
     strom_wire_reader rd;
     strom_msg_fetch_resp resp = {0};
     blob *bl = NULL;
+    if (s->spare) {
+        /* every result of the previous response gone: its memory takes the next one */
+        if (__atomic_load_n(&s->spare->refs, __ATOMIC_ACQUIRE) == 1 && !s->c->resp.data) {
+            s->c->resp.data = s->spare->data;
+            s->c->resp.cap = s->spare->cap;
+            s->c->resp.len = 0;
+            free(s->spare);
+        } else {
+            blob_unref(s->spare);
+        }
+        s->spare = NULL;
+    }
     int rc = cl_begin(s->c, STROM_API_FETCH);
     if (rc == 0)
         rc = strom_msg_fetch_encode(&s->c->req, &m);
@@ -471,6 +494,7 @@ static int fetch_once(strom_scanner *s, strom_error *err)
         else {
             bl->refs = 1;
             bl->data = s->c->resp.data; /* the records point into it */
+            bl->cap = s->c->resp.cap;
             strom_buf_init(&s->c->resp);
             (void)len;
         }
@@ -514,7 +538,7 @@ static int fetch_once(strom_scanner *s, strom_error *err)
                 sb->done = sb->next >= sb->end;
         }
     }
-    blob_unref(bl);
+    s->spare = bl; /* keeps fetch_once's reference */
     strom_msg_fetch_resp_free(&resp);
     free(fb);
     free(cols);
@@ -571,6 +595,7 @@ void strom_scanner_close(strom_scanner *s)
     strom_pred_free(s->pred);
     strom_schema_free(s->out_schema);
     strom_codec_ctx_free(s->codec);
+    blob_unref(s->spare);
     strom_table_desc_free(&s->t);
     strom_client_close(s->c);
     free(s);
