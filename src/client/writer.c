@@ -52,6 +52,7 @@ struct strom_writer {
     strom_writer_opts o;
     int64_t writer_id;
     int ncols;
+    strom_type *types;       /* column types, cached (the setters run per value) */
     strom_value *row;
     size_t *row_off;         /* STRING/BYTES: offset of the value in row_data */
     bool *row_set;
@@ -122,10 +123,13 @@ int strom_writer_open(const char *addr, const strom_client_opts *copts, const ch
     }
     if (rc == 0) {
         w->ncols = strom_schema_ncols(w->t.schema);
+        w->types = calloc((size_t)w->ncols + 1, sizeof *w->types);
+        for (int i = 0; w->types && i < w->ncols; i++)
+            w->types[i] = strom_schema_col_type(w->t.schema, i);
         w->row = calloc((size_t)w->ncols, sizeof *w->row);
         w->row_off = calloc((size_t)w->ncols, sizeof *w->row_off);
         w->row_set = calloc((size_t)w->ncols, sizeof *w->row_set);
-        if (!w->row || !w->row_off || !w->row_set)
+        if (!w->types || !w->row || !w->row_off || !w->row_set)
             rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
     }
     if (rc < 0) {
@@ -192,7 +196,12 @@ int strom_writer_set_int(strom_writer *w, int col, int64_t i, strom_error *err)
     int rc = col_check(w, col, err);
     if (rc < 0)
         return rc;
-    strom_type t = strom_schema_col_type(w->t.schema, col);
+    strom_type t = w->types[col];
+    if (t.id == STROM_TYPE_BIGINT) { /* the common case first */
+        w->row[col] = (strom_value){STROM_TYPE_BIGINT, false, {.i = i}};
+        w->row_set[col] = true;
+        return 0;
+    }
     strom_value v = {t.id, false, {.i = i}};
     int64_t lo = INT64_MIN, hi = INT64_MAX;
     switch (t.id) {
@@ -691,8 +700,11 @@ int cl_writer_write_values(strom_writer *w, const strom_value *row, strom_error 
     }
     if (rc < 0)
         return rc;
-    if (strom_bb_bytes(d->bb) >= w->o.batch_bytes || strom_bb_rows(d->bb) >= INT32_MAX / 2 ||
-        strom_mono_ms() - d->first_ms >= w->o.linger_ms)
+    /* the batch size is summed over the columns: look at it every 16 rows (a batch may
+     * pass batch_bytes by up to 15 rows) */
+    int64_t rows = strom_bb_rows(d->bb);
+    if (((rows & 15) == 0 && strom_bb_bytes(d->bb) >= w->o.batch_bytes) ||
+        rows >= INT32_MAX / 2 || strom_mono_ms() - d->first_ms >= w->o.linger_ms)
         return send_due(w, false, err);
     return 0;
 }
@@ -726,6 +738,7 @@ int strom_writer_close(strom_writer *w, strom_error *err)
         wreq_free(q);
     }
     free(w->d);
+    free(w->types);
     free(w->row);
     free(w->row_off);
     free(w->row_set);
