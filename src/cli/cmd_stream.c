@@ -16,6 +16,7 @@
 
 #include "cli/ingest.h"
 #include "client/client_internal.h"
+#include "columnar/arrow_c_export.h"
 #include "common/fs.h"
 #include "strom/client.h"
 
@@ -222,6 +223,11 @@ static int produce_arrow(produce_state *ps, const char *path, strom_error *err)
                                      "table", name);
         }
     }
+    /* the batches go to the writer through the Arrow C Data Interface: whole columns, no
+     * per-value work, when the table needs no per-row routing */
+    struct ArrowSchema as = {0};
+    if (rc == 0)
+        rc = strom_arrow_export_schema(cli_reader_schema(r), &as, err);
     while (rc == 0 && !interrupted) {
         strom_batch *b;
         int k = cli_reader_next(r, &b, err);
@@ -229,11 +235,19 @@ static int produce_arrow(produce_state *ps, const char *path, strom_error *err)
             rc = k;
             break;
         }
-        rc = produce_batch(ps, b, map, err);
+        int64_t rows = b->rows;
+        struct ArrowArray aa;
+        if ((rc = strom_arrow_export_batch(b, NULL, NULL, &aa, err)) < 0) {
+            strom_batch_free(b);
+        } else if ((rc = strom_writer_write_arrow(ps->w, &aa, &as, err)) == 0) {
+            ps->rows += rows; /* the array (and the batch) were consumed */
+            produce_report(ps, false);
+        }
         if (rc < 0)
             strom_error_prefix(err, "batch %" PRId64, cli_reader_index(r));
-        strom_batch_free(b);
     }
+    if (as.release)
+        as.release(&as);
     free(map);
     cli_reader_close(r);
     strom_buf_free(&data);
