@@ -33,13 +33,15 @@ static void *run_server(void *arg)
     return NULL;
 }
 
-static void start(void)
+/* Starts the server: on a new data directory and a free port, or (restart) on the same ones. */
+static void start_at(bool restart, int port)
 {
     srv_config cfg;
     srv_config_default(&cfg);
     snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s/server", STROM_TEST_TMP);
-    strom_rmtree(cfg.data_dir, NULL);
-    cfg.port = 0;
+    if (!restart)
+        strom_rmtree(cfg.data_dir, NULL);
+    cfg.port = port;
     cfg.workers = 4;
     cfg.log_level = SRV_WARN;
     cfg.max_inflight = 4;          /* the pipelining tests run into it: backpressure, no loss */
@@ -48,6 +50,11 @@ static void start(void)
     CHECK_OK(srv_server_new(&cfg, &server, &err), &err);
     snprintf(addr, sizeof addr, "127.0.0.1:%d", srv_server_port(server));
     pthread_create(&server_thread, NULL, run_server, NULL);
+}
+
+static void start(void)
+{
+    start_at(false, 0);
 }
 
 static void stop(void)
@@ -681,6 +688,87 @@ TEST(writer_takes_arrow_batches)
     strom_scanner_close(s);
 }
 
+typedef struct restart_writer {
+    int64_t rows;
+    int64_t done; /* atomic: rows written so far */
+    int rc;
+    char msg[STROM_ERROR_MSG_MAX];
+} restart_writer;
+
+static void *write_through_restart(void *p)
+{
+    restart_writer *rw = p;
+    strom_client_opts co;
+    strom_client_opts_default(&co);
+    co.retries = 10;
+    co.retry_backoff_ms = 20;
+    strom_writer_opts wo;
+    strom_writer_opts_default(&wo);
+    wo.batch_bytes = 16 << 10;
+    strom_writer *w;
+    strom_error err;
+    strom_error_clear(&err);
+    rw->rc = strom_writer_open(addr, &co, "t", "restart", &wo, &w, &err);
+    for (int64_t i = 0; rw->rc == 0 && i < rw->rows; i++) {
+        char k[16];
+        int len = snprintf(k, sizeof k, "k%lld", (long long)(i % 13));
+        if ((rw->rc = strom_writer_set_bytes(w, 0, k, (size_t)len, &err)) == 0 &&
+            (rw->rc = strom_writer_set_int(w, 1, i, &err)) == 0)
+            rw->rc = strom_writer_end_row(w, &err);
+        __atomic_store_n(&rw->done, i + 1, __ATOMIC_RELEASE);
+    }
+    if (rw->rc == 0)
+        rw->rc = strom_writer_close(w, &err);
+    snprintf(rw->msg, sizeof rw->msg, "%s", err.msg);
+    return NULL;
+}
+
+TEST(writer_resends_across_a_server_restart)
+{
+    make_table("restart", 2);
+    restart_writer rw = {2000000, 0, 0, ""};
+    pthread_t t;
+    pthread_create(&t, NULL, write_through_restart, &rw);
+    struct timespec ts = {0, 30 * 1000000};
+    while (__atomic_load_n(&rw.done, __ATOMIC_ACQUIRE) < 20000)
+        nanosleep(&ts, NULL);
+    int port = srv_server_port(server);
+    stop(); /* clean shutdown: in-flight requests answered, connections closed */
+    int64_t at_stop = __atomic_load_n(&rw.done, __ATOMIC_ACQUIRE);
+    CHECK(at_stop < rw.rows); /* the restart comes in the middle of the writing */
+    nanosleep(&ts, NULL);
+    start_at(true, port); /* the writer reconnects, resends what was not answered */
+    pthread_join(t, NULL);
+    CHECK_EQ(rw.rc, 0);
+    if (rw.rc)
+        fprintf(stderr, "writer: %s\n", rw.msg);
+    strom_error err;
+    strom_scanner *s;
+    CHECK_OK(strom_scanner_open(addr, NULL, "t", "restart", NULL, &s, &err), &err);
+    uint8_t *seen = calloc((size_t)rw.rows, 1);
+    strom_result *r;
+    int64_t rows = 0, bad = 0;
+    while (strom_scanner_next(s, &r, &err) == 1) {
+        for (int64_t i = 0; i < strom_result_rows(r); i++) {
+            int64_t v = strom_result_int(r, i, 1);
+            if (v < 0 || v >= rw.rows)
+                bad++;
+            else if (seen[v] < 255)
+                seen[v]++;
+        }
+        rows += strom_result_rows(r);
+        strom_result_free(r);
+    }
+    strom_scanner_close(s);
+    int64_t once = 0;
+    for (int64_t i = 0; i < rw.rows; i++)
+        once += seen[i] == 1;
+    CHECK_EQ(bad, 0);
+    CHECK_EQ(rows, rw.rows); /* nothing lost, nothing twice */
+    CHECK_EQ(once, rw.rows);
+    free(seen);
+}
+
 int main(void)
 {
     start();
@@ -691,6 +779,7 @@ int main(void)
     RUN_TEST(long_poll_wakes_on_append);
     RUN_TEST(concurrent_writers);
     RUN_TEST(writer_takes_arrow_batches);
+    RUN_TEST(writer_resends_across_a_server_restart);
     stop();
     return TEST_EXIT();
 }
