@@ -247,6 +247,25 @@ int strom_decompress_buffer(strom_codec_ctx *c, strom_codec codec, const uint8_t
                                "compressed buffer declares %lld bytes, at most %zu expected",
                                (long long)declared, max_len);
     size_t want = (size_t)declared;
+    /* Before reserving memory for the declared length, check that the compressed bytes can
+     * hold that much: a hostile 8-byte prefix must not make the decoder allocate gigabytes.
+     * LZ4 expands at most ~255x; a zstd frame states its content size (Arrow writers and
+     * strom always set it), and a frame without one expands at most 32768x (an RLE block). */
+    uint64_t can_hold = UINT64_MAX;
+    if (codec == STROM_CODEC_LZ4_FRAME) {
+        can_hold = (uint64_t)n * 256 + 65536;
+    } else if (codec == STROM_CODEC_ZSTD) {
+        unsigned long long fcs = ZSTD_getFrameContentSize(src, n);
+        if (fcs == ZSTD_CONTENTSIZE_ERROR)
+            return strom_error_set(err, STROM_ECORRUPT, "zstd buffer is not a zstd frame");
+        if (fcs != ZSTD_CONTENTSIZE_UNKNOWN && fcs != (unsigned long long)want)
+            return strom_error_set(err, STROM_ECORRUPT, "zstd frame holds %llu bytes, the "
+                                   "prefix declares %zu", fcs, want);
+        can_hold = (uint64_t)n * 32768 + 65536;
+    }
+    if ((uint64_t)want > can_hold)
+        return strom_error_set(err, STROM_ECORRUPT, "compressed buffer of %zu bytes declares "
+                               "%zu bytes, more than it can hold", n, want);
     if (strom_buf_reserve(out, want) != 0)
         return strom_error_set(err, STROM_ENOMEM, "out of memory for %zu bytes", want);
     strom_codec_ctx local = {0};

@@ -37,8 +37,9 @@ int strom_compress_buffer(strom_codec_ctx *c, strom_codec codec, int level, cons
                           size_t n, strom_buf *out, strom_error *err);
 
 /* Decodes one stored buffer src[0..n) into out (appended). Hostile input: the declared
- * uncompressed length must be <= max_len and must equal what the frame really holds;
- * otherwise STROM_ECORRUPT / STROM_ECOMPRESS with a message. */
+ * uncompressed length must be <= max_len, one the compressed bytes can hold (checked before
+ * any memory is reserved) and exactly what the frame holds; otherwise STROM_ECORRUPT /
+ * STROM_ECOMPRESS with a message. */
 int strom_decompress_buffer(strom_codec_ctx *c, strom_codec codec, const uint8_t *src, size_t n,
                             size_t max_len, strom_buf *out, strom_error *err);
 

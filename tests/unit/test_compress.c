@@ -165,6 +165,22 @@ TEST(hostile_inputs_are_rejected)
         strom_st64(z1, 0);
         CHECK(decode(STROM_CODEC_ZSTD, z1, 8 + f1, 0, &e0) < 0);
     }
+    /* a huge declared length is refused before any memory is reserved for it (found by
+     * fuzz_ipc_decode: a 2 GiB allocation for a tiny buffer) */
+    {
+        static uint8_t small[300];
+        fill_compressible(small, sizeof small);
+        strom_codec codecs2[] = {STROM_CODEC_LZ4_FRAME, STROM_CODEC_ZSTD};
+        for (int k = 0; k < 2; k++) {
+            strom_buf z = STROM_BUF_INIT;
+            strom_error e;
+            CHECK_OK(strom_compress_buffer(NULL, codecs2[k], 0, small, sizeof small, &z, &e), &e);
+            strom_st64(z.data, (uint64_t)1 << 31);
+            CHECK_EQ(decode(codecs2[k], z.data, z.len, (size_t)1 << 32, &e), STROM_ECORRUPT);
+            CHECK(strstr(e.msg, k == 0 ? "more than it can hold" : "the prefix declares") != NULL);
+            strom_buf_free(&z);
+        }
+    }
     /* raw form longer than allowed */
     uint8_t raw[24];
     strom_st64(raw, (uint64_t)-1);
