@@ -510,7 +510,7 @@ int strom_log_append(strom_log *l, uint8_t *rec, size_t len, int64_t *base_offse
                      strom_error *err)
 {
     int64_t until;
-    int rc = strom_log_append_nowait(l, rec, len, base_offset, &until, err);
+    int rc = strom_log_append_nowait(l, rec, len, false, base_offset, &until, err);
     return rc == 0 ? strom_log_wait_durable(l, until, err) : rc;
 }
 
@@ -524,15 +524,22 @@ int strom_log_wait_durable(strom_log *l, int64_t until, strom_error *err)
     return rc;
 }
 
-int strom_log_append_nowait(strom_log *l, uint8_t *rec, size_t len, int64_t *base_offset,
-                            int64_t *durable_until, strom_error *err)
+int strom_log_append_nowait(strom_log *l, uint8_t *rec, size_t len, bool verified,
+                            int64_t *base_offset, int64_t *durable_until, strom_error *err)
 {
     *durable_until = 0;
     strom_record r;
-    int rc = strom_record_parse(rec, len, &r, err);
-    if (rc != 0 || r.total_len != len)
+    /* a caller that has just parsed and verified the record spares the second CRC pass */
+    int rc = verified ? strom_record_parse_front(rec, len, &r, err)
+                      : strom_record_parse(rec, len, &r, err);
+    if (rc == 0 && r.total_len != len)
+        rc = 1;
+    if (rc != 0)
         return rc < 0 ? rc : strom_error_set(err, STROM_ECORRUPT, "append: %zu bytes do not "
                                              "hold exactly one record", len);
+    if (r.info.attributes & STROM_RECORD_PROJECTED) /* a read-side form: no CRC over the body */
+        return strom_error_set(err, STROM_ECORRUPT, "append: a PROJECTED record cannot be "
+                               "stored");
     pthread_mutex_lock(&l->mu);
     if (l->failed) {
         rc = strom_error_set(err, STROM_EIO, "log %s failed (%s); reopen it to recover", l->dir,

@@ -68,11 +68,13 @@ int strom_log_append(strom_log *l, uint8_t *rec, size_t len, int64_t *base_offse
 /* The two halves of strom_log_append, for callers that order appends on one thread and
  * wait for durability on another (a server pipelining one connection's writes): append
  * writes the record and returns at once with the offset that must become durable
- * (*durable_until); wait_durable blocks until the log is durable up to it (group commit;
+ * (*durable_until); `verified` says the caller has already checked the record with
+ * strom_record_parse (its CRC is then not computed again); wait_durable blocks until the log
+ * is durable up to it (group commit;
  * returns at once unless the policy is FSYNC_ALWAYS). Readers see the record once it is
  * durable under FSYNC_ALWAYS, at once otherwise. */
-int strom_log_append_nowait(strom_log *l, uint8_t *rec, size_t len, int64_t *base_offset,
-                            int64_t *durable_until, strom_error *err);
+int strom_log_append_nowait(strom_log *l, uint8_t *rec, size_t len, bool verified,
+                            int64_t *base_offset, int64_t *durable_until, strom_error *err);
 int strom_log_wait_durable(strom_log *l, int64_t until, strom_error *err);
 
 /* fsync now (any policy). */

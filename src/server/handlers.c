@@ -188,8 +188,8 @@ static int h_init_writer(srv_server *s, srv_req *r, strom_wire_reader *rd, strom
 static int check_stats(const strom_batch_stats *declared, const strom_batch_stats *real,
                        const strom_schema *sc, strom_error *err)
 {
-    if (declared->ncols == 0)
-        return 0; /* no statistics: nothing will be pruned */
+    /* every column needs statistics: readers prune by them, and a projected read sends
+     * them with the columns it keeps (a record without them could not be projected) */
     if (declared->ncols != real->ncols || declared->rows != real->rows)
         return strom_error_set(err, STROM_ECORRUPT, "statistics describe %d columns and %lld "
                                "rows, the batch has %d and %lld", declared->ncols,
@@ -224,6 +224,9 @@ static int check_record(srv_table *t, const char *partition, uint8_t *p, uint32_
     int rc = strom_record_parse(p, len, &rec, err);
     if (rc != 0)
         return rc < 0 ? rc : strom_error_set(err, STROM_ECORRUPT, "truncated record");
+    if (rec.info.attributes != 0)
+        return strom_error_set(err, STROM_EINVAL, "record attributes 0x%x: a log table takes "
+                               "plain append-only records", rec.info.attributes);
     const strom_schema *sc = srv_table_schema(t, rec.info.schema_id);
     if (!sc)
         return strom_error_set(err, STROM_EINVAL, "record has schema id %u; the table has "
@@ -245,7 +248,9 @@ static int check_record(srv_table *t, const char *partition, uint8_t *p, uint32_
         rc = strom_batch_compute_stats(b, &real, err);
     if (rc == 0)
         rc = check_stats(&declared, &real, sc, err);
-    if (rc == 0 && declared.nbuffers)
+    if (rc == 0 && declared.nbuffers == 0)
+        rc = strom_error_set(err, STROM_ECORRUPT, "the statistics block has no buffer CRCs");
+    if (rc == 0)
         rc = strom_record_verify_buffers(&rec, sc, err);
     int pc = srv_table_partition_col(t);
     if (rc == 0 && pc >= 0 && b->rows > 0) {
@@ -329,7 +334,7 @@ static int produce_entry(srv_server *s, srv_table *t, const strom_msg_produce_en
         int64_t b0, off;
         uint32_t len;
         strom_record_peek(p, left, &b0, &len, NULL);
-        rc = strom_log_append_nowait(st->bk->log, p, len, &off, &st->until, err);
+        rc = strom_log_append_nowait(st->bk->log, p, len, true, &off, &st->until, err);
         if (i == 0)
             st->base = off;
         p += len;
