@@ -385,6 +385,19 @@ TEST(produce_checks_records_and_dedups_retries)
     }
     CHECK_EQ(raw_produce(fd, d.table_id, "", &rec, &base, msg, sizeof msg), STROM_EINVAL);
     CHECK(strstr(msg, "schema id 9") != NULL);
+    /* a record without statistics: could be stored but never projected, so it is refused */
+    {
+        strom_record r;
+        strom_buf arrow = STROM_BUF_INIT;
+        kv_record(&rec, d.schema, 10, 5, -1, -1, NULL);
+        CHECK_OK(strom_record_parse(rec.data, rec.len, &r, &err), &err);
+        strom_buf_append(&arrow, r.arrow, r.arrow_len);
+        strom_record_info info = r.info;
+        strom_buf_reset(&rec);
+        CHECK_OK(strom_record_write(&rec, &info, NULL, NULL, arrow.data, arrow.len, &err), &err);
+        strom_buf_free(&arrow);
+    }
+    CHECK_EQ(raw_produce(fd, d.table_id, "", &rec, &base, msg, sizeof msg), STROM_ECORRUPT);
     /* bytes that are not a record */
     strom_buf_reset(&rec);
     strom_buf_zeros(&rec, 100);
