@@ -119,7 +119,8 @@ int strom_writer_set_bool(strom_writer *w, int col, bool v, strom_error *err);
 int strom_writer_set_int(strom_writer *w, int col, int64_t v, strom_error *err);
 int strom_writer_set_double(strom_writer *w, int col, double v, strom_error *err);
 int strom_writer_set_bytes(strom_writer *w, int col, const void *p, size_t n, strom_error *err);
-/* Any column from its text form (as `strom consume` prints it: '2026-12-01', '12.50', ...). */
+/* Any column from its text form, as `strom consume` prints it and `strom produce` reads it
+ * (docs/format.md §12): '2026-12-01', '12.50', 'true', BYTES as hex, ... */
 int strom_writer_set_text(strom_writer *w, int col, const char *s, size_t n, strom_error *err);
 int strom_writer_end_row(strom_writer *w, strom_error *err);
 

@@ -47,7 +47,6 @@
 #include "common/common.h"
 #include "common/utf8.h"
 
-#define ING_QUOTE_MAX 40  /* bytes of offending text quoted in a message */
 #define ING_NAME_MAX 64   /* bytes of a column name quoted in a message */
 
 enum { CSV_FIELD_START, CSV_UNQUOTED, CSV_QUOTED, CSV_QUOTE_END, CSV_CR };
@@ -88,7 +87,6 @@ struct cli_ingest {
     bool *seen;            /* per column: in the header (CSV) / present in the object (JSON) */
     strom_value *vals;     /* the row being built, ncols entries */
     strom_buf scratch;     /* decoded BYTES of the row */
-    strom_buf num;         /* NUL-terminated copy of a number for strtod */
 };
 
 void cli_ingest_opts_init(cli_ingest_opts *o)
@@ -154,7 +152,6 @@ void cli_ingest_free(cli_ingest *in)
         return;
     strom_buf_free(&in->rec);
     strom_buf_free(&in->scratch);
-    strom_buf_free(&in->num);
     free(in->fields);
     free(in->map);
     free(in->seen);
@@ -167,29 +164,6 @@ int64_t cli_ingest_line(const cli_ingest *in) { return in->last_line; }
 int64_t cli_ingest_rows(const cli_ingest *in) { return in->rows; }
 
 /* ---- messages ------------------------------------------------------------------------- */
-
-/* The first ING_QUOTE_MAX bytes of p[0..n) for a message (cut at a character boundary,
- * "..." when cut; control bytes, and every non-ASCII byte of invalid UTF-8, as \xNN). */
-static const char *ing_quote(const uint8_t *p, size_t n, char *out, size_t cap)
-{
-    size_t k = STROM_MIN(n, (size_t)ING_QUOTE_MAX);
-    while (k < n && k > 0 && (p[k] & 0xC0) == 0x80)
-        k--;
-    bool utf8 = strom_utf8_valid(p, k, NULL);
-    size_t o = 0;
-    for (size_t i = 0; i < k && o + 8 < cap; i++) {
-        if (p[i] < 0x20 || p[i] == 0x7f || (p[i] >= 0x80 && !utf8))
-            o += (size_t)snprintf(out + o, cap - o, "\\x%02x", p[i]);
-        else
-            out[o++] = (char)p[i];
-    }
-    if (k < n && o + 4 < cap) {
-        memcpy(out + o, "...", 3);
-        o += 3;
-    }
-    out[o] = '\0';
-    return out;
-}
 
 /* Marks the reader failed and returns the code (the message is already in err). */
 static int ing_stop(cli_ingest *in, int rc)
@@ -212,212 +186,7 @@ static int ing_col_fail(cli_ingest *in, int col, int rc, strom_error *err)
 /* A column name (or a header/key text) for a message. */
 static const char *ing_name(const char *p, size_t n, char *out, size_t cap)
 {
-    return ing_quote((const uint8_t *)p, n, out, cap);
-}
-
-/* ---- text -> value, one parser per type ------------------------------------------------ */
-
-static bool ing_ieq(const uint8_t *p, size_t n, const char *word)
-{
-    return strlen(word) == n && strncasecmp((const char *)p, word, n) == 0;
-}
-
-/* "'<text>' is not a valid <type>[: why]" (EPARSE) or "... is out of range for ..." (ERANGE). */
-static int ing_bad(int code, const uint8_t *p, size_t n, strom_type t, const char *why,
-                   strom_error *err)
-{
-    char q[ING_QUOTE_MAX * 4 + 8], tn[40];
-    return strom_error_set(err, code, "'%s' %s %s%s%s", ing_quote(p, n, q, sizeof q),
-                           code == STROM_ERANGE ? "is out of range for" : "is not a valid",
-                           strom_type_format(t, tn, sizeof tn), why ? ": " : "", why ? why : "");
-}
-
-static int ing_bool(const uint8_t *p, size_t n, strom_type t, bool *out, strom_error *err)
-{
-    if (ing_ieq(p, n, "true") || ing_ieq(p, n, "1"))
-        *out = true;
-    else if (ing_ieq(p, n, "false") || ing_ieq(p, n, "0"))
-        *out = false;
-    else
-        return ing_bad(STROM_EPARSE, p, n, t, "expected true, false, 1 or 0", err);
-    return 0;
-}
-
-static void ing_int_range(strom_type_id id, int64_t *lo, int64_t *hi)
-{
-    switch (id) {
-    case STROM_TYPE_TINYINT: *lo = INT8_MIN; *hi = INT8_MAX; break;
-    case STROM_TYPE_SMALLINT: *lo = INT16_MIN; *hi = INT16_MAX; break;
-    case STROM_TYPE_INT: *lo = INT32_MIN; *hi = INT32_MAX; break;
-    default: *lo = INT64_MIN; *hi = INT64_MAX; break;
-    }
-}
-
-/* [+-]digits, range-checked for the integer type t. */
-static int ing_int(const uint8_t *p, size_t n, strom_type t, int64_t *out, strom_error *err)
-{
-    size_t i = 0;
-    bool neg = false;
-    if (i < n && (p[i] == '+' || p[i] == '-'))
-        neg = p[i++] == '-';
-    if (i == n)
-        return ing_bad(STROM_EPARSE, p, n, t, NULL, err);
-    uint64_t v = 0;
-    bool over = false;
-    for (; i < n; i++) {
-        if (p[i] < '0' || p[i] > '9')
-            return ing_bad(STROM_EPARSE, p, n, t, NULL, err);
-        unsigned d = (unsigned)(p[i] - '0');
-        if (v > (UINT64_MAX - d) / 10)
-            over = true;
-        else
-            v = v * 10 + d;
-    }
-    int64_t lo, hi;
-    ing_int_range(t.id, &lo, &hi);
-    if (over || v > (neg ? (uint64_t)hi + 1 : (uint64_t)hi)) /* lo == -hi - 1 */
-        return ing_bad(STROM_ERANGE, p, n, t, NULL, err);
-    *out = neg ? (int64_t)(0 - v) : (int64_t)v;
-    return 0;
-}
-
-/* Decimal floating-point grammar: [+-](digits[.digits*] | .digits)[(e|E)[+-]digits]. */
-static bool ing_real_syntax(const uint8_t *p, size_t n)
-{
-    size_t i = 0, d = 0;
-    if (i < n && (p[i] == '+' || p[i] == '-'))
-        i++;
-    for (; i < n && p[i] >= '0' && p[i] <= '9'; i++)
-        d++;
-    if (i < n && p[i] == '.')
-        for (i++; i < n && p[i] >= '0' && p[i] <= '9'; i++)
-            d++;
-    if (d == 0)
-        return false;
-    if (i < n && (p[i] == 'e' || p[i] == 'E')) {
-        i++;
-        if (i < n && (p[i] == '+' || p[i] == '-'))
-            i++;
-        size_t e0 = i;
-        while (i < n && p[i] >= '0' && p[i] <= '9')
-            i++;
-        if (i == e0)
-            return false;
-    }
-    return i == n;
-}
-
-/* FLOAT/DOUBLE: the decimal grammar above through strtof/strtod (correctly rounded to the
- * column's width), or NaN / Inf / Infinity (any case, optional sign; NaN's sign ignored). */
-static int ing_real(cli_ingest *in, const uint8_t *p, size_t n, strom_type t, double *out,
-                    strom_error *err)
-{
-    bool is_float = t.id == STROM_TYPE_FLOAT;
-    size_t i = n > 0 && (p[0] == '+' || p[0] == '-') ? 1 : 0;
-    if (ing_ieq(p + i, n - i, "nan")) {
-        *out = NAN;
-        return 0;
-    }
-    if (ing_ieq(p + i, n - i, "inf") || ing_ieq(p + i, n - i, "infinity")) {
-        *out = p[0] == '-' ? -INFINITY : INFINITY;
-        return 0;
-    }
-    if (!ing_real_syntax(p, n))
-        return ing_bad(STROM_EPARSE, p, n, t, NULL, err);
-    strom_buf_reset(&in->num);
-    if (strom_buf_append(&in->num, p, n) < 0 || strom_buf_append(&in->num, "", 1) < 0)
-        return strom_error_set(err, STROM_ENOMEM, "out of memory");
-    const char *s = (const char *)in->num.data;
-    char *end;
-    errno = 0;
-    double v = is_float ? (double)strtof(s, &end) : strtod(s, &end);
-    if (end != s + n)
-        return ing_bad(STROM_EPARSE, p, n, t, NULL, err);
-    if (errno == ERANGE && isinf(v))
-        return ing_bad(STROM_ERANGE, p, n, t, NULL, err);
-    *out = v; /* an underflow to a subnormal or zero is the nearest value: kept */
-    return 0;
-}
-
-static int ing_hexval(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = (uint8_t)(c | 0x20);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* BYTES: hex digits (any case), optionally after a "\x" prefix; decoded into in->scratch,
- * which the caller reserved (the output is at most n/2 bytes). */
-static int ing_bytes(cli_ingest *in, const uint8_t *p, size_t n, strom_type t, strom_value *v,
-                     strom_error *err)
-{
-    size_t i = n >= 2 && p[0] == '\\' && (p[1] == 'x' || p[1] == 'X') ? 2 : 0;
-    if ((n - i) % 2)
-        return ing_bad(STROM_EPARSE, p, n, t, "an odd number of hex digits", err);
-    size_t out_len = (n - i) / 2;
-    if (in->scratch.cap - in->scratch.len < out_len)
-        return strom_error_set(err, STROM_ENOMEM, "scratch not reserved"); /* not reached */
-    uint8_t *o = in->scratch.data + in->scratch.len;
-    for (size_t k = 0; k < out_len; k++) {
-        int hi = ing_hexval(p[i + 2 * k]), lo = ing_hexval(p[i + 2 * k + 1]);
-        if (hi < 0 || lo < 0)
-            return ing_bad(STROM_EPARSE, p, n, t, "expected hex digits", err);
-        o[k] = (uint8_t)(hi << 4 | lo);
-    }
-    if (out_len > UINT32_MAX)
-        return ing_bad(STROM_ERANGE, p, n, t, "too long", err);
-    v->u.s.ptr = o;
-    v->u.s.len = (uint32_t)out_len;
-    in->scratch.len += out_len;
-    return 0;
-}
-
-/* Parses the text form of a value of type t (the inverse of show.c). */
-static int ing_text(cli_ingest *in, strom_type t, const uint8_t *p, size_t n, strom_value *v,
-                    strom_error *err)
-{
-    const char *s = (const char *)p;
-    v->type = t.id;
-    v->is_null = false;
-    switch (t.id) {
-    case STROM_TYPE_BOOLEAN:
-        return ing_bool(p, n, t, &v->u.b, err);
-    case STROM_TYPE_TINYINT: case STROM_TYPE_SMALLINT: case STROM_TYPE_INT:
-    case STROM_TYPE_BIGINT:
-        return ing_int(p, n, t, &v->u.i, err);
-    case STROM_TYPE_FLOAT: case STROM_TYPE_DOUBLE:
-        return ing_real(in, p, n, t, &v->u.f, err);
-    case STROM_TYPE_DECIMAL: {
-        int rc = strom_parse_decimal(s, n, t, &v->u.d, err);
-        return rc == STROM_EPARSE ? ing_bad(rc, p, n, t, NULL, err) : rc;
-    }
-    case STROM_TYPE_STRING: {
-        size_t bad;
-        if (n > UINT32_MAX)
-            return ing_bad(STROM_ERANGE, p, n, t, "too long", err);
-        if (!strom_utf8_valid(p, n, &bad))
-            return strom_error_set(err, STROM_EINVAL, "invalid UTF-8 at byte %zu of the value",
-                                   bad);
-        v->u.s.ptr = p;
-        v->u.s.len = (uint32_t)n;
-        return 0;
-    }
-    case STROM_TYPE_BYTES:
-        return ing_bytes(in, p, n, t, v, err);
-    case STROM_TYPE_DATE: {
-        int32_t d;
-        STROM_TRY(strom_parse_date(s, n, &d, err));
-        v->u.i = d;
-        return 0;
-    }
-    case STROM_TYPE_TIME:
-        return strom_parse_time(s, n, &v->u.i, err);
-    case STROM_TYPE_TIMESTAMP:
-    case STROM_TYPE_TIMESTAMP_LTZ:
-        return strom_parse_timestamp(s, n, t.id == STROM_TYPE_TIMESTAMP_LTZ, &v->u.i, err);
-    }
-    return strom_error_set(err, STROM_EINVAL, "unknown column type %d", (int)t.id);
+    return strom_text_quote((const uint8_t *)p, n, out, cap);
 }
 
 /* ---- rows ------------------------------------------------------------------------------ */
@@ -454,7 +223,7 @@ static bool ing_is_null_field(const cli_ingest *in, const ing_field *f)
 /* The header record: maps fields to columns by name. */
 static int csv_header(cli_ingest *in, strom_error *err)
 {
-    char q[ING_QUOTE_MAX * 4 + 8];
+    char q[STROM_TEXT_QUOTE_MAX * 4 + 8];
     memset(in->seen, 0, (size_t)in->ncols * sizeof *in->seen);
     for (int i = 0; i < in->nfields; i++) {
         const char *name = (const char *)in->rec.data + in->fields[i].off;
@@ -508,8 +277,9 @@ static int csv_record(cli_ingest *in, strom_batch_builder *bb, strom_error *err)
             v->is_null = true;
             continue;
         }
-        int rc = ing_text(in, strom_schema_col_type(in->s, col), in->rec.data + f->off, f->len,
-                          v, err);
+        int rc = strom_value_parse_text(strom_schema_col_type(in->s, col),
+                                        (const char *)in->rec.data + f->off, f->len,
+                                        &in->scratch, v, err);
         if (rc < 0)
             return ing_col_fail(in, col, rc, err);
     }
@@ -573,7 +343,7 @@ static int csv_bad_after_quote(cli_ingest *in, uint8_t c, strom_error *err)
 {
     char q[16];
     strom_error_set(err, STROM_EPARSE, "line %" PRId64 ": '%s' after a closing quote (expected "
-                    "a delimiter or a line end)", in->rec_line, ing_quote(&c, 1, q, sizeof q));
+                    "a delimiter or a line end)", in->rec_line, strom_text_quote(&c, 1, q, sizeof q));
     return ing_stop(in, STROM_EPARSE);
 }
 
@@ -731,29 +501,29 @@ static int json_number(cli_ingest *in, const json_t *j, strom_type t, strom_valu
     switch (t.id) {
     case STROM_TYPE_BOOLEAN:
         if (!is_int || (i != 0 && i != 1))
-            return ing_bad(STROM_EPARSE, tp, tl, t, "expected true, false, 1 or 0", err);
+            return strom_text_error(STROM_EPARSE, tp, tl, t, "expected true, false, 1 or 0", err);
         v->u.b = i == 1;
         return 0;
     case STROM_TYPE_TINYINT: case STROM_TYPE_SMALLINT: case STROM_TYPE_INT:
     case STROM_TYPE_BIGINT: {
         int64_t lo, hi;
-        ing_int_range(t.id, &lo, &hi);
+        strom_int_range(t.id, &lo, &hi);
         if (!is_int) {
             if (!isfinite(d) || d != trunc(d))
-                return ing_bad(STROM_EPARSE, tp, tl, t, "not an integer", err);
+                return strom_text_error(STROM_EPARSE, tp, tl, t, "not an integer", err);
             if (!(d >= (double)lo && d < -(double)lo)) /* -(double)lo = 2^(bits-1), exact */
-                return ing_bad(STROM_ERANGE, tp, tl, t, NULL, err);
+                return strom_text_error(STROM_ERANGE, tp, tl, t, NULL, err);
             i = (json_int_t)d;
         }
         if (i < lo || i > hi)
-            return ing_bad(STROM_ERANGE, tp, tl, t, NULL, err);
+            return strom_text_error(STROM_ERANGE, tp, tl, t, NULL, err);
         v->u.i = i;
         return 0;
     }
     case STROM_TYPE_FLOAT: {
         float f = is_int ? (float)i : (float)d;
         if (isinf(f) && isfinite(d))
-            return ing_bad(STROM_ERANGE, tp, tl, t, NULL, err);
+            return strom_text_error(STROM_ERANGE, tp, tl, t, NULL, err);
         v->u.f = f;
         return 0;
     }
@@ -765,10 +535,10 @@ static int json_number(cli_ingest *in, const json_t *j, strom_type t, strom_valu
             char t15[32];
             snprintf(t15, sizeof t15, "%.15g", d);
             if (strtod(t15, NULL) != d)
-                return ing_bad(STROM_EPARSE, tp, tl, t, "a JSON number with more than 15 "
+                return strom_text_error(STROM_EPARSE, tp, tl, t, "a JSON number with more than 15 "
                                "significant digits (send the value as a string)", err);
         }
-        return ing_text(in, t, tp, tl, v, err);
+        return strom_value_parse_text(t, (const char *)tp, tl, &in->scratch, v, err);
     default:
         return json_wrong_kind(j, t, err);
     }
@@ -784,8 +554,8 @@ static int json_value(cli_ingest *in, const json_t *j, strom_type t, strom_value
         v->is_null = true;
         return 0;
     case JSON_STRING:
-        return ing_text(in, t, (const uint8_t *)json_string_value(j), json_string_length(j), v,
-                        err);
+        return strom_value_parse_text(t, json_string_value(j), json_string_length(j),
+                                      &in->scratch, v, err);
     case JSON_TRUE:
     case JSON_FALSE:
         if (t.id != STROM_TYPE_BOOLEAN)
@@ -803,7 +573,7 @@ static int json_value(cli_ingest *in, const json_t *j, strom_type t, strom_value
 /* One line of JSONL in rec (its '\n' removed). */
 static int json_line(cli_ingest *in, strom_batch_builder *bb, strom_error *err)
 {
-    char q[ING_QUOTE_MAX * 4 + 8];
+    char q[STROM_TEXT_QUOTE_MAX * 4 + 8];
     size_t n = in->rec.len;
     const char *p = (const char *)in->rec.data;
     if (n && p[n - 1] == '\r')

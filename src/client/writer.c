@@ -11,8 +11,6 @@
  * acknowledges a resent batch (same writer id and sequence) with its original offset instead
  * of appending it again.
  */
-#include <errno.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,22 +201,14 @@ int strom_writer_set_int(strom_writer *w, int col, int64_t i, strom_error *err)
         return 0;
     }
     strom_value v = {t.id, false, {.i = i}};
-    int64_t lo = INT64_MIN, hi = INT64_MAX;
+    int64_t lo, hi;
+    strom_int_range(t.id, &lo, &hi);
     switch (t.id) {
     case STROM_TYPE_TINYINT:
-        lo = INT8_MIN, hi = INT8_MAX;
-        break;
     case STROM_TYPE_SMALLINT:
-        lo = INT16_MIN, hi = INT16_MAX;
-        break;
     case STROM_TYPE_INT:
     case STROM_TYPE_DATE:
-        lo = INT32_MIN, hi = INT32_MAX;
-        break;
     case STROM_TYPE_TIME:
-        lo = 0, hi = 86400000000ll - 1;
-        break;
-    case STROM_TYPE_BIGINT:
     case STROM_TYPE_TIMESTAMP:
     case STROM_TYPE_TIMESTAMP_LTZ:
         break;
@@ -279,72 +269,22 @@ int strom_writer_set_text(strom_writer *w, int col, const char *s, size_t n, str
     int rc = col_check(w, col, err);
     if (rc < 0)
         return rc;
-    strom_type t = strom_schema_col_type(w->t.schema, col);
-    const char *name = strom_schema_col_name(w->t.schema, col);
-    char tmp[128];
-    strom_value v = {t.id, false, {0}};
-    switch (t.id) {
-    case STROM_TYPE_STRING:
-    case STROM_TYPE_BYTES:
+    strom_type t = w->types[col];
+    if (t.id == STROM_TYPE_STRING) /* kept as given: copied into the row */
         return strom_writer_set_bytes(w, col, s, n, err);
-    case STROM_TYPE_BOOLEAN:
-        if ((n == 4 && !strncasecmp(s, "true", 4)) || (n == 1 && s[0] == '1'))
-            return strom_writer_set_bool(w, col, true, err);
-        if ((n == 5 && !strncasecmp(s, "false", 5)) || (n == 1 && s[0] == '0'))
-            return strom_writer_set_bool(w, col, false, err);
-        return strom_error_set(err, STROM_EPARSE, "column '%s': '%.*s' is not a BOOLEAN", name,
-                               (int)(n > 40 ? 40 : n), s);
-    case STROM_TYPE_FLOAT:
-    case STROM_TYPE_DOUBLE: {
-        if (n == 0 || n >= sizeof tmp)
-            goto bad;
-        memcpy(tmp, s, n);
-        tmp[n] = 0;
-        char *end;
-        errno = 0;
-        double f = strtod(tmp, &end);
-        if (*end || (errno == ERANGE && fabs(f) > 1)) 
-            goto bad;
-        return strom_writer_set_double(w, col, f, err);
-    }
-    case STROM_TYPE_DECIMAL:
-        rc = strom_parse_decimal(s, n, t, &v.u.d, err);
-        break;
-    case STROM_TYPE_DATE: {
-        int32_t d;
-        if ((rc = strom_parse_date(s, n, &d, err)) == 0)
-            v.u.i = d;
-        break;
-    }
-    case STROM_TYPE_TIME:
-        rc = strom_parse_time(s, n, &v.u.i, err);
-        break;
-    case STROM_TYPE_TIMESTAMP:
-    case STROM_TYPE_TIMESTAMP_LTZ:
-        rc = strom_parse_timestamp(s, n, t.id == STROM_TYPE_TIMESTAMP_LTZ, &v.u.i, err);
-        break;
-    default: {
-        if (n == 0 || n >= sizeof tmp)
-            goto bad;
-        memcpy(tmp, s, n);
-        tmp[n] = 0;
-        char *end;
-        errno = 0;
-        long long i = strtoll(tmp, &end, 10);
-        if (*end || errno)
-            goto bad;
-        return strom_writer_set_int(w, col, i, err);
-    }
-    }
-    if (rc < 0) {
-        strom_error_prefix(err, "column '%s'", name);
+    /* the one parser of the text form (columnar/value.h); decoded BYTES go to the row's data */
+    size_t at = w->row_data.len;
+    if (strom_buf_reserve(&w->row_data, n / 2 + 1) != 0)
+        return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    strom_value v;
+    if ((rc = strom_value_parse_text(t, s, n, &w->row_data, &v, err)) < 0) {
+        strom_error_prefix(err, "column '%s'", strom_schema_col_name(w->t.schema, col));
         return rc;
     }
+    if (t.id == STROM_TYPE_BYTES)
+        w->row_off[col] = at; /* the pointer is set at end_row: row_data may still move */
     stage(w, col, &v);
     return 0;
-bad:
-    return strom_error_set(err, STROM_EPARSE, "column '%s': '%.*s' is not a valid %s", name,
-                           (int)(n > 40 ? 40 : n), s, strom_type_name(t.id));
 }
 
 /* ---- routing and sending ------------------------------------------------------------------------- */

@@ -24,9 +24,11 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 
 #include "common/common.h"
+#include "common/utf8.h"
 
 __extension__ typedef unsigned __int128 u128;
 
@@ -600,4 +602,237 @@ int strom_parse_decimal(const char *s, size_t len, strom_type t, strom_i128 *out
                                QUOTE(s, len), t.precision, t.scale);
     *out = u;
     return 0;
+}
+
+/* ---- quoting text for messages --------------------------------------------------------- */
+
+/* The first STROM_TEXT_QUOTE_MAX bytes of p[0..n) for a message (cut at a character boundary,
+ * "..." when cut; control bytes, and every non-ASCII byte of invalid UTF-8, as \xNN). */
+const char *strom_text_quote(const uint8_t *p, size_t n, char *out, size_t cap)
+{
+    size_t k = STROM_MIN(n, (size_t)STROM_TEXT_QUOTE_MAX);
+    while (k < n && k > 0 && (p[k] & 0xC0) == 0x80)
+        k--;
+    bool utf8 = strom_utf8_valid(p, k, NULL);
+    size_t o = 0;
+    for (size_t i = 0; i < k && o + 8 < cap; i++) {
+        if (p[i] < 0x20 || p[i] == 0x7f || (p[i] >= 0x80 && !utf8))
+            o += (size_t)snprintf(out + o, cap - o, "\\x%02x", p[i]);
+        else
+            out[o++] = (char)p[i];
+    }
+    if (k < n && o + 4 < cap) {
+        memcpy(out + o, "...", 3);
+        o += 3;
+    }
+    out[o] = '\0';
+    return out;
+}
+
+/* ---- text -> value (the inverse of the printed form), one parser per type ---------------- */
+
+static bool text_ieq(const uint8_t *p, size_t n, const char *word)
+{
+    return strlen(word) == n && strncasecmp((const char *)p, word, n) == 0;
+}
+
+/* "'<text>' is not a valid <type>[: why]" (EPARSE) or "... is out of range for ..." (ERANGE). */
+int strom_text_error(int code, const uint8_t *p, size_t n, strom_type t, const char *why,
+                   strom_error *err)
+{
+    char q[STROM_TEXT_QUOTE_MAX * 4 + 8], tn[40];
+    return strom_error_set(err, code, "'%s' %s %s%s%s", strom_text_quote(p, n, q, sizeof q),
+                           code == STROM_ERANGE ? "is out of range for" : "is not a valid",
+                           strom_type_format(t, tn, sizeof tn), why ? ": " : "", why ? why : "");
+}
+
+static int text_bool(const uint8_t *p, size_t n, strom_type t, bool *out, strom_error *err)
+{
+    if (text_ieq(p, n, "true") || text_ieq(p, n, "1"))
+        *out = true;
+    else if (text_ieq(p, n, "false") || text_ieq(p, n, "0"))
+        *out = false;
+    else
+        return strom_text_error(STROM_EPARSE, p, n, t, "expected true, false, 1 or 0", err);
+    return 0;
+}
+
+void strom_int_range(strom_type_id id, int64_t *lo, int64_t *hi)
+{
+    switch (id) {
+    case STROM_TYPE_TINYINT: *lo = INT8_MIN; *hi = INT8_MAX; break;
+    case STROM_TYPE_SMALLINT: *lo = INT16_MIN; *hi = INT16_MAX; break;
+    case STROM_TYPE_INT: case STROM_TYPE_DATE: *lo = INT32_MIN; *hi = INT32_MAX; break;
+    case STROM_TYPE_TIME: *lo = 0; *hi = 86400000000ll - 1; break;
+    default: *lo = INT64_MIN; *hi = INT64_MAX; break;
+    }
+}
+
+/* [+-]digits, range-checked for the integer type t. */
+static int text_int(const uint8_t *p, size_t n, strom_type t, int64_t *out, strom_error *err)
+{
+    size_t i = 0;
+    bool neg = false;
+    if (i < n && (p[i] == '+' || p[i] == '-'))
+        neg = p[i++] == '-';
+    if (i == n)
+        return strom_text_error(STROM_EPARSE, p, n, t, NULL, err);
+    uint64_t v = 0;
+    bool over = false;
+    for (; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            return strom_text_error(STROM_EPARSE, p, n, t, NULL, err);
+        unsigned d = (unsigned)(p[i] - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            over = true;
+        else
+            v = v * 10 + d;
+    }
+    int64_t lo, hi;
+    strom_int_range(t.id, &lo, &hi);
+    if (over || v > (neg ? (uint64_t)hi + 1 : (uint64_t)hi)) /* lo == -hi - 1 */
+        return strom_text_error(STROM_ERANGE, p, n, t, NULL, err);
+    *out = neg ? (int64_t)(0 - v) : (int64_t)v;
+    return 0;
+}
+
+/* Decimal floating-point grammar: [+-](digits[.digits*] | .digits)[(e|E)[+-]digits]. */
+static bool text_real_syntax(const uint8_t *p, size_t n)
+{
+    size_t i = 0, d = 0;
+    if (i < n && (p[i] == '+' || p[i] == '-'))
+        i++;
+    for (; i < n && p[i] >= '0' && p[i] <= '9'; i++)
+        d++;
+    if (i < n && p[i] == '.')
+        for (i++; i < n && p[i] >= '0' && p[i] <= '9'; i++)
+            d++;
+    if (d == 0)
+        return false;
+    if (i < n && (p[i] == 'e' || p[i] == 'E')) {
+        i++;
+        if (i < n && (p[i] == '+' || p[i] == '-'))
+            i++;
+        size_t e0 = i;
+        while (i < n && p[i] >= '0' && p[i] <= '9')
+            i++;
+        if (i == e0)
+            return false;
+    }
+    return i == n;
+}
+
+/* FLOAT/DOUBLE: the decimal grammar above through strtof/strtod (correctly rounded to the
+ * column's width), or NaN / Inf / Infinity (any case, optional sign; NaN's sign ignored). */
+static int text_real(const uint8_t *p, size_t n, strom_type t, double *out, strom_error *err)
+{
+    bool is_float = t.id == STROM_TYPE_FLOAT;
+    size_t i = n > 0 && (p[0] == '+' || p[0] == '-') ? 1 : 0;
+    if (text_ieq(p + i, n - i, "nan")) {
+        *out = NAN;
+        return 0;
+    }
+    if (text_ieq(p + i, n - i, "inf") || text_ieq(p + i, n - i, "infinity")) {
+        *out = p[0] == '-' ? -INFINITY : INFINITY;
+        return 0;
+    }
+    if (!text_real_syntax(p, n))
+        return strom_text_error(STROM_EPARSE, p, n, t, NULL, err);
+    char local[128], *s = n < sizeof local ? local : malloc(n + 1); /* strtod wants a NUL */
+    if (!s)
+        return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    memcpy(s, p, n);
+    s[n] = 0;
+    char *end;
+    errno = 0;
+    double v = is_float ? (double)strtof(s, &end) : strtod(s, &end);
+    bool whole = end == s + n, over = errno == ERANGE && isinf(v);
+    if (s != local)
+        free(s);
+    if (!whole)
+        return strom_text_error(STROM_EPARSE, p, n, t, NULL, err);
+    if (over)
+        return strom_text_error(STROM_ERANGE, p, n, t, NULL, err);
+    *out = v; /* an underflow to a subnormal or zero is the nearest value: kept */
+    return 0;
+}
+
+static int text_hexval(uint8_t c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = (uint8_t)(c | 0x20);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* BYTES: hex digits (any case), optionally after a "\\x" prefix; decoded onto the end of
+ * `out`, which the caller reserved (the output is at most n/2 bytes). */
+static int text_bytes(const uint8_t *p, size_t n, strom_type t, strom_buf *out, strom_value *v,
+                      strom_error *err)
+{
+    size_t i = n >= 2 && p[0] == '\\' && (p[1] == 'x' || p[1] == 'X') ? 2 : 0;
+    if ((n - i) % 2)
+        return strom_text_error(STROM_EPARSE, p, n, t, "an odd number of hex digits", err);
+    size_t out_len = (n - i) / 2;
+    if (out_len > UINT32_MAX)
+        return strom_text_error(STROM_ERANGE, p, n, t, "too long", err);
+    if (out->cap - out->len < out_len)
+        return strom_error_set(err, STROM_EINVAL, "BYTES text: output space not reserved");
+    uint8_t *o = out->data + out->len;
+    for (size_t k = 0; k < out_len; k++) {
+        int hi = text_hexval(p[i + 2 * k]), lo = text_hexval(p[i + 2 * k + 1]);
+        if (hi < 0 || lo < 0)
+            return strom_text_error(STROM_EPARSE, p, n, t, "expected hex digits", err);
+        o[k] = (uint8_t)(hi << 4 | lo);
+    }
+    v->u.s.ptr = o;
+    v->u.s.len = (uint32_t)out_len;
+    out->len += out_len;
+    return 0;
+}
+
+int strom_value_parse_text(strom_type t, const char *s, size_t n, strom_buf *bytes_out,
+                           strom_value *v, strom_error *err)
+{
+    const uint8_t *p = (const uint8_t *)s;
+    v->type = t.id;
+    v->is_null = false;
+    switch (t.id) {
+    case STROM_TYPE_BOOLEAN:
+        return text_bool(p, n, t, &v->u.b, err);
+    case STROM_TYPE_TINYINT: case STROM_TYPE_SMALLINT: case STROM_TYPE_INT:
+    case STROM_TYPE_BIGINT:
+        return text_int(p, n, t, &v->u.i, err);
+    case STROM_TYPE_FLOAT: case STROM_TYPE_DOUBLE:
+        return text_real(p, n, t, &v->u.f, err);
+    case STROM_TYPE_DECIMAL: {
+        int rc = strom_parse_decimal(s, n, t, &v->u.d, err);
+        return rc == STROM_EPARSE ? strom_text_error(rc, p, n, t, NULL, err) : rc;
+    }
+    case STROM_TYPE_STRING: {
+        size_t bad;
+        if (n > UINT32_MAX)
+            return strom_text_error(STROM_ERANGE, p, n, t, "too long", err);
+        if (!strom_utf8_valid(p, n, &bad))
+            return strom_error_set(err, STROM_EINVAL, "invalid UTF-8 at byte %zu of the value",
+                                   bad);
+        v->u.s.ptr = p;
+        v->u.s.len = (uint32_t)n;
+        return 0;
+    }
+    case STROM_TYPE_BYTES:
+        return text_bytes(p, n, t, bytes_out, v, err);
+    case STROM_TYPE_DATE: {
+        int32_t d;
+        STROM_TRY(strom_parse_date(s, n, &d, err));
+        v->u.i = d;
+        return 0;
+    }
+    case STROM_TYPE_TIME:
+        return strom_parse_time(s, n, &v->u.i, err);
+    case STROM_TYPE_TIMESTAMP:
+    case STROM_TYPE_TIMESTAMP_LTZ:
+        return strom_parse_timestamp(s, n, t.id == STROM_TYPE_TIMESTAMP_LTZ, &v->u.i, err);
+    }
+    return strom_error_set(err, STROM_EINVAL, "unknown column type %d", (int)t.id);
 }

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/buf.h"
 #include "strom/error.h"
 #include "strom/types.h"
 
@@ -100,6 +101,30 @@ bool strom_decimal_fits(strom_i128 v, int precision);
  * then rounded HALF_UP to scale s; STROM_ERANGE if the result needs more than p digits. */
 int strom_parse_decimal(const char *s, size_t len, strom_type t, strom_i128 *out,
                         strom_error *err);
+
+/* ---- the text form of values (CSV fields, JSON strings, strom_writer_set_text) ----------
+ *
+ * The inverse of what `strom consume`/`strom cat` print: BOOLEAN true/false/1/0 (any case);
+ * integers in decimal, range-checked for the column; FLOAT/DOUBLE in decimal (rounded once to
+ * the column's width) or NaN/Inf/Infinity; DECIMAL exact (strom_parse_decimal); STRING as is
+ * (UTF-8 checked, v points into s); BYTES as hex digits, optionally after "\x", decoded onto
+ * the end of *bytes_out, which the caller has reserved n/2 bytes of (so values decoded
+ * earlier keep their pointers); DATE/TIME/TIMESTAMP/TIMESTAMP_LTZ as in the parsers above.
+ * Errors quote the text: "'abc' is not a valid DOUBLE". docs/format.md §12 has the table. */
+int strom_value_parse_text(strom_type t, const char *s, size_t n, strom_buf *bytes_out,
+                           strom_value *v, strom_error *err);
+
+#define STROM_TEXT_QUOTE_MAX 40 /* bytes of offending text quoted in a message */
+/* The first STROM_TEXT_QUOTE_MAX bytes of p[0..n) for a message (cut at a character
+ * boundary, control and invalid bytes as \xNN, "..." when cut), into out. */
+const char *strom_text_quote(const uint8_t *p, size_t n, char *out, size_t cap);
+/* "'<text>' is not a valid <type>[: why]" (STROM_EPARSE) or "... is out of range for ..."
+ * (STROM_ERANGE); returns code. */
+int strom_text_error(int code, const uint8_t *p, size_t n, strom_type t, const char *why,
+                     strom_error *err);
+/* The values an integer or temporal column holds: TINYINT..BIGINT by width, DATE as int32
+ * days, TIME within one day; every other type the whole int64 range. */
+void strom_int_range(strom_type_id id, int64_t *lo, int64_t *hi);
 
 /* Proleptic Gregorian calendar arithmetic (any int64 input within +-2^40 days). */
 int64_t strom_days_from_civil(int64_t year, int month, int day);

@@ -782,6 +782,51 @@ TEST(writer_resends_across_a_server_restart)
     free(seen);
 }
 
+TEST(writer_takes_the_printed_text_form)
+{
+    strom_error err;
+    strom_client *c;
+    CHECK_OK(strom_client_connect(addr, NULL, &c, &err), &err);
+    strom_table_desc d;
+    strom_table_desc_init(&d);
+    snprintf(d.database, sizeof d.database, "t");
+    snprintf(d.table, sizeof d.table, "texts");
+    d.schema = strom_schema_new(1);
+    strom_schema_add(d.schema, "d", strom_type_of(STROM_TYPE_DATE), false, NULL);
+    strom_schema_add(d.schema, "b", strom_type_of(STROM_TYPE_BYTES), true, NULL);
+    strom_schema_add(d.schema, "x", strom_type_of(STROM_TYPE_DOUBLE), true, NULL);
+    CHECK_OK(strom_create_table(c, &d, false, &err), &err);
+    strom_table_desc_free(&d);
+    strom_client_close(c);
+    strom_writer *w;
+    CHECK_OK(strom_writer_open(addr, NULL, "t", "texts", NULL, &w, &err), &err);
+    CHECK_OK(strom_writer_set_text(w, 0, "2026-12-01", 10, &err), &err);
+    CHECK_OK(strom_writer_set_text(w, 1, "\\xdeAD01", 8, &err), &err);
+    CHECK_OK(strom_writer_set_text(w, 2, "1.5", 3, &err), &err);
+    CHECK_OK(strom_writer_end_row(w, &err), &err);
+    CHECK_EQ(strom_writer_set_text(w, 2, "abc", 3, &err), STROM_EPARSE);
+    CHECK_STR(err.msg, "column 'x': 'abc' is not a valid DOUBLE");
+    CHECK_EQ(strom_writer_set_text(w, 1, "abc", 3, &err), STROM_EPARSE); /* odd hex */
+    CHECK_OK(strom_writer_close(w, &err), &err);
+    strom_scanner *s;
+    CHECK_OK(strom_scanner_open(addr, NULL, "t", "texts", NULL, &s, &err), &err);
+    strom_result *r;
+    CHECK_EQ(strom_scanner_next(s, &r, &err), 1);
+    if (r) {
+        char buf[64];
+        CHECK_EQ(strom_result_rows(r), 1);
+        strom_result_text(r, 0, 0, buf, sizeof buf);
+        CHECK_STR(buf, "2026-12-01");
+        size_t len;
+        const uint8_t *b = strom_result_bytes(r, 0, 1, &len);
+        CHECK_EQ(len, 3);
+        CHECK(b && b[0] == 0xde && b[1] == 0xad && b[2] == 0x01);
+        CHECK(strom_result_double(r, 0, 2) == 1.5);
+        strom_result_free(r);
+    }
+    strom_scanner_close(s);
+}
+
 int main(void)
 {
     start();
@@ -792,6 +837,7 @@ int main(void)
     RUN_TEST(long_poll_wakes_on_append);
     RUN_TEST(concurrent_writers);
     RUN_TEST(writer_takes_arrow_batches);
+    RUN_TEST(writer_takes_the_printed_text_form);
     RUN_TEST(writer_resends_across_a_server_restart);
     stop();
     return TEST_EXIT();
