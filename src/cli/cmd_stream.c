@@ -90,6 +90,7 @@ static void produce_usage(FILE *f)
 typedef struct produce_state {
     strom_writer *w;
     const strom_schema *s;
+    struct ArrowSchema as;   /* s, exported once for the writer's Arrow input */
     int64_t rows, t0, last_report;
     bool progress;
     strom_buf msg;
@@ -107,29 +108,23 @@ static void produce_report(produce_state *ps, bool final)
             final ? "\n" : "");
 }
 
-/* Sends the rows of a decoded batch; map[i] = the batch column of writer column i, or -1. */
-static int produce_batch(produce_state *ps, const strom_batch *b, const int *map,
+/* Hands a decoded batch (consumed) to the writer through the Arrow C Data Interface: the
+ * writer takes whole columns, or routes the rows when the table needs it. */
+static int produce_batch(produce_state *ps, strom_batch *b, struct ArrowSchema *as,
                          strom_error *err)
 {
-    int n = strom_schema_ncols(ps->s);
-    strom_value vals[STROM_MAX_COLUMNS > 4096 ? 4096 : STROM_MAX_COLUMNS];
-    for (int64_t row = 0; row < b->rows; row++) {
-        for (int i = 0; i < n; i++) {
-            int src = map ? map[i] : i;
-            if (src < 0) {
-                vals[i] = (strom_value){strom_schema_col_type(ps->s, i).id, true, {0}};
-                continue;
-            }
-            strom_col_get(&b->cols[src], strom_schema_col_type(ps->s, i), row, &vals[i]);
-        }
-        int rc = cl_writer_write_values(ps->w, vals, err);
-        if (rc < 0)
-            return rc;
-        ps->rows++;
-        if ((ps->rows & 1023) == 0)
-            produce_report(ps, false);
+    int64_t rows = b->rows;
+    struct ArrowArray aa;
+    int rc = strom_arrow_export_batch(b, NULL, NULL, &aa, err);
+    if (rc < 0) {
+        strom_batch_free(b);
+        return rc;
     }
-    return 0;
+    if ((rc = strom_writer_write_arrow(ps->w, &aa, as, err)) == 0) {
+        ps->rows += rows;
+        produce_report(ps, false);
+    }
+    return rc;
 }
 
 /* Moves the rows of a builder to the writer (seal, decode, route). */
@@ -145,8 +140,7 @@ static int produce_drain(produce_state *ps, strom_batch_builder *bb, strom_error
     strom_bb_reset(bb);
     if (rc == 0 && (rc = strom_ipc_read_msg(ps->msg.data, ps->msg.len, &m, err)) == 0 &&
         (rc = strom_ipc_decode_batch(&m, ps->s, ps->s, NULL, &b, err)) == 0)
-        rc = produce_batch(ps, b, NULL, err);
-    strom_batch_free(b);
+        rc = produce_batch(ps, b, &ps->as, err);
     return rc;
 }
 
@@ -223,8 +217,6 @@ static int produce_arrow(produce_state *ps, const char *path, strom_error *err)
                                      "table", name);
         }
     }
-    /* the batches go to the writer through the Arrow C Data Interface: whole columns, no
-     * per-value work, when the table needs no per-row routing */
     struct ArrowSchema as = {0};
     if (rc == 0)
         rc = strom_arrow_export_schema(cli_reader_schema(r), &as, err);
@@ -235,15 +227,7 @@ static int produce_arrow(produce_state *ps, const char *path, strom_error *err)
             rc = k;
             break;
         }
-        int64_t rows = b->rows;
-        struct ArrowArray aa;
-        if ((rc = strom_arrow_export_batch(b, NULL, NULL, &aa, err)) < 0) {
-            strom_batch_free(b);
-        } else if ((rc = strom_writer_write_arrow(ps->w, &aa, &as, err)) == 0) {
-            ps->rows += rows; /* the array (and the batch) were consumed */
-            produce_report(ps, false);
-        }
-        if (rc < 0)
+        if ((rc = produce_batch(ps, b, &as, err)) < 0)
             strom_error_prefix(err, "batch %" PRId64, cli_reader_index(r));
     }
     if (as.release)
@@ -349,6 +333,13 @@ int cli_cmd_produce(int argc, char **argv)
         return cli_fail(cmd, &err, "%s", table);
     }
     ps.s = strom_writer_schema(ps.w);
+    strom_error serr;
+    if (strom_arrow_export_schema(ps.s, &ps.as, &serr) < 0) {
+        strom_writer_close(ps.w, NULL);
+        if (fd > 0)
+            close(fd);
+        return cli_fail(cmd, &serr, "%s", table);
+    }
     ps.t0 = ps.last_report = strom_mono_ms();
     ps.progress = !quiet && isatty(STDERR_FILENO);
     signal(SIGINT, on_sigint);
@@ -365,6 +356,7 @@ int cli_cmd_produce(int argc, char **argv)
         acked = -1;
     }
     strom_buf_free(&ps.msg);
+    ps.as.release(&ps.as);
     if (fd > 0)
         close(fd);
     ps.progress = ps.progress && rc == 0;

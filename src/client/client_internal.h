@@ -52,10 +52,8 @@ int cl_get_table(strom_client *c, const char *db, const char *table, strom_table
 struct strom_value;
 uint32_t cl_bucket_of(const struct strom_value *keys, int nkeys, uint32_t buckets);
 
-/* For the CLI (same repository, may use the columnar types): a whole row of values (one per
- * column of the writer's schema, strings pointing anywhere), routed like strom_writer_end_row;
- * and the decoded batch of a result. */
-int cl_writer_write_values(strom_writer *w, const struct strom_value *row, strom_error *err);
+/* For the CLI (same repository, may use the columnar types): the decoded batch of a
+ * result. */
 struct strom_batch;
 const struct strom_batch *cl_result_batch(const strom_result *r);
 

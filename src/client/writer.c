@@ -590,6 +590,8 @@ static int send_due(strom_writer *w, bool all, strom_error *err)
     return rc;
 }
 
+static int write_values(strom_writer *w, const strom_value *row, strom_error *err);
+
 int strom_writer_end_row(strom_writer *w, strom_error *err)
 {
     int rc = 0;
@@ -611,12 +613,13 @@ int strom_writer_end_row(strom_writer *w, strom_error *err)
         row_clear(w);
         return rc;
     }
-    rc = cl_writer_write_values(w, w->row, err);
+    rc = write_values(w, w->row, err);
     row_clear(w);
     return rc;
 }
 
-int cl_writer_write_values(strom_writer *w, const strom_value *row, strom_error *err)
+/* Routes a whole row of values (strings pointing anywhere) to its destination's batch. */
+static int write_values(strom_writer *w, const strom_value *row, strom_error *err)
 {
     int rc = 0;
     char part[STROM_PARTITION_MAX + 8] = "";
@@ -815,7 +818,7 @@ int strom_writer_write_arrow(strom_writer *w, struct ArrowArray *batch,
             for (int64_t r = 0; rc == 0 && r < rows; r++) {
                 for (int i = 0; i < w->ncols; i++)
                     strom_col_get(&views[i], strom_schema_col_type(w->t.schema, i), r, &vals[i]);
-                if ((rc = cl_writer_write_values(w, vals, err)) < 0)
+                if ((rc = write_values(w, vals, err)) < 0)
                     strom_error_prefix(err, "row %lld", (long long)r);
             }
             free(vals);
