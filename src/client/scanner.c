@@ -397,14 +397,8 @@ done:
 
 static int q_push(strom_scanner *s, strom_result *r)
 {
-    if (s->qn == s->qcap) {
-        int ncap = s->qcap ? 2 * s->qcap : 16;
-        strom_result **n = realloc(s->q, sizeof *n * (size_t)ncap);
-        if (!n)
-            return STROM_ENOMEM;
-        s->q = n;
-        s->qcap = ncap;
-    }
+    if (strom_array_grow(&s->q, s->qn, &s->qcap, sizeof *s->q, 16) != 0)
+        return STROM_ENOMEM;
     s->q[s->qn++] = r;
     return 0;
 }

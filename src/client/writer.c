@@ -294,14 +294,8 @@ static wdest *dest_for(strom_writer *w, const char *partition, uint32_t bucket)
     for (int i = 0; i < w->nd; i++)
         if (w->d[i].bucket == bucket && !strcmp(w->d[i].partition, partition))
             return &w->d[i];
-    if (w->nd == w->capd) {
-        int ncap = w->capd ? 2 * w->capd : 8;
-        wdest *n = realloc(w->d, sizeof *n * (size_t)ncap);
-        if (!n)
-            return NULL;
-        w->d = n;
-        w->capd = ncap;
-    }
+    if (strom_array_grow(&w->d, w->nd, &w->capd, sizeof *w->d, 8) != 0)
+        return NULL;
     wdest *d = &w->d[w->nd];
     memset(d, 0, sizeof *d);
     snprintf(d->partition, sizeof d->partition, "%s", partition);

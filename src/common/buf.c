@@ -83,3 +83,19 @@ int64_t strom_popcount_bits(const uint8_t *bits, int64_t nbits)
         n += strom_bit_get(bits, i);
     return n;
 }
+
+int strom_array_grow(void *arrp, int n, int *cap, size_t elem, int first)
+{
+    if (n < *cap)
+        return 0;
+    int ncap = *cap ? 2 * *cap : first;
+    if (ncap <= *cap)
+        return STROM_ENOMEM; /* overflow */
+    void **pp = arrp;
+    void *np = realloc(*pp, elem * (size_t)ncap);
+    if (!np)
+        return STROM_ENOMEM;
+    *pp = np;
+    *cap = ncap;
+    return 0;
+}

@@ -33,4 +33,9 @@ int strom_buf_pad(strom_buf *b, size_t align);
 /* Takes the allocation out of the buffer (caller frees with free()); leaves b empty. */
 uint8_t *strom_buf_detach(strom_buf *b, size_t *len);
 
+/* Makes room for one more element in a growable array of `elem`-byte elements holding n of
+ * *cap: when full, the capacity doubles (starting at `first`). `arrp` is the address of the
+ * array pointer. Returns 0, or STROM_ENOMEM with the array unchanged. */
+int strom_array_grow(void *arrp, int n, int *cap, size_t elem, int first);
+
 #endif /* STROM_BUF_H */

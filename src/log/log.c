@@ -249,14 +249,8 @@ int strom_seg_load_index(strom_segment *s, uint32_t every, strom_error *err)
 
 static int add_segment(strom_log *l, strom_segment *s)
 {
-    if (l->nsegs == l->capsegs) {
-        int ncap = l->capsegs ? 2 * l->capsegs : 16;
-        strom_segment **n = realloc(l->segs, sizeof *n * (size_t)ncap);
-        if (!n)
-            return STROM_ENOMEM;
-        l->segs = n;
-        l->capsegs = ncap;
-    }
+    if (strom_array_grow(&l->segs, l->nsegs, &l->capsegs, sizeof *l->segs, 16) != 0)
+        return STROM_ENOMEM;
     l->segs[l->nsegs++] = s;
     return 0;
 }

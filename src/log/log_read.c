@@ -35,14 +35,8 @@ static int slice_add(strom_log_slice *sl, strom_segment *s, uint64_t pos, uint32
         prev->last_offset = last;
         return 0;
     }
-    if (sl->n == sl->cap) {
-        int ncap = sl->cap ? 2 * sl->cap : 4;
-        strom_log_range *n = realloc(sl->ranges, sizeof *n * (size_t)ncap);
-        if (!n)
-            return STROM_ENOMEM;
-        sl->ranges = n;
-        sl->cap = ncap;
-    }
+    if (strom_array_grow(&sl->ranges, sl->n, &sl->cap, sizeof *sl->ranges, 4) != 0)
+        return STROM_ENOMEM;
     __atomic_add_fetch(&s->refs, 1, __ATOMIC_ACQ_REL);
     sl->ranges[sl->n++] = (strom_log_range){s->fd, pos, len, first, last, s};
     return 0;

@@ -31,14 +31,8 @@ static int add_part(strom_log_view *v, size_t mem_off, int fd, uint64_t pos, uin
         prev->pos + prev->len == pos) {
         prev->len += len;
     } else {
-        if (v->nparts == v->cap) {
-            int ncap = v->cap ? 2 * v->cap : 8;
-            strom_log_part *n = realloc(v->parts, sizeof *n * (size_t)ncap);
-            if (!n)
-                return STROM_ENOMEM;
-            v->parts = n;
-            v->cap = ncap;
-        }
+        if (strom_array_grow(&v->parts, v->nparts, &v->cap, sizeof *v->parts, 8) != 0)
+            return STROM_ENOMEM;
         v->parts[v->nparts++] = (strom_log_part){mem_off, fd, pos, len};
     }
     v->bytes_out += len;

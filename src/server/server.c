@@ -113,14 +113,8 @@ int srv_resp_add(srv_req *r, const uint8_t *mem, int fd, uint64_t pos, uint64_t 
 {
     if (len == 0)
         return 0;
-    if (r->nouts == r->capouts) {
-        int ncap = r->capouts ? 2 * r->capouts : 16;
-        srv_out *n = realloc(r->outs, sizeof *n * (size_t)ncap);
-        if (!n)
-            return STROM_ENOMEM;
-        r->outs = n;
-        r->capouts = ncap;
-    }
+    if (strom_array_grow(&r->outs, r->nouts, &r->capouts, sizeof *r->outs, 16) != 0)
+        return STROM_ENOMEM;
     r->outs[r->nouts++] = (srv_out){mem, fd, pos, len};
     return 0;
 }
