@@ -29,7 +29,8 @@ struct srv_table {
     int refs;                /* the catalog's (until dropped) + one per holder */
     bool dropped;
     srv_catalog *cat;
-    strom_table_desc desc;   /* desc.schema = latest; desc.partitions unused (see parts) */
+    strom_table_desc desc;   /* desc.schema is schemas[nschemas - 1] (not a copy); desc.partitions
+                                unused (see parts) */
     strom_schema **schemas;  /* schemas[i] has id i + 1 */
     uint32_t nschemas;
     srv_partition **parts;   /* sorted by partition value; one entry "" when unpartitioned */
@@ -233,10 +234,12 @@ static void table_free(srv_table *t)
     free(t->parts);
     if (t->dropped)
         strom_rmtree(t->dir, NULL);
+    bool aliased = t->nschemas && t->desc.schema == t->schemas[t->nschemas - 1];
     for (uint32_t i = 0; i < t->nschemas; i++)
         strom_schema_free(t->schemas[i]);
     free(t->schemas);
-    strom_schema_free(t->desc.schema);
+    if (!aliased) /* a table_new that failed before the description pointed into schemas[] */
+        strom_schema_free(t->desc.schema);
     t->desc.schema = NULL;
     strom_table_desc_free(&t->desc);
     free(t);
@@ -288,6 +291,9 @@ static int table_new(srv_catalog *c, strom_table_desc *d, const uint32_t *since,
                 goto fail;
         }
     }
+    /* the description's schema becomes the latest version itself, not a second copy */
+    strom_schema_free(t->desc.schema);
+    t->desc.schema = t->schemas[latest - 1];
     *out = t;
     return 0;
 oom:
@@ -826,7 +832,7 @@ int srv_table_add_column(srv_catalog *c, const char *db, const char *table, cons
     }
     srv_table *t = c->tables[at];
     uint32_t next = t->nschemas + 1;
-    strom_schema *s = strom_schema_copy(t->desc.schema, next);
+    strom_schema *s = strom_schema_copy(t->schemas[t->nschemas - 1], next);
     strom_schema **ns = s ? realloc(t->schemas, sizeof *ns * next) : NULL;
     if (!ns) {
         strom_schema_free(s);
@@ -839,24 +845,15 @@ int srv_table_add_column(srv_catalog *c, const char *db, const char *table, cons
         pthread_mutex_unlock(&c->mu);
         return rc;
     }
-    strom_schema *latest = strom_schema_copy(s, next);
-    if (!latest) {
-        strom_schema_free(s);
-        pthread_mutex_unlock(&c->mu);
-        return nomem(err);
-    }
-    strom_schema *old = t->desc.schema;
+    /* schemas never change once published (requests read them without the lock): a new
+     * version is appended, and the description points at it */
     t->schemas[t->nschemas++] = s;
-    t->desc.schema = latest;
+    t->desc.schema = s;
     if ((rc = catalog_save(c, err)) < 0) {
-        t->desc.schema = old;
         t->nschemas--;
+        t->desc.schema = t->schemas[t->nschemas - 1];
         strom_schema_free(s);
-        strom_schema_free(latest);
     } else {
-        /* the previous latest copy may be in use by a request that read it without the
-         * lock: it is kept as the schema of its version (schemas[]), so free only the copy */
-        strom_schema_free(old);
         *schema_id = next;
     }
     pthread_mutex_unlock(&c->mu);
