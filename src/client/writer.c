@@ -535,6 +535,7 @@ static int send_some(strom_writer *w, bool all, bool *more, strom_error *err)
             else
                 w->dropped += q->rows[k];
         }
+        q->n = 0; /* settled */
         goto done;
     }
     /* in flight from here on: resent after a reconnect until answered */
@@ -556,6 +557,17 @@ static int send_some(strom_writer *w, bool all, bool *more, strom_error *err)
     if (rc == 0)
         rc = drain(w, MAX_IN_FLIGHT, err);
 done:
+    if (q && q->n > 0) {
+        /* sealed but never sent (out of memory while building the request): the rows are
+         * gone from their builders, so they are counted as dropped and said so */
+        int64_t lost = 0;
+        for (int k = 0; k < q->n; k++)
+            lost += q->rows[k];
+        w->pending -= lost;
+        w->dropped += lost;
+        if (rc < 0 && err)
+            strom_error_prefix(err, "%lld rows dropped", (long long)lost);
+    }
     wreq_free(q);
     free(e);
     return rc;
