@@ -137,9 +137,11 @@ int strom_writer_write_arrow(strom_writer *w, struct ArrowArray *batch,
 int strom_writer_flush(strom_writer *w, strom_error *err);
 /* Sends batches whose linger time has passed (call when idle). */
 int strom_writer_poll(strom_writer *w, strom_error *err);
-/* Rows acknowledged so far, and rows buffered. */
+/* Rows acknowledged so far, rows buffered or in flight, and rows dropped (in batches the
+ * server refused, or that could not be sent; each drop is also reported as an error). */
 int64_t strom_writer_rows_acked(const strom_writer *w);
 int64_t strom_writer_rows_pending(const strom_writer *w);
+int64_t strom_writer_rows_dropped(const strom_writer *w);
 /* Flushes and closes; the error of the final flush is returned. */
 int strom_writer_close(strom_writer *w, strom_error *err);
 

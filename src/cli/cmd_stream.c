@@ -348,13 +348,13 @@ int cli_cmd_produce(int argc, char **argv)
                  : produce_text(&ps, fd, !strcmp(format, "csv") ? CLI_INGEST_CSV : CLI_INGEST_JSONL,
                                 &io, &err);
     strom_error cerr;
-    int crc = strom_writer_close(ps.w, &cerr);
-    int64_t acked = ps.rows; /* close flushed: every row sent was acknowledged */
-    if (crc < 0) {
-        if (rc == 0)
-            err = cerr, rc = crc;
-        acked = -1;
-    }
+    int crc = strom_writer_flush(ps.w, &cerr);
+    int64_t acked = strom_writer_rows_acked(ps.w), dropped = strom_writer_rows_dropped(ps.w);
+    int xrc = strom_writer_close(ps.w, crc == 0 ? &cerr : NULL);
+    if (crc == 0)
+        crc = xrc;
+    if (crc < 0 && rc == 0)
+        err = cerr, rc = crc;
     strom_buf_free(&ps.msg);
     ps.as.release(&ps.as);
     if (fd > 0)
@@ -367,6 +367,9 @@ int cli_cmd_produce(int argc, char **argv)
         if (rc == 0)
             fprintf(stderr, "produced %" PRId64 " rows to %s in %.2f s (%.0f rows/s)\n", acked,
                     table, secs, secs > 0 ? (double)acked / secs : 0.0);
+        else if (acked > 0 || dropped > 0)
+            fprintf(stderr, "%" PRId64 " rows acknowledged, %" PRId64 " dropped\n", acked,
+                    dropped);
     }
     if (rc < 0)
         return cli_fail(cmd, &err, "%s", strcmp(path, "-") ? path : "stdin");

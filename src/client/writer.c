@@ -88,6 +88,11 @@ int64_t strom_writer_rows_pending(const strom_writer *w)
     return w->pending;
 }
 
+int64_t strom_writer_rows_dropped(const strom_writer *w)
+{
+    return w->dropped;
+}
+
 static void row_clear(strom_writer *w)
 {
     memset(w->row_set, 0, sizeof *w->row_set * (size_t)w->ncols);
