@@ -180,6 +180,7 @@ static void arrow_schema_init(void)
 }
 
 static bool g_arrow_api;
+static int g_in_flight = 8; /* latency: the writer's max_in_flight */
 
 static void *strom_producer_arrow(prod_arg *a)
 {
@@ -321,7 +322,8 @@ static void strom_latency(double rate, double seconds)
     strom_error err;
     strom_writer_opts o;
     strom_writer_opts_default(&o);
-    o.linger_ms = 0; /* every row is sent at once and acknowledged when durable */
+    o.linger_ms = 0; /* every row is due at once and acknowledged when durable */
+    o.max_in_flight = g_in_flight; /* rows wait in the open batch while all slots are taken */
     if (strom_writer_open(g_addr, NULL, "bench", "t20", &o, &w, &err) < 0)
         die("writer", &err);
     int64_t v[NCOLS], t0 = now_ns(), step = (int64_t)(1e9 / rate);
@@ -645,7 +647,8 @@ static void usage(void)
             "  PHASE: produce [--rows N] [--producers P] [--api rows|arrow] (strom: row setters,\n"
             "                 or 8192-row Arrow batches through the C Data Interface)\n"
             "         consume [--mode full|project|filter]\n"
-            "         latency [--rate ROWS_PER_S] [--seconds S]\n"
+            "         latency [--rate ROWS_PER_S] [--seconds S] [--in-flight N] (strom: Produce\n"
+            "                 requests in flight; rows written meanwhile join the next batch)\n"
             "bench/server_bench.sh starts the three servers and runs every phase.\n");
     exit(2);
 }
@@ -670,6 +673,8 @@ int main(int argc, char **argv)
             rate = atof(argv[i + 1]);
         else if (!strcmp(argv[i], "--seconds"))
             seconds = atof(argv[i + 1]);
+        else if (!strcmp(argv[i], "--in-flight"))
+            g_in_flight = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--api"))
             g_arrow_api = !strcmp(argv[i + 1], "arrow");
         else

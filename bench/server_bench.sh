@@ -53,7 +53,7 @@ for i in "${!SYSTEMS[@]}"; do
   else
     run $sys $addr consume
   fi
-  run $sys $addr latency --rate 10000 --seconds 5 | sed "s/\"system\":\"$sys\"/\"system\":\"${NAMES[$i]}\"/"
+  run $sys $addr latency --rate 10000 --seconds 5 $([ "$sys" = strom ] && echo --in-flight 1) | sed "s/\"system\":\"$sys\"/\"system\":\"${NAMES[$i]}\"/"
   if [ "$sys" = strom ]; then # columnar input: Arrow batches through the C Data Interface
     for p in 1 4; do
       run $sys $addr produce --rows "$ROWS" --producers $p --api arrow | sed "s/\"system\":\"strom-arrow\"/\"system\":\"${NAMES[$i]}-arrow\"/"

@@ -98,6 +98,11 @@ typedef struct strom_writer_opts {
     strom_compression compression; /* body compression of the batches (NONE) */
     bool acks;                   /* wait for durable acknowledgement (true); false: fire and
                                     forget (no response, no retry) */
+    int max_in_flight;           /* Produce requests sent and not yet answered (8, 1..64).
+                                    While all are out, due batches keep collecting rows until
+                                    an answer frees a slot (adaptive batching; the writer
+                                    looks for answers at every row and in strom_writer_poll),
+                                    or until a batch reaches batch_bytes: then it waits. */
 } strom_writer_opts;
 
 typedef struct strom_writer strom_writer;

@@ -212,9 +212,39 @@ static int recv_frame(strom_client *c, int64_t deadline, strom_error *err)
     return 0;
 }
 
-int cl_call(strom_client *c, const struct iovec *extra, int nextra, bool retry, int wait_ms,
-            bool no_response, strom_wire_reader *body, strom_error *err)
+/* Connects when needed and sends c->req with the call's extra pieces; on a send failure
+ * retries while attempts are left. */
+static int call_send(strom_client *c, strom_error *err)
 {
+    int rc = 0;
+    for (; c->call.attempt < c->call.attempts; c->call.attempt++) {
+        if (c->call.attempt > 0) {
+            struct timespec ts = {c->call.backoff / 1000,
+                                  (long)(c->call.backoff % 1000) * 1000000};
+            nanosleep(&ts, NULL);
+            c->call.backoff *= 2;
+        }
+        if (c->fd < 0 && (rc = cl_connect(c, err)) < 0)
+            continue;
+        c->call.deadline = strom_mono_ms() + c->o.request_timeout_ms + c->call.wait_ms;
+        int s = send_all(c, c->req.data, c->req.len, c->call.extra, c->call.nextra,
+                         c->call.deadline);
+        if (s < 0) {
+            rc = strom_error_set(err, STROM_EIO, "sending to %s: %s", c->addr, strerror(-s));
+            cl_disconnect(c);
+            continue;
+        }
+        return 0;
+    }
+    return rc ? rc : strom_error_set(err, STROM_EIO, "no connection to %s", c->addr);
+}
+
+int cl_call_start(strom_client *c, const struct iovec *extra, int nextra, bool retry,
+                  int wait_ms, strom_error *err)
+{
+    if (c->call.active)
+        return strom_error_set(err, STROM_ESTATE, "a request to %s is still in flight on this "
+                               "connection", c->addr);
     size_t total = c->req.len - 4;
     for (int i = 0; i < nextra; i++)
         total += extra[i].iov_len;
@@ -222,48 +252,53 @@ int cl_call(strom_client *c, const struct iovec *extra, int nextra, bool retry, 
         return strom_error_set(err, STROM_ELIMIT, "request of %zu bytes is over the frame limit "
                                "of %u", total, STROM_FRAME_MAX);
     strom_st32(c->req.data, (uint32_t)total);
-    uint32_t corr = strom_ld32(c->req.data + 8);
-    int attempts = retry ? c->o.retries + 1 : 1, backoff = c->o.retry_backoff_ms;
-    int rc = 0;
-    for (int a = 0; a < attempts; a++) {
-        if (a > 0) {
-            struct timespec ts = {backoff / 1000, (long)(backoff % 1000) * 1000000};
-            nanosleep(&ts, NULL);
-            backoff *= 2;
-        }
-        if (c->fd < 0 && (rc = cl_connect(c, err)) < 0)
-            continue;
-        int64_t deadline = strom_mono_ms() + c->o.request_timeout_ms + wait_ms;
-        int s = send_all(c, c->req.data, c->req.len, extra, nextra, deadline);
-        if (s < 0) {
-            rc = strom_error_set(err, STROM_EIO, "sending to %s: %s", c->addr, strerror(-s));
-            cl_disconnect(c);
-            continue;
-        }
-        if (no_response)
-            return 0;
-        if ((rc = recv_frame(c, deadline, err)) < 0) {
-            cl_disconnect(c);
-            if (rc == STROM_EIO)
-                continue;
+    c->call = (cl_pending){true, strom_ld32(c->req.data + 8), 0, retry ? c->o.retries + 1 : 1,
+                           c->o.retry_backoff_ms, wait_ms, 0, extra, nextra};
+    int rc = call_send(c, err);
+    if (rc < 0)
+        c->call.active = false;
+    return rc;
+}
+
+int cl_call_finish(strom_client *c, strom_wire_reader *body, strom_error *err)
+{
+    int rc;
+    while ((rc = recv_frame(c, c->call.deadline, err)) < 0) {
+        cl_disconnect(c);
+        if (rc != STROM_EIO || ++c->call.attempt >= c->call.attempts ||
+            (rc = call_send(c, err)) < 0) {
+            c->call.active = false;
             return rc;
         }
-        strom_wire_reader_init(body, c->resp.data + 4, c->resp.len - 4);
-        strom_response_header h;
-        if (strom_response_header_read(body, &h) < 0 || h.correlation_id != corr) {
-            cl_disconnect(c);
-            return strom_error_set(err, STROM_ECORRUPT, "response from %s does not answer "
-                                   "request %u", c->addr, corr);
-        }
-        if (h.error_code) {
-            strom_msg_str m;
-            m.p = strom_wire_str(body, &m.len, "error message");
-            int code = -(int)h.error_code;
-            return strom_error_set(err, code, "%.*s", m.p ? (int)m.len : 0, m.p ? m.p : "");
-        }
+    }
+    c->call.active = false;
+    strom_wire_reader_init(body, c->resp.data + 4, c->resp.len - 4);
+    strom_response_header h;
+    if (strom_response_header_read(body, &h) < 0 || h.correlation_id != c->call.corr) {
+        cl_disconnect(c);
+        return strom_error_set(err, STROM_ECORRUPT, "response from %s does not answer "
+                               "request %u", c->addr, c->call.corr);
+    }
+    if (h.error_code) {
+        strom_msg_str m;
+        m.p = strom_wire_str(body, &m.len, "error message");
+        int code = -(int)h.error_code;
+        return strom_error_set(err, code, "%.*s", m.p ? (int)m.len : 0, m.p ? m.p : "");
+    }
+    return 0;
+}
+
+int cl_call(strom_client *c, const struct iovec *extra, int nextra, bool retry, int wait_ms,
+            bool no_response, strom_wire_reader *body, strom_error *err)
+{
+    int rc = cl_call_start(c, extra, nextra, retry, wait_ms, err);
+    if (rc < 0)
+        return rc;
+    if (no_response) {
+        c->call.active = false;
         return 0;
     }
-    return rc;
+    return cl_call_finish(c, body, err);
 }
 
 int cl_reconnect(strom_client *c, strom_error *err)

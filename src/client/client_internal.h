@@ -11,6 +11,16 @@
 #include "protocol/wire.h"
 #include "strom/client.h"
 
+/* The request of cl_call_start waiting for cl_call_finish. */
+typedef struct cl_pending {
+    bool active;
+    uint32_t corr;
+    int attempt, attempts, backoff, wait_ms;
+    int64_t deadline;
+    const struct iovec *extra; /* must stay valid until finished */
+    int nextra;
+} cl_pending;
+
 struct strom_client {
     char addr[300];
     char host[256];
@@ -20,6 +30,7 @@ struct strom_client {
     uint32_t next_corr;
     strom_buf req;            /* the request being built */
     strom_buf resp;           /* the last response frame */
+    cl_pending call;          /* a call started and not finished */
 };
 
 /* Starts a request frame for api in c->req. */
@@ -32,6 +43,13 @@ int cl_begin(strom_client *c, int api);
  * `no_response`, returns once sent. */
 int cl_call(strom_client *c, const struct iovec *extra, int nextra, bool retry, int wait_ms,
             bool no_response, strom_wire_reader *body, strom_error *err);
+
+/* cl_call in two halves, so that a caller can do other work while the server answers (the
+ * scanner fetches ahead): start sends, finish reads the answer (resending after a connection
+ * failure when the call retries). Nothing else may use the connection in between. */
+int cl_call_start(strom_client *c, const struct iovec *extra, int nextra, bool retry,
+                  int wait_ms, strom_error *err);
+int cl_call_finish(strom_client *c, strom_wire_reader *body, strom_error *err);
 
 /* Lower-level calls for pipelining (the writer keeps several requests in flight): reconnect;
  * send a complete frame (head with the size set, then the extra pieces); read the next

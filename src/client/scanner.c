@@ -87,6 +87,9 @@ struct strom_scanner {
     int64_t last_refresh;
     strom_codec_ctx *codec;
     blob *spare;             /* the last response, reused when its results are gone */
+    bool pf;                 /* a Fetch is in flight (sent ahead of the caller's need) */
+    int pf_active;           /* its buckets: scanner bucket index of each */
+    int *pf_map;
 };
 
 void strom_scan_opts_default(strom_scan_opts *o)
@@ -418,8 +421,8 @@ static int refresh_partitions(strom_scanner *s, strom_error *err)
     return rc;
 }
 
-/* One Fetch of every active bucket; results go to the queue. */
-static int fetch_once(strom_scanner *s, strom_error *err)
+/* Sends one Fetch of every active bucket (none: nothing is sent). */
+static int fetch_send(strom_scanner *s, strom_error *err)
 {
     int active = 0;
     for (int i = 0; i < s->nb; i++)
@@ -455,6 +458,29 @@ static int fetch_once(strom_scanner *s, strom_error *err)
                          all_cols ? 0 : (uint32_t)s->ncols, cols,
                          {s->where ? s->where : "", (uint16_t)(s->where ? strlen(s->where) : 0)},
                          (uint32_t)active, fb};
+    int rc = cl_begin(s->c, STROM_API_FETCH);
+    if (rc == 0)
+        rc = strom_msg_fetch_encode(&s->c->req, &m);
+    if (rc == 0)
+        rc = cl_call_start(s->c, NULL, 0, true, wait, err);
+    free(fb);
+    free(cols);
+    if (rc < 0) {
+        free(map);
+        return rc;
+    }
+    s->pf = true;
+    s->pf_active = active;
+    s->pf_map = map;
+    return 0;
+}
+
+/* Reads the answer to the Fetch in flight; its results go to the queue. */
+static int fetch_recv(strom_scanner *s, strom_error *err)
+{
+    int active = s->pf_active, *map = s->pf_map;
+    s->pf = false;
+    s->pf_map = NULL;
     strom_wire_reader rd;
     strom_msg_fetch_resp resp = {0};
     blob *bl = NULL;
@@ -470,27 +496,20 @@ static int fetch_once(strom_scanner *s, strom_error *err)
         }
         s->spare = NULL;
     }
-    int rc = cl_begin(s->c, STROM_API_FETCH);
-    if (rc == 0)
-        rc = strom_msg_fetch_encode(&s->c->req, &m);
-    if (rc == 0)
-        rc = cl_call(s->c, NULL, 0, true, wait, false, &rd, err);
+    int rc = cl_call_finish(s->c, &rd, err);
     if (rc == 0)
         rc = strom_msg_fetch_resp_decode(&rd, &resp, err);
     if (rc == 0 && resp.n != (uint32_t)active)
         rc = strom_error_set(err, STROM_ECORRUPT, "Fetch answered %u of %d buckets", resp.n,
                              active);
     if (rc == 0) {
-        bl = calloc(1, sizeof *bl);
-        size_t len;
-        if (!bl)
+        if (!(bl = calloc(1, sizeof *bl))) {
             rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
-        else {
+        } else {
             bl->refs = 1;
             bl->data = s->c->resp.data; /* the records point into it */
             bl->cap = s->c->resp.cap;
             strom_buf_init(&s->c->resp);
-            (void)len;
         }
     }
     for (uint32_t i = 0; rc == 0 && i < resp.n; i++) {
@@ -532,13 +551,30 @@ static int fetch_once(strom_scanner *s, strom_error *err)
                 sb->done = sb->next >= sb->end;
         }
     }
-    s->spare = bl; /* keeps fetch_once's reference */
+    s->spare = bl; /* keeps fetch_recv's reference */
     strom_msg_fetch_resp_free(&resp);
-    free(fb);
-    free(cols);
     free(map);
     return rc;
 }
+
+/* One Fetch of every active bucket (the one sent ahead, if any); results go to the queue.
+ * A read to the end (not following) sends the next Fetch before it returns, so the server
+ * prepares and sends it while the caller works through these results. */
+static int fetch_once(strom_scanner *s, strom_error *err)
+{
+    int rc = 0;
+    if (!s->pf && ((rc = fetch_send(s, err)) < 0 || !s->pf))
+        return rc;
+    if ((rc = fetch_recv(s, err)) < 0)
+        return rc;
+    if (!s->o.follow) {
+        strom_error ahead;
+        (void)fetch_send(s, &ahead); /* a failure shows again at the next fetch_once */
+    }
+    return 0;
+}
+
+
 
 int strom_scanner_next(strom_scanner *s, strom_result **out, strom_error *err)
 {
@@ -590,6 +626,7 @@ void strom_scanner_close(strom_scanner *s)
     strom_schema_free(s->out_schema);
     strom_codec_ctx_free(s->codec);
     blob_unref(s->spare);
+    free(s->pf_map);
     strom_table_desc_free(&s->t);
     strom_client_close(s->c);
     free(s);

@@ -25,6 +25,8 @@
 #include "common/fs.h"
 #include "log/record.h"
 
+#define MAX_IN_FLIGHT 64 /* the largest max_in_flight */
+
 typedef struct wdest {
     char partition[STROM_PARTITION_MAX + 1];
     uint32_t bucket;
@@ -71,6 +73,7 @@ void strom_writer_opts_default(strom_writer_opts *o)
     o->batch_bytes = 1u << 20;
     o->compression = STROM_COMPRESSION_NONE;
     o->acks = true;
+    o->max_in_flight = 8;
 }
 
 const strom_schema *strom_writer_schema(const strom_writer *w)
@@ -111,6 +114,12 @@ int strom_writer_open(const char *addr, const strom_client_opts *copts, const ch
         w->o = *o;
     else
         strom_writer_opts_default(&w->o);
+    if (w->o.max_in_flight < 1 || w->o.max_in_flight > MAX_IN_FLIGHT) {
+        int n = w->o.max_in_flight;
+        free(w);
+        return strom_error_set(err, STROM_EINVAL, "writer option max_in_flight is %d; it must "
+                               "be 1..%d", n, MAX_IN_FLIGHT);
+    }
     int rc = strom_client_connect(addr, copts, &w->c, err);
     if (rc == 0)
         rc = cl_get_table(w->c, db, table, &w->t, err);
@@ -312,7 +321,6 @@ static wdest *dest_for(strom_writer *w, const char *partition, uint32_t bucket)
 }
 
 #define MAX_ENTRIES 60 /* batches per Produce request (and iovecs per writev) */
-#define MAX_IN_FLIGHT 8 /* Produce requests sent and not yet answered */
 
 static void wreq_free(wreq *q)
 {
@@ -483,6 +491,20 @@ static int send_some(strom_writer *w, bool all, bool *more, strom_error *err)
     int rc = 0;
     if (w->renew_id && w->writer_id >= 0 && (rc = renew_writer_id(w, err)) < 0)
         return rc;
+    /* settle the answers already there; with every slot taken, due batches keep collecting
+     * rows (adaptive batching) unless one has reached batch_bytes or this is a flush */
+    while (w->nfly > 0 && cl_readable(w->c))
+        if ((rc = read_one(w, err)) < 0)
+            return rc;
+    if (w->nfly >= w->o.max_in_flight) {
+        bool full = all;
+        for (int i = 0; i < w->nd && !full; i++)
+            full = strom_bb_bytes(w->d[i].bb) >= w->o.batch_bytes;
+        if (!full)
+            return 0;
+        if ((rc = drain(w, w->o.max_in_flight - 1, err)) < 0)
+            return rc;
+    }
     wreq *q = calloc(1, sizeof *q);
     strom_msg_produce_entry *e = calloc((size_t)w->nd + 1, sizeof *e);
     if (q) {
@@ -556,11 +578,6 @@ static int send_some(strom_writer *w, bool all, bool *more, strom_error *err)
     if (cl_send(w->c, sent->head.data, sent->head.len, &iov, 1, err) < 0 &&
         (rc = resend_all(w, err)) < 0)
         goto done;
-    /* settle answers already there, and keep at most MAX_IN_FLIGHT outstanding */
-    while (rc == 0 && w->nfly > 0 && cl_readable(w->c))
-        rc = read_one(w, err);
-    if (rc == 0)
-        rc = drain(w, MAX_IN_FLIGHT, err);
 done:
     if (q && q->n > 0) {
         /* sealed but never sent (out of memory while building the request): the rows are

@@ -49,17 +49,24 @@ static int add_mem(strom_log_view *v, size_t at)
  * to FRONT_GUESS bytes covers it for all but very wide tables, which take a second one. */
 #define FRONT_GUESS 8192
 
-static int read_front(int fd, uint64_t pos, uint32_t len, strom_buf *buf, strom_record *r,
-                      uint64_t *front, strom_error *err)
+static int read_front(int fd, uint64_t pos, uint64_t avail, strom_buf *buf, strom_record *r,
+                      uint32_t *lenp, uint64_t *front, strom_error *err)
 {
-    size_t first = len < FRONT_GUESS ? len : FRONT_GUESS;
+    size_t first = avail < FRONT_GUESS ? (size_t)avail : FRONT_GUESS;
     strom_buf_reset(buf);
     if (strom_buf_reserve(buf, first) != 0)
         return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    int64_t base;
+    uint32_t len;
     if (first < STROM_RECORD_HEADER ||
-        pread(fd, buf->data, first, (off_t)pos) != (ssize_t)first)
-        return strom_error_set(err, STROM_EIO, "read record header at %llu",
+        pread(fd, buf->data, first, (off_t)pos) != (ssize_t)first ||
+        strom_record_peek(buf->data, first, &base, &len, NULL) != 0 || len > avail ||
+        len < STROM_RECORD_HEADER)
+        return strom_error_set(err, STROM_EIO, "view: record at %llu unreadable",
                                (unsigned long long)pos);
+    if (first > len)
+        first = len;
+    *lenp = len;
     const uint8_t *head = buf->data;
     uint64_t at = strom_align_up((uint64_t)STROM_RECORD_HEADER + strom_ld32(head + 55) +
                                  strom_ld32(head + 59), 8);
@@ -237,12 +244,14 @@ done:
 
 /* Decides and emits one stored record. */
 static int view_record(strom_log_view *v, const strom_log_range *rg, uint64_t pos,
-                       uint32_t len, const strom_log_view_opts *o, const strom_schema *out_s,
+                       uint32_t *lenp, const strom_log_view_opts *o, const strom_schema *out_s,
                        strom_buf *front_buf, strom_buf *buf, strom_error *err)
 {
     strom_record r;
     uint64_t front = 0;
-    STROM_TRY(read_front(rg->fd, pos, len, front_buf, &r, &front, err));
+    STROM_TRY(read_front(rg->fd, pos, rg->pos + rg->len - pos, front_buf, &r, lenp, &front,
+                         err));
+    uint32_t len = *lenp;
     /* A record of an older schema version (a prefix of the read schema: evolution only
      * appends nullable columns) is judged with its missing columns all null, projected to the
      * requested columns it has, and re-encoded under the read schema when filtered. */
@@ -295,6 +304,9 @@ static int view_record(strom_log_view *v, const strom_log_range *rg, uint64_t po
     return rc;
 }
 
+/* The most stored bytes one view reads through, however few of them it keeps. */
+#define VIEW_SCAN_MAX (64u << 20)
+
 int strom_log_read_view(strom_log *l, int64_t offset, size_t max_bytes,
                         const strom_log_view_opts *o, strom_log_view *out, strom_error *err)
 {
@@ -307,23 +319,61 @@ int strom_log_read_view(strom_log *l, int64_t offset, size_t max_bytes,
                                   : strom_schema_copy(o->schema, strom_schema_id(o->schema));
     if (!out_s)
         return strom_error_set(err, STROM_EINVAL, "view: cannot project the schema");
-    int rc = strom_log_read(l, offset, max_bytes, &out->held, err);
-    out->next_offset = out->held.next_offset;
+    /* max_bytes bounds the view's bytes, not the stored ones: a projection or filter keeps
+     * reading further records (up to VIEW_SCAN_MAX stored bytes) so that one Fetch carries
+     * as much as the reader asked for. After the first read, a record that would not fit
+     * the room left ends the view (only the first may exceed max_bytes, as in a plain read). */
+    int rc = 0;
+    uint64_t scanned = 0;
     strom_buf front = STROM_BUF_INIT, buf = STROM_BUF_INIT;
-    for (int i = 0; rc == 0 && i < out->held.n; i++) {
-        const strom_log_range *rg = &out->held.ranges[i];
-        for (uint64_t pos = rg->pos; rc == 0 && pos < rg->pos + rg->len;) {
-            uint8_t pre[12];
-            int64_t base = 0;
-            uint32_t len = 0;
-            if (pread(rg->fd, pre, 12, (off_t)pos) != 12 ||
-                strom_record_peek(pre, 12, &base, &len, err) != 0)
-                rc = strom_error_set(err, STROM_EIO, "view: record at %llu unreadable",
-                                     (unsigned long long)pos);
-            else
-                rc = view_record(out, rg, pos, len, o, out_s, &front, &buf, err);
-            pos += len;
+    out->next_offset = offset;
+    for (int round = 0; rc == 0 && scanned < VIEW_SCAN_MAX; round++) {
+        uint64_t room = out->bytes_out < max_bytes ? max_bytes - out->bytes_out : 0;
+        if (round > 0 && room == 0)
+            break;
+        if (room > VIEW_SCAN_MAX - scanned)
+            room = VIEW_SCAN_MAX - scanned;
+        strom_log_slice sl;
+        int rrc = strom_log_read(l, out->next_offset, (size_t)(room ? room : 1), &sl, err);
+        if (rrc != 0) {
+            if (round == 0)
+                rc = rrc;
+            else if (err) /* serve what was read; the next Fetch reports the error */
+                strom_error_clear(err);
+            break;
         }
+        uint64_t got = 0;
+        for (int i = 0; i < sl.n; i++)
+            got += sl.ranges[i].len;
+        if (sl.n == 0 || (round > 0 && got > room)) {
+            strom_log_slice_release(&sl);
+            break;
+        }
+        scanned += got;
+        for (int i = 0; rc == 0 && i < sl.n; i++) {
+            const strom_log_range *rg = &sl.ranges[i];
+            for (uint64_t pos = rg->pos; rc == 0 && pos < rg->pos + rg->len;) {
+                uint32_t len = 0;
+                rc = view_record(out, rg, pos, &len, o, out_s, &front, &buf, err);
+                pos += len;
+            }
+        }
+        /* the view's file parts point into these segments: the view keeps them open */
+        while (out->held.cap < out->held.n + sl.n &&
+               strom_array_grow(&out->held.ranges, out->held.cap, &out->held.cap,
+                                sizeof *sl.ranges, 4) == 0)
+            ;
+        if (out->held.cap < out->held.n + sl.n) {
+            strom_log_slice_release(&sl);
+            rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+            break;
+        }
+        memcpy(out->held.ranges + out->held.n, sl.ranges, sizeof *sl.ranges * (size_t)sl.n);
+        out->held.n += sl.n;
+        out->held.next_offset = out->next_offset = sl.next_offset;
+        free(sl.ranges);
+        if (!o->cols && !o->pred)
+            break; /* records go out as stored: the first read filled the view */
     }
     strom_buf_free(&front);
     strom_buf_free(&buf);
@@ -351,3 +401,4 @@ int strom_log_view_copy(const strom_log_view *v, strom_buf *out, strom_error *er
     }
     return 0;
 }
+

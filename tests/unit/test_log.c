@@ -605,6 +605,52 @@ TEST(views_prune_project_and_filter)
     strom_log_close(l);
 }
 
+/* max_bytes bounds what a view sends, not what it reads: a projected read fills the limit
+ * with kept bytes (reading more stored records than the limit), and chained views (each from
+ * the previous next_offset) cover every record once. */
+TEST(views_fill_max_bytes_with_kept_bytes)
+{
+    char dir[512];
+    tmpdir(dir, sizeof dir, "viewfill");
+    strom_error err;
+    strom_log *l = open_log(dir, 1 << 20, STROM_LOG_FSYNC_NEVER);
+    strom_buf rec = STROM_BUF_INIT;
+    for (uint32_t seed = 1; seed <= 60; seed++) { /* 500 rows: the strings outweigh the ids */
+        int64_t base;
+        make_record(&rec, seed, 500);
+        CHECK_OK(strom_log_append(l, rec.data, rec.len, &base, &err), &err);
+    }
+    strom_buf_free(&rec);
+    int cols[1] = {0}; /* id: a small part of each record */
+    strom_log_view v;
+    size_t limit = 0;
+    int views[2] = {0, 0};
+    for (int project = 1; project >= 0; project--) {
+        strom_log_view_opts o = {schema, project ? cols : NULL, project, NULL, NULL, NULL};
+        if (project) { /* a limit of eight stored records */
+            CHECK_OK(strom_log_read_view(l, 0, 1, &o, &v, &err), &err);
+            CHECK_EQ(v.records_whole, 1);
+            CHECK(v.bytes_out * 3 < v.bytes_stored * 2);
+            limit = (size_t)v.bytes_stored * 8;
+            strom_log_view_release(&v);
+        }
+        int64_t at = 0, whole = 0;
+        while (at < strom_log_end_offset(l) && views[project] < 100) {
+            CHECK_OK(strom_log_read_view(l, at, limit, &o, &v, &err), &err);
+            CHECK(v.bytes_out <= limit || v.records_whole == 1);
+            CHECK(v.next_offset > at);
+            whole += v.records_whole;
+            at = v.next_offset;
+            views[project]++;
+            strom_log_view_release(&v);
+        }
+        CHECK_EQ(whole, 60);
+    }
+    /* the projected views carry more records each (about 13 against 8) */
+    CHECK(views[1] * 4 < views[0] * 3);
+    strom_log_close(l);
+}
+
 /* A record from writer `wid` with sequence `seq` (content from seed). */
 static void writer_record(strom_buf *out, int64_t wid, int32_t seq, uint32_t seed)
 {
@@ -898,6 +944,7 @@ int main(void)
     RUN_TEST(interval_policy_flushes_in_the_background);
     RUN_TEST(offsets_by_timestamp);
     RUN_TEST(views_prune_project_and_filter);
+    RUN_TEST(views_fill_max_bytes_with_kept_bytes);
     RUN_TEST(random_operations_match_a_model);
     RUN_TEST(full_disk_gives_a_clean_error_and_no_damage);
     RUN_TEST(crash_kill_9_loses_no_acknowledged_record);
