@@ -77,6 +77,8 @@ static void produce_usage(FILE *f)
             "  -c, --compression C   batch compression: none, lz4, zstd (default none)\n"
             "      --batch-bytes N   send a bucket's batch at N bytes (default 1048576)\n"
             "      --linger MS       ...or MS milliseconds after its first row (default 5)\n"
+            "      --in-flight N     requests sent and not yet acknowledged (1..64, default 8);\n"
+            "                        while all are out, rows join the next batch\n"
             "      --acks MODE       durable (default: wait until the server fsync'ed) or none\n"
             "  -q, --quiet           no progress line and no summary\n"
             "  -s, --server H:P      the server (default $STROM_SERVER or 127.0.0.1:7070)\n"
@@ -251,8 +253,9 @@ int cli_cmd_produce(int argc, char **argv)
         {"no-header", no_argument, NULL, 'H'},         {"null", required_argument, NULL, 'N'},
         {"compression", required_argument, NULL, 'c'}, {"batch-bytes", required_argument, NULL, 'B'},
         {"linger", required_argument, NULL, 'L'},      {"acks", required_argument, NULL, 'A'},
-        {"quiet", no_argument, NULL, 'q'},             {"server", required_argument, NULL, 's'},
-        {"help", no_argument, NULL, 'h'},              {NULL, 0, NULL, 0}};
+        {"in-flight", required_argument, NULL, 'I'},   {"quiet", no_argument, NULL, 'q'},
+        {"server", required_argument, NULL, 's'},      {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
     const char *cmd = "produce", *format = NULL, *server = NULL;
     cli_ingest_opts io;
     cli_ingest_opts_init(&io);
@@ -294,6 +297,12 @@ int cli_cmd_produce(int argc, char **argv)
                 return fprintf(stderr, "strom %s: --linger '%s' is not in 0..60000\n", cmd,
                                optarg), 2;
             wo.linger_ms = (int)v;
+            break;
+        case 'I':
+            if (!cli_parse_i64(optarg, 1, 64, &v))
+                return fprintf(stderr, "strom %s: --in-flight '%s' is not in 1..64\n", cmd,
+                               optarg), 2;
+            wo.max_in_flight = (int)v;
             break;
         case 'A':
             if (strcmp(optarg, "durable") && strcmp(optarg, "none"))

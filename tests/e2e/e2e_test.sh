@@ -177,6 +177,14 @@ expect_eq "partition retention keeps the newest two" "$(printf 'h\n2\n3')" \
   "$("$STROM" consume market.hourly --columns h --format csv)"
 expect_contains "retention logged" 'msg="retention"' "$(cat stromd.log)"
 
+# ---- one request in flight, no linger: rows written meanwhile join the next batch ---------
+"$STROM" create-table demo.flight --columns "n BIGINT NOT NULL" >/dev/null || fail "create flight"
+seq 1 3000 | sed '1i n' | "$STROM" produce -q demo.flight --in-flight 1 --linger 0 || fail "produce --in-flight 1"
+expect_eq "in-flight 1: every row once, in order" "$(seq 1 3000 | sed '1i n')" "$("$STROM" consume demo.flight --format csv)"
+"$STROM" produce -q demo.flight --in-flight 0 </dev/null 2>err.txt; rc=$?
+expect_eq "--in-flight 0 exit status" 2 "$rc"
+expect_contains "--in-flight 0 message" "--in-flight '0' is not in 1..64" "$(cat err.txt)"
+
 # ---- databases ------------------------------------------------------------------------------
 "$STROM" create-database scratch || fail "create-database"
 expect_eq "databases" "$(printf 'demo\nmarket\nscratch')" "$("$STROM" databases)"
