@@ -84,6 +84,26 @@ static void die(const char *what, const strom_error *e)
     exit(1);
 }
 
+/* The 20-column table `name` (4 buckets): t20 for throughput, lat20 for latency. */
+static void strom_table(strom_client *c, const char *name)
+{
+    strom_error err;
+    strom_table_desc d;
+    strom_table_desc_init(&d);
+    snprintf(d.database, sizeof d.database, "bench");
+    snprintf(d.table, sizeof d.table, "%s", name);
+    d.schema = strom_schema_new(1);
+    for (int i = 0; i < NCOLS; i++) {
+        char col[8];
+        snprintf(col, sizeof col, "c%d", i);
+        strom_schema_add(d.schema, col, strom_type_of(STROM_TYPE_BIGINT), false, NULL);
+    }
+    d.buckets = 4;
+    if (strom_create_table(c, &d, true, &err) < 0)
+        die("create table", &err);
+    strom_table_desc_free(&d);
+}
+
 static void strom_setup(void)
 {
     strom_client *c;
@@ -91,20 +111,8 @@ static void strom_setup(void)
     if (strom_client_connect(g_addr, NULL, &c, &err) < 0)
         die("connect", &err);
     strom_create_database(c, "bench", true, &err);
-    strom_table_desc d;
-    strom_table_desc_init(&d);
-    snprintf(d.database, sizeof d.database, "bench");
-    snprintf(d.table, sizeof d.table, "t20");
-    d.schema = strom_schema_new(1);
-    for (int i = 0; i < NCOLS; i++) {
-        char name[8];
-        snprintf(name, sizeof name, "c%d", i);
-        strom_schema_add(d.schema, name, strom_type_of(STROM_TYPE_BIGINT), false, NULL);
-    }
-    d.buckets = 4;
-    if (strom_create_table(c, &d, true, &err) < 0)
-        die("create table", &err);
-    strom_table_desc_free(&d);
+    strom_table(c, "t20");
+    strom_table(c, "lat20");
     strom_client_close(c);
 }
 
@@ -292,7 +300,7 @@ static void *strom_follower(void *p)
     const char *cols[] = {"c2"};
     o.columns = cols;
     o.ncolumns = 1;
-    if (strom_scanner_open(g_addr, NULL, "bench", "t20", &o, &s, &err) < 0)
+    if (strom_scanner_open(g_addr, NULL, "bench", "lat20", &o, &s, &err) < 0)
         die("follower", &err);
     ls->ready = 1;
     strom_result *r;
@@ -324,7 +332,7 @@ static void strom_latency(double rate, double seconds)
     strom_writer_opts_default(&o);
     o.linger_ms = 0; /* every row is due at once and acknowledged when durable */
     o.max_in_flight = g_in_flight; /* rows wait in the open batch while all slots are taken */
-    if (strom_writer_open(g_addr, NULL, "bench", "t20", &o, &w, &err) < 0)
+    if (strom_writer_open(g_addr, NULL, "bench", "lat20", &o, &w, &err) < 0)
         die("writer", &err);
     int64_t v[NCOLS], t0 = now_ns(), step = (int64_t)(1e9 / rate);
     for (int64_t i = 0; i < ls.expect; i++) {

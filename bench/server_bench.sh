@@ -46,6 +46,9 @@ NAMES=(strom strom-nosync redis nats)
 for i in "${!SYSTEMS[@]}"; do
   read -r sys addr <<<"${SYSTEMS[$i]}"
   echo "# ${NAMES[$i]}" >&2
+  # latency first, on an idle server with an empty table (strom: linger 0, one request in
+  # flight, rows written meanwhile join the next batch)
+  run $sys $addr latency --rate 10000 --seconds 5 $([ "$sys" = strom ] && echo --in-flight 1) | sed "s/\"system\":\"$sys\"/\"system\":\"${NAMES[$i]}\"/"
   run $sys $addr produce --rows "$ROWS" --producers 1 | sed "s/\"system\":\"$sys\"/\"system\":\"${NAMES[$i]}\"/"
   run $sys $addr produce --rows "$ROWS" --producers 4 | sed "s/\"system\":\"$sys\"/\"system\":\"${NAMES[$i]}\"/"
   if [ "$sys" = strom ]; then
@@ -53,7 +56,6 @@ for i in "${!SYSTEMS[@]}"; do
   else
     run $sys $addr consume
   fi
-  run $sys $addr latency --rate 10000 --seconds 5 $([ "$sys" = strom ] && echo --in-flight 1) | sed "s/\"system\":\"$sys\"/\"system\":\"${NAMES[$i]}\"/"
   if [ "$sys" = strom ]; then # columnar input: Arrow batches through the C Data Interface
     for p in 1 4; do
       run $sys $addr produce --rows "$ROWS" --producers $p --api arrow | sed "s/\"system\":\"strom-arrow\"/\"system\":\"${NAMES[$i]}-arrow\"/"

@@ -14,6 +14,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config   # compiler, build
   clang libclang-rt-14-dev libfuzzer-14-dev      # fuzz targets (libFuzzer), sanitizers
   libzstd-dev liblz4-dev libjansson-dev          # compression, JSON
+  librocksdb-dev                                 # primary-key state (src/kv)
   zstd lz4                                       # reference CLIs (benchmarks, interop codecs)
   fio                                            # disk benchmarks
   redis-server libhiredis-dev                    # peers of the server benchmark (bench/)

@@ -249,6 +249,15 @@ int strom_msg_table_put(strom_buf *b, const strom_table_desc *d)
     rc |= strom_wire_put_u32(b, (uint32_t)d->npartitions);
     for (int i = 0; i < d->npartitions; i++)
         rc |= put_cstr(b, d->partitions[i]);
+    rc |= strom_wire_put_u16(b, (uint16_t)d->npk);
+    for (int i = 0; i < d->npk; i++)
+        rc |= strom_wire_put_u16(b, (uint16_t)d->pk[i]);
+    rc |= strom_wire_put_u8(b, (uint8_t)d->merge_engine);
+    rc |= strom_wire_put_u16(b, (uint16_t)(d->version_col + 1));
+    rc |= strom_wire_put_u16(b, (uint16_t)d->nagg);
+    for (int i = 0; i < d->nagg; i++)
+        rc |= strom_wire_put_u8(b, d->agg[i]);
+    rc |= strom_wire_put_u8(b, d->no_update_before ? 1 : 0);
     return rc ? STROM_ENOMEM : 0;
 }
 
@@ -297,6 +306,31 @@ int strom_msg_table_read(strom_wire_reader *r, strom_table_desc *d, strom_error 
         d->npartitions = (int)i + 1;
         rc = strom_msg_str_copy(p, d->partitions[i], (size_t)p.len + 1, "partition", err);
     }
+    uint32_t npk = strom_wire_u16(r, "primary key count");
+    if (rc == 0 && strom_wire_check(r, NULL) == 0 && npk) {
+        if (npk > STROM_PK_MAX)
+            r->failed = "primary key count";
+        else if (!(d->pk = malloc(sizeof(int) * npk)))
+            rc = STROM_ENOMEM;
+        else
+            d->npk = (int)npk;
+    }
+    for (int i = 0; i < d->npk; i++)
+        d->pk[i] = strom_wire_u16(r, "primary key column");
+    d->merge_engine = (strom_merge_engine)strom_wire_u8(r, "merge engine");
+    d->version_col = (int)strom_wire_u16(r, "version column") - 1;
+    uint32_t nagg = strom_wire_u16(r, "aggregate count");
+    if (rc == 0 && strom_wire_check(r, NULL) == 0 && nagg) {
+        if (nagg > r->n - r->pos)
+            r->failed = "aggregate functions";
+        else if (!(d->agg = malloc(nagg)))
+            rc = STROM_ENOMEM;
+        else
+            d->nagg = (int)nagg;
+    }
+    for (int i = 0; i < d->nagg; i++)
+        d->agg[i] = strom_wire_u8(r, "aggregate function");
+    d->no_update_before = strom_wire_u8(r, "changelog flags") & 1;
     if (rc == STROM_ENOMEM)
         strom_error_set(err, rc, "out of memory");
     if (rc == 0)

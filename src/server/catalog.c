@@ -305,6 +305,70 @@ fail:
 
 /* ---- persistence ------------------------------------------------------------------------------ */
 
+/* A primary-key table's key, merge engine and changelog option. */
+static json_t *pk_json(const strom_table_desc *d)
+{
+    json_t *cols = json_array(), *agg = json_object();
+    for (int i = 0; i < d->npk; i++)
+        json_array_append_new(cols, json_string(strom_schema_col_name(d->schema, d->pk[i])));
+    for (int i = 0; i < d->nagg; i++)
+        if (d->agg[i] != STROM_AGG_LAST_NON_NULL)
+            json_object_set_new(agg, strom_schema_col_name(d->schema, i),
+                                json_string(strom_agg_fn_name((strom_agg_fn)d->agg[i])));
+    return json_pack("{s:o, s:s, s:s?, s:o, s:b}", "columns", cols, "merge_engine",
+                     strom_merge_engine_name(d->merge_engine), "version_column",
+                     d->version_col >= 0 ? strom_schema_col_name(d->schema, d->version_col) : NULL,
+                     "aggregate", agg, "changelog_update_before", !d->no_update_before);
+}
+
+/* Reads the "primary_key" object of a table (pk_json). */
+static int pk_from_json(json_t *jpk, strom_table_desc *d, strom_error *err)
+{
+    json_t *cols = NULL, *agg = NULL, *jver = NULL;
+    const char *engine = NULL;
+    int before = 1;
+    json_error_t je;
+    if (json_unpack_ex(jpk, &je, 0, "{s:o, s:s, s?o, s?o, s?b}", "columns", &cols,
+                       "merge_engine", &engine, "version_column", &jver, "aggregate", &agg,
+                       "changelog_update_before", &before) != 0 || !json_is_array(cols))
+        return strom_error_set(err, STROM_ECORRUPT, "primary_key: %s", je.text);
+    size_t i;
+    json_t *jc;
+    if (!(d->pk = calloc(json_array_size(cols) + 1, sizeof(int))))
+        return nomem(err);
+    json_array_foreach(cols, i, jc) {
+        const char *k = json_string_value(jc);
+        int col = k ? strom_schema_find(d->schema, k, strlen(k)) : -1;
+        if (col < 0)
+            return strom_error_set(err, STROM_ECORRUPT, "primary_key: bad column");
+        d->pk[d->npk++] = col;
+    }
+    if (strom_merge_engine_parse(engine, &d->merge_engine) != 0)
+        return strom_error_set(err, STROM_ECORRUPT, "primary_key: merge engine '%s'", engine);
+    const char *ver = jver ? json_string_value(jver) : NULL;
+    if (ver && (d->version_col = strom_schema_find(d->schema, ver, strlen(ver))) < 0)
+        return strom_error_set(err, STROM_ECORRUPT, "primary_key: version column '%s'", ver);
+    const char *cname;
+    json_t *jf;
+    if (agg && json_object_size(agg) > 0) {
+        int n = strom_schema_ncols(d->schema);
+        if (!(d->agg = calloc((size_t)n, 1)))
+            return nomem(err);
+        d->nagg = n;
+        json_object_foreach(agg, cname, jf) {
+            int col = strom_schema_find(d->schema, cname, strlen(cname));
+            strom_agg_fn f;
+            if (col < 0 || !json_string_value(jf) ||
+                strom_agg_fn_parse(json_string_value(jf), &f) != 0)
+                return strom_error_set(err, STROM_ECORRUPT, "primary_key: aggregate of '%s'",
+                                       cname);
+            d->agg[col] = (uint8_t)f;
+        }
+    }
+    d->no_update_before = !before;
+    return 0;
+}
+
 static json_t *table_json(const srv_table *t)
 {
     const strom_table_desc *d = &t->desc;
@@ -328,7 +392,7 @@ static json_t *table_json(const srv_table *t)
     for (int i = 0; i < t->nparts; i++)
         if (t->parts[i]->name[0])
             json_array_append_new(parts, json_string(t->parts[i]->name));
-    return json_pack("{s:s, s:I, s:I, s:I, s:o, s:I, s:o, s:s?, s:I, s:I, s:I, s:I, s:o}", "name",
+    json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:o, s:I, s:o, s:s?, s:I, s:I, s:I, s:I, s:o}", "name",
                      d->table, "id", (json_int_t)d->table_id, "created_ms",
                      (json_int_t)d->created_ms, "schema_id",
                      (json_int_t)strom_schema_id(d->schema), "columns", cols, "buckets",
@@ -339,6 +403,9 @@ static json_t *table_json(const srv_table *t)
                      (json_int_t)d->retention_bytes, "segment_bytes",
                      (json_int_t)d->segment_bytes, "partition_retention",
                      (json_int_t)d->partition_retention, "partitions", parts);
+    if (o && d->npk > 0)
+        json_object_set_new(o, "primary_key", pk_json(d));
+    return o;
 }
 
 static int catalog_save(srv_catalog *c, strom_error *err)
@@ -434,6 +501,12 @@ static int table_from_json(json_t *jt, const char *db, strom_table_desc *d, uint
     if (pcol && (d->partition_col = strom_schema_find(d->schema, pcol, strlen(pcol))) < 0)
         return strom_error_set(err, STROM_ECORRUPT, "table %s.%s: bad partition column", db,
                                name);
+    json_t *jpk = json_object_get(jt, "primary_key");
+    int rc;
+    if (jpk && (rc = pk_from_json(jpk, d, err)) < 0) {
+        strom_error_prefix(err, "table %s.%s", db, name);
+        return rc;
+    }
     return strom_table_desc_check(d, err);
 }
 
