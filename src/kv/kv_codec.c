@@ -45,8 +45,9 @@ int strom_kv_key_put(strom_buf *b, const strom_value *v)
         return put_be64(b, bits);
     }
     case STROM_TYPE_DECIMAL: {
-        unsigned __int128 u = (unsigned __int128)v->u.d ^ ((unsigned __int128)1 << 127);
-        return put_be64(b, (uint64_t)(u >> 64)) || put_be64(b, (uint64_t)u) ? STROM_ENOMEM : 0;
+        /* two's complement, high word sign-flipped: big-endian bytes sort like values */
+        uint64_t hi = (uint64_t)(v->u.d >> 64) ^ (1ull << 63), lo = (uint64_t)v->u.d;
+        return put_be64(b, hi) || put_be64(b, lo) ? STROM_ENOMEM : 0;
     }
     case STROM_TYPE_STRING:
     case STROM_TYPE_BYTES: {

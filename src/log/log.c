@@ -19,6 +19,7 @@
 
 void strom_log_config_default(strom_log_config *c)
 {
+    memset(c, 0, sizeof *c);
     c->segment_bytes = UINT64_C(1) << 30;
     c->segment_ms = INT64_C(7) * 24 * 3600 * 1000;
     c->retention_bytes = 0;
@@ -26,6 +27,7 @@ void strom_log_config_default(strom_log_config *c)
     c->fsync = STROM_LOG_FSYNC_ALWAYS;
     c->fsync_interval_ms = 100;
     c->index_bytes = 4096;
+    c->writer_gaps = false;
 }
 
 static int sys_error(strom_error *err, const char *what, const char *path)
@@ -543,12 +545,13 @@ int strom_log_append_nowait(strom_log *l, uint8_t *rec, size_t len, bool verifie
     int64_t wid = r.info.writer_id;
     if (wid >= 0) {
         int64_t dup_base;
-        rc = strom_writers_check(&l->writers, wid, r.info.batch_seq, &dup_base, err);
+        rc = strom_writers_check(&l->writers, wid, r.info.batch_seq, l->cfg.writer_gaps,
+                                 &dup_base, err);
         if (rc != 0) {
             if (rc == 1) { /* a retry of an appended batch: acknowledge, do not append */
                 rc = 0;
                 *base_offset = dup_base;
-                *durable_until = dup_base + r.info.last_offset_delta + 1;
+                *durable_until = dup_base < 0 ? 0 : dup_base + r.info.last_offset_delta + 1;
             }
             goto out;
         }
@@ -586,6 +589,27 @@ int strom_log_append_nowait(strom_log *l, uint8_t *rec, size_t len, bool verifie
     *base_offset = base;
     *durable_until = l->end_offset;
 out:
+    pthread_mutex_unlock(&l->mu);
+    return rc;
+}
+
+int strom_log_writer_check(strom_log *l, int64_t writer_id, int32_t seq, int64_t *base,
+                           strom_error *err)
+{
+    if (writer_id < 0)
+        return 0;
+    pthread_mutex_lock(&l->mu);
+    int rc = strom_writers_check(&l->writers, writer_id, seq, l->cfg.writer_gaps, base, err);
+    pthread_mutex_unlock(&l->mu);
+    return rc;
+}
+
+int strom_log_note_writer(strom_log *l, int64_t writer_id, int32_t seq)
+{
+    if (writer_id < 0)
+        return 0;
+    pthread_mutex_lock(&l->mu);
+    int rc = strom_writers_record(&l->writers, writer_id, seq, -1);
     pthread_mutex_unlock(&l->mu);
     return rc;
 }

@@ -47,6 +47,9 @@ typedef struct strom_log_config {
     strom_log_fsync fsync;
     int fsync_interval_ms;    /* FSYNC_INTERVAL period (default 100) */
     uint32_t index_bytes;     /* bytes of records between index entries (default 4096) */
+    bool writer_gaps;         /* idempotent writers' sequences may skip numbers (primary-key
+                                 buckets: a write that changes nothing appends no record);
+                                 see strom_writers_check */
 } strom_log_config;
 
 void strom_log_config_default(strom_log_config *c);
@@ -76,6 +79,19 @@ int strom_log_append(strom_log *l, uint8_t *rec, size_t len, int64_t *base_offse
 int strom_log_append_nowait(strom_log *l, uint8_t *rec, size_t len, bool verified,
                             int64_t *base_offset, int64_t *durable_until, strom_error *err);
 int strom_log_wait_durable(strom_log *l, int64_t until, strom_error *err);
+
+/* What an append from writer `writer_id` with sequence `seq` would be: 0 = new; 1 = a
+ * retry of a batch already appended (*base = its offset; -1 under writer_gaps for one that
+ * appended nothing); negative = out of order (STROM_ESTATE). For a caller that must know
+ * before building the record (primary-key writes) and keeps appends to the log ordered. */
+int strom_log_writer_check(strom_log *l, int64_t writer_id, int32_t seq, int64_t *base,
+                           strom_error *err);
+
+/* Remembers batch `seq` of writer `writer_id` as done without a record (a primary-key write
+ * that changed nothing), so that a retry is answered as a duplicate (offset -1). Kept in
+ * memory and in the writer snapshot of the next segment roll; after a crash such a retry is
+ * evaluated again (it changes nothing again unless other writers changed the keys since). */
+int strom_log_note_writer(strom_log *l, int64_t writer_id, int32_t seq);
 
 /* fsync now (any policy). */
 int strom_log_flush(strom_log *l, strom_error *err);

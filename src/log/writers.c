@@ -67,20 +67,24 @@ static int grow(strom_writers *w)
     return 0;
 }
 
-int strom_writers_check(const strom_writers *w, int64_t id, int32_t seq, int64_t *base,
-                        strom_error *err)
+int strom_writers_check(const strom_writers *w, int64_t id, int32_t seq, bool gaps,
+                        int64_t *base, strom_error *err)
 {
     const strom_writer *s = find(w, id);
     if (!s || s->n == 0)
         return 0;
     int32_t last = s->seq[s->n - 1];
-    if (seq == last + 1)
+    if (seq == last + 1 || (gaps && seq > last))
         return 0;
     for (int i = 0; i < s->n; i++)
         if (s->seq[i] == seq) {
             *base = s->base[i];
             return 1;
         }
+    if (gaps) {
+        *base = -1;
+        return 1;
+    }
     return strom_error_set(err, STROM_ESTATE,
                            "writer %lld: batch sequence %d is out of order (expected %d; the "
                            "last %d batches can be retried)", (long long)id, seq, last + 1,

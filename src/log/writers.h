@@ -38,9 +38,13 @@ void strom_writers_init(strom_writers *w);
 void strom_writers_free(strom_writers *w);
 
 /* Decides about batch `seq` of writer `id`: 0 = append it; 1 = duplicate, *base = the offset
- * it was given; negative = rejected (err names the expected sequence). */
-int strom_writers_check(const strom_writers *w, int64_t id, int32_t seq, int64_t *base,
-                        strom_error *err);
+ * it was given; negative = rejected (err names the expected sequence). With `gaps` (logs of
+ * primary-key buckets, where a write that changes nothing appends no record) any sequence
+ * above the last is accepted, and one below it that is not remembered is a duplicate with
+ * *base = -1 (it appended nothing, or it is older than the window: either way it is not
+ * applied again). */
+int strom_writers_check(const strom_writers *w, int64_t id, int32_t seq, bool gaps,
+                        int64_t *base, strom_error *err);
 /* Records an appended batch. */
 int strom_writers_record(strom_writers *w, int64_t id, int32_t seq, int64_t base);
 
