@@ -552,7 +552,8 @@ static int ov_set(overlay *o, const uint8_t *k, size_t kn, const uint8_t *v, siz
 
 /* Checks a decoded input batch whole before anything is done with it. */
 static int check_batch(const strom_table_desc *d, const strom_batch *b, const uint8_t *changes,
-                       const bool *written, strom_error *err)
+                       const bool *written, strom_kv_row_check check, void *ctx,
+                       strom_error *err)
 {
     const strom_schema *s = d->schema;
     bool partial = false;
@@ -573,6 +574,8 @@ static int check_batch(const strom_table_desc *d, const strom_batch *b, const ui
     }
     for (int64_t i = 0; i < b->rows; i++) {
         uint8_t ct = changes ? changes[i] : STROM_CHANGE_INSERT;
+        if (check)
+            STROM_TRY(check(ctx, b, i, err));
         if (ct == STROM_CHANGE_UPDATE_BEFORE || ct > STROM_CHANGE_DELETE)
             return strom_error_set(err, STROM_EINVAL, "row %lld: change type %u (a write takes "
                                    "+I or +U to upsert, -D to delete)", (long long)i, ct);
@@ -711,7 +714,8 @@ static int apply_overlay(strom_kv *kv, const overlay *ov, int64_t applied, strom
 }
 
 int strom_kv_write(strom_kv *kv, const strom_table_desc *d, const uint8_t *rec, size_t len,
-                   const bool *written, strom_kv_write_result *res, strom_error *err)
+                   const bool *written, strom_kv_row_check check, void *check_ctx,
+                   strom_kv_write_result *res, strom_error *err)
 {
     *res = (strom_kv_write_result){-1, 0, false};
     strom_record r;
@@ -740,7 +744,7 @@ int strom_kv_write(strom_kv *kv, const strom_table_desc *d, const uint8_t *rec, 
         return strom_error_set(err, STROM_ECORRUPT, "the record says %d rows, its batch has "
                                "%lld", r.info.record_count, (long long)b->rows);
     }
-    if ((rc = check_batch(d, b, r.changes, written, err)) != 0) {
+    if ((rc = check_batch(d, b, r.changes, written, check, check_ctx, err)) != 0) {
         strom_batch_free(b);
         return rc;
     }

@@ -77,8 +77,13 @@ typedef struct strom_kv_write_result {
  * partial update. The batch is checked whole first (key columns non-null, the engine allows
  * deletes or partial updates, ...): a bad batch changes nothing. Returns when the changelog
  * is durable and the state applied. `d` must be the table's current description. */
+/* `check` (may be NULL) is called for every row before anything is done: the server checks
+ * that rows belong to the partition they were sent to. */
+typedef int (*strom_kv_row_check)(void *ctx, const strom_batch *b, int64_t row,
+                                  strom_error *err);
 int strom_kv_write(strom_kv *kv, const strom_table_desc *d, const uint8_t *rec, size_t len,
-                   const bool *written, strom_kv_write_result *res, strom_error *err);
+                   const bool *written, strom_kv_row_check check, void *check_ctx,
+                   strom_kv_write_result *res, strom_error *err);
 
 /* Point lookups: `keys` holds rows of the key columns (in key order: d->pk) or, with
  * `prefix`, of the bucket-key columns. The found rows (projected to `cols`, NULL = all) are

@@ -463,6 +463,238 @@ void strom_msg_results_free(strom_msg_results *m)
     m->n = 0;
 }
 
+/* ---- PutKv, Lookup, KvScan ----------------------------------------------------------------- */
+
+/* u32 count + strings */
+static strom_msg_str *rd_names(strom_wire_reader *r, uint32_t *n, const char *what, int *rc)
+{
+    strom_msg_str *v = rd_array(r, 2, sizeof *v, n, what, rc);
+    for (uint32_t i = 0; v && i < *n; i++)
+        v[i] = rd_str(r, what);
+    return v;
+}
+
+static int put_names(strom_buf *b, const strom_msg_str *v, uint32_t n)
+{
+    int rc = strom_wire_put_u32(b, n);
+    for (uint32_t i = 0; i < n; i++)
+        rc |= put_str(b, v[i]);
+    return rc;
+}
+
+/* Entries (partition, bucket, size) then, after every field, their records. */
+static strom_msg_produce_entry *rd_entries(strom_wire_reader *r, uint32_t *n, int *rc)
+{
+    strom_msg_produce_entry *e = *rc == 0 ? rd_array(r, 10, sizeof *e, n, "entries", rc) : NULL;
+    for (uint32_t i = 0; e && i < *n; i++) {
+        e[i].partition = rd_str(r, "entry partition");
+        e[i].bucket = strom_wire_u32(r, "entry bucket");
+        e[i].size = strom_wire_u32(r, "entry size");
+    }
+    return e;
+}
+
+static void rd_entry_records(strom_wire_reader *r, strom_msg_produce_entry *e, uint32_t n)
+{
+    for (uint32_t i = 0; e && i < n; i++)
+        e[i].records = strom_wire_bytes(r, e[i].size, "entry records");
+}
+
+static int put_entries(strom_buf *b, const strom_msg_produce_entry *e, uint32_t n)
+{
+    int rc = strom_wire_put_u32(b, n);
+    for (uint32_t i = 0; i < n; i++) {
+        rc |= put_str(b, e[i].partition);
+        rc |= strom_wire_put_u32(b, e[i].bucket);
+        rc |= strom_wire_put_u32(b, e[i].size);
+    }
+    return rc;
+}
+
+int strom_msg_put_kv_decode(strom_wire_reader *r, strom_msg_put_kv *m, strom_error *err)
+{
+    int rc = 0;
+    memset(m, 0, sizeof *m);
+    m->table_id = strom_wire_u64(r, "table id");
+    m->timeout_ms = strom_wire_u32(r, "timeout");
+    m->columns = rd_names(r, &m->ncolumns, "columns", &rc);
+    m->e = rd_entries(r, &m->n, &rc);
+    rd_entry_records(r, m->e, m->n);
+    if (rc < 0)
+        strom_error_set(err, rc, "out of memory");
+    else
+        rc = strom_wire_finish(r, err);
+    if (rc < 0)
+        strom_msg_put_kv_free(m);
+    return rc;
+}
+
+int strom_msg_put_kv_encode(strom_buf *b, const strom_msg_put_kv *m)
+{
+    int rc = strom_wire_put_u64(b, m->table_id);
+    rc |= strom_wire_put_u32(b, m->timeout_ms);
+    rc |= put_names(b, m->columns, m->ncolumns);
+    rc |= put_entries(b, m->e, m->n);
+    return rc ? STROM_ENOMEM : 0;
+}
+
+void strom_msg_put_kv_free(strom_msg_put_kv *m)
+{
+    free(m->columns);
+    free(m->e);
+    memset(m, 0, sizeof *m);
+}
+
+int strom_msg_lookup_decode(strom_wire_reader *r, strom_msg_lookup *m, strom_error *err)
+{
+    int rc = 0;
+    memset(m, 0, sizeof *m);
+    m->table_id = strom_wire_u64(r, "table id");
+    m->prefix = strom_wire_u8(r, "prefix");
+    m->limit = strom_wire_u32(r, "limit");
+    m->columns = rd_names(r, &m->ncolumns, "columns", &rc);
+    m->e = rd_entries(r, &m->n, &rc);
+    rd_entry_records(r, m->e, m->n);
+    if (rc < 0)
+        strom_error_set(err, rc, "out of memory");
+    else if ((rc = strom_wire_finish(r, err)) == 0 && m->prefix > 1)
+        rc = strom_error_set(err, STROM_EPARSE, "prefix flag %u is not 0 or 1", m->prefix);
+    if (rc < 0)
+        strom_msg_lookup_free(m);
+    return rc;
+}
+
+int strom_msg_lookup_encode(strom_buf *b, const strom_msg_lookup *m)
+{
+    int rc = strom_wire_put_u64(b, m->table_id);
+    rc |= strom_wire_put_u8(b, m->prefix);
+    rc |= strom_wire_put_u32(b, m->limit);
+    rc |= put_names(b, m->columns, m->ncolumns);
+    rc |= put_entries(b, m->e, m->n);
+    return rc ? STROM_ENOMEM : 0;
+}
+
+void strom_msg_lookup_free(strom_msg_lookup *m)
+{
+    free(m->columns);
+    free(m->e);
+    memset(m, 0, sizeof *m);
+}
+
+int strom_msg_lookup_resp_head_put(strom_buf *b, uint32_t schema_id, uint32_t n)
+{
+    return strom_wire_put_u32(b, schema_id) | strom_wire_put_u32(b, n) ? STROM_ENOMEM : 0;
+}
+
+int strom_msg_looked_put(strom_buf *b, const strom_msg_looked *l)
+{
+    int rc = put_str(b, l->partition);
+    rc |= strom_wire_put_u32(b, l->bucket);
+    rc |= strom_wire_put_u16(b, (uint16_t)l->error);
+    rc |= put_str(b, l->message);
+    rc |= strom_wire_put_u32(b, l->nkeys);
+    for (uint32_t i = 0; i < l->nkeys; i++)
+        rc |= strom_wire_put_u32(b, l->counts[i]);
+    rc |= strom_wire_put_u32(b, l->size);
+    return rc ? STROM_ENOMEM : 0;
+}
+
+int strom_msg_lookup_resp_decode(strom_wire_reader *r, strom_msg_lookup_resp *m,
+                                 strom_error *err)
+{
+    int rc = 0;
+    memset(m, 0, sizeof *m);
+    m->schema_id = strom_wire_u32(r, "schema id");
+    m->v = rd_array(r, 18, sizeof *m->v, &m->n, "buckets", &rc);
+    for (uint32_t i = 0; m->v && i < m->n && rc == 0; i++) {
+        strom_msg_looked *l = &m->v[i];
+        l->partition = rd_str(r, "partition");
+        l->bucket = strom_wire_u32(r, "bucket");
+        l->error = (int16_t)strom_wire_u16(r, "error");
+        l->message = rd_str(r, "message");
+        l->counts = rd_array(r, 4, sizeof *l->counts, &l->nkeys, "key counts", &rc);
+        for (uint32_t k = 0; l->counts && k < l->nkeys; k++)
+            l->counts[k] = strom_wire_u32(r, "key count");
+        l->size = strom_wire_u32(r, "size");
+    }
+    for (uint32_t i = 0; m->v && i < m->n && rc == 0; i++)
+        m->v[i].records = strom_wire_bytes(r, m->v[i].size, "records");
+    if (rc < 0)
+        strom_error_set(err, rc, "out of memory");
+    else
+        rc = strom_wire_finish(r, err);
+    if (rc < 0)
+        strom_msg_lookup_resp_free(m);
+    return rc;
+}
+
+void strom_msg_lookup_resp_free(strom_msg_lookup_resp *m)
+{
+    for (uint32_t i = 0; m->v && i < m->n; i++)
+        free(m->v[i].counts);
+    free(m->v);
+    memset(m, 0, sizeof *m);
+}
+
+int strom_msg_kv_scan_decode(strom_wire_reader *r, strom_msg_kv_scan *m, strom_error *err)
+{
+    int rc = 0;
+    memset(m, 0, sizeof *m);
+    m->table_id = strom_wire_u64(r, "table id");
+    m->partition = rd_str(r, "partition");
+    m->bucket = strom_wire_u32(r, "bucket");
+    m->scan_id = strom_wire_u64(r, "scan id");
+    m->max_bytes = strom_wire_u32(r, "max bytes");
+    m->columns = rd_names(r, &m->ncolumns, "columns", &rc);
+    m->predicate = rd_str(r, "predicate");
+    if (rc < 0)
+        strom_error_set(err, rc, "out of memory");
+    else
+        rc = strom_wire_finish(r, err);
+    if (rc < 0)
+        strom_msg_kv_scan_free(m);
+    return rc;
+}
+
+int strom_msg_kv_scan_encode(strom_buf *b, const strom_msg_kv_scan *m)
+{
+    int rc = strom_wire_put_u64(b, m->table_id);
+    rc |= put_str(b, m->partition);
+    rc |= strom_wire_put_u32(b, m->bucket);
+    rc |= strom_wire_put_u64(b, m->scan_id);
+    rc |= strom_wire_put_u32(b, m->max_bytes);
+    rc |= put_names(b, m->columns, m->ncolumns);
+    rc |= put_str(b, m->predicate);
+    return rc ? STROM_ENOMEM : 0;
+}
+
+void strom_msg_kv_scan_free(strom_msg_kv_scan *m)
+{
+    free(m->columns);
+    memset(m, 0, sizeof *m);
+}
+
+int strom_msg_kv_scanned_decode(strom_wire_reader *r, strom_msg_kv_scanned *m,
+                                strom_error *err)
+{
+    memset(m, 0, sizeof *m);
+    m->schema_id = strom_wire_u32(r, "schema id");
+    m->scan_id = strom_wire_u64(r, "scan id");
+    m->offset = strom_wire_i64(r, "offset");
+    m->size = strom_wire_u32(r, "size");
+    m->records = strom_wire_bytes(r, m->size, "records");
+    return strom_wire_finish(r, err);
+}
+
+int strom_msg_kv_scanned_put(strom_buf *b, const strom_msg_kv_scanned *m)
+{
+    int rc = strom_wire_put_u32(b, m->schema_id);
+    rc |= strom_wire_put_u64(b, m->scan_id);
+    rc |= strom_wire_put_u64(b, (uint64_t)m->offset);
+    rc |= strom_wire_put_u32(b, m->size);
+    return rc ? STROM_ENOMEM : 0;
+}
+
 /* ---- Fetch -------------------------------------------------------------------------------- */
 
 int strom_msg_fetch_decode(strom_wire_reader *r, strom_msg_fetch *m, strom_error *err)
@@ -705,6 +937,24 @@ int strom_msg_decode_request(const uint8_t *frame, size_t n, strom_error *err)
             strom_msg_offsets_free(&m);
         return rc;
     }
+    case STROM_API_PUT_KV: {
+        strom_msg_put_kv m;
+        if ((rc = strom_msg_put_kv_decode(&r, &m, err)) == 0)
+            strom_msg_put_kv_free(&m);
+        return rc;
+    }
+    case STROM_API_LOOKUP: {
+        strom_msg_lookup m;
+        if ((rc = strom_msg_lookup_decode(&r, &m, err)) == 0)
+            strom_msg_lookup_free(&m);
+        return rc;
+    }
+    case STROM_API_KV_SCAN: {
+        strom_msg_kv_scan m;
+        if ((rc = strom_msg_kv_scan_decode(&r, &m, err)) == 0)
+            strom_msg_kv_scan_free(&m);
+        return rc;
+    }
     default:
         if (strom_msg_names_fields(h.api_key)) {
             strom_msg_names m;
@@ -751,7 +1001,18 @@ int strom_msg_decode_response(int api_key, const uint8_t *frame, size_t n, strom
         strom_table_desc_free(&d);
         return strom_wire_finish(&r, err);
     }
+    case STROM_API_LOOKUP: {
+        strom_msg_lookup_resp m;
+        if ((rc = strom_msg_lookup_resp_decode(&r, &m, err)) == 0)
+            strom_msg_lookup_resp_free(&m);
+        return rc;
+    }
+    case STROM_API_KV_SCAN: {
+        strom_msg_kv_scanned m;
+        return strom_msg_kv_scanned_decode(&r, &m, err);
+    }
     case STROM_API_PRODUCE:
+    case STROM_API_PUT_KV:
     case STROM_API_LIST_OFFSETS: {
         strom_msg_results m;
         if ((rc = strom_msg_results_decode(&r, &m, err)) == 0)

@@ -36,7 +36,10 @@
     X(INIT_WRITER, 11, 0)           \
     X(PRODUCE, 12, 0)               \
     X(FETCH, 13, 0)                 \
-    X(LIST_OFFSETS, 14, 0)
+    X(LIST_OFFSETS, 14, 0)          \
+    X(PUT_KV, 15, 0)                \
+    X(LOOKUP, 16, 0)                \
+    X(KV_SCAN, 17, 0)
 
 enum {
 #define STROM_API_ENUM_(name, key, ver) STROM_API_##name = (key),
@@ -212,6 +215,87 @@ typedef struct strom_msg_offsets {
 int strom_msg_offsets_decode(strom_wire_reader *r, strom_msg_offsets *m, strom_error *err);
 int strom_msg_offsets_encode(strom_buf *b, const strom_msg_offsets *m);
 void strom_msg_offsets_free(strom_msg_offsets *m);
+
+/* ---- PutKv: upserts and deletes of a primary-key table ---------------------------------- */
+
+typedef struct strom_msg_put_kv {
+    uint64_t table_id;
+    uint32_t timeout_ms;
+    uint32_t ncolumns;
+    strom_msg_str *columns;   /* owned array: the columns written (partial update); 0 = all */
+    uint32_t n;
+    strom_msg_produce_entry *e; /* owned array; each entry's records follow the fields */
+} strom_msg_put_kv;
+int strom_msg_put_kv_decode(strom_wire_reader *r, strom_msg_put_kv *m, strom_error *err);
+int strom_msg_put_kv_encode(strom_buf *b, const strom_msg_put_kv *m);
+void strom_msg_put_kv_free(strom_msg_put_kv *m);
+/* The response is strom_msg_results: per entry the changelog record's offset (-1: the write
+ * changed nothing). */
+
+/* ---- Lookup: rows by key, or by bucket-key prefix ----------------------------------------- */
+
+typedef struct strom_msg_lookup {
+    uint64_t table_id;
+    uint8_t prefix;           /* 1: the keys are bucket-key values (every row under each) */
+    uint32_t limit;           /* prefix: at most this many rows per key */
+    uint32_t ncolumns;
+    strom_msg_str *columns;   /* owned array; 0 = every column */
+    uint32_t n;
+    strom_msg_produce_entry *e; /* per bucket: a record of key rows */
+} strom_msg_lookup;
+int strom_msg_lookup_decode(strom_wire_reader *r, strom_msg_lookup *m, strom_error *err);
+int strom_msg_lookup_encode(strom_buf *b, const strom_msg_lookup *m);
+void strom_msg_lookup_free(strom_msg_lookup *m);
+
+typedef struct strom_msg_looked {
+    strom_msg_str partition;
+    uint32_t bucket;
+    int16_t error;
+    strom_msg_str message;
+    uint32_t nkeys;
+    uint32_t *counts;         /* rows found per key (limit + 1: more than the limit); owned
+                                 when decoded */
+    uint32_t size;            /* bytes of the record of found rows that follows */
+    const uint8_t *records;
+} strom_msg_looked;
+
+typedef struct strom_msg_lookup_resp {
+    uint32_t schema_id;
+    uint32_t n;
+    strom_msg_looked *v;      /* owned array */
+} strom_msg_lookup_resp;
+int strom_msg_lookup_resp_decode(strom_wire_reader *r, strom_msg_lookup_resp *m,
+                                 strom_error *err);
+int strom_msg_lookup_resp_head_put(strom_buf *b, uint32_t schema_id, uint32_t n);
+int strom_msg_looked_put(strom_buf *b, const strom_msg_looked *l);
+void strom_msg_lookup_resp_free(strom_msg_lookup_resp *m);
+
+/* ---- KvScan: the current state of one bucket, in pages ------------------------------------- */
+
+typedef struct strom_msg_kv_scan {
+    uint64_t table_id;
+    strom_msg_str partition;
+    uint32_t bucket;
+    uint64_t scan_id;         /* 0: start a scan; else continue it */
+    uint32_t max_bytes;
+    uint32_t ncolumns;
+    strom_msg_str *columns;   /* owned array; 0 = every column */
+    strom_msg_str predicate;
+} strom_msg_kv_scan;
+int strom_msg_kv_scan_decode(strom_wire_reader *r, strom_msg_kv_scan *m, strom_error *err);
+int strom_msg_kv_scan_encode(strom_buf *b, const strom_msg_kv_scan *m);
+void strom_msg_kv_scan_free(strom_msg_kv_scan *m);
+
+typedef struct strom_msg_kv_scanned {
+    uint32_t schema_id;
+    uint64_t scan_id;         /* continue with this id; 0: the scan is complete */
+    int64_t offset;           /* the changelog offset the scan's state reflects */
+    uint32_t size;            /* bytes of the record that follows (0: no rows) */
+    const uint8_t *records;
+} strom_msg_kv_scanned;
+int strom_msg_kv_scanned_decode(strom_wire_reader *r, strom_msg_kv_scanned *m,
+                                strom_error *err);
+int strom_msg_kv_scanned_put(strom_buf *b, const strom_msg_kv_scanned *m);
 
 /* ---- ApiVersions response ------------------------------------------------------------ */
 

@@ -47,6 +47,7 @@ struct srv_catalog {
     pthread_mutex_t mu;      /* everything below, and every table's schemas and partitions */
     char dir[PATH_MAX], path[PATH_MAX];
     strom_log_config logcfg;
+    strom_kv_config kvcfg;
     srv_db *dbs;
     int ndbs;
     srv_table **tables;
@@ -120,6 +121,7 @@ static void bucket_dir(const srv_table *t, const char *part, uint32_t bucket, ch
 static void log_config_for(const srv_catalog *c, const srv_table *t, strom_log_config *cfg)
 {
     *cfg = c->logcfg;
+    cfg->writer_gaps = t->desc.npk > 0; /* a PK write that changes nothing appends nothing */
     if (t->desc.segment_bytes)
         cfg->segment_bytes = (uint64_t)t->desc.segment_bytes;
     if (t->desc.retention_bytes)
@@ -132,6 +134,10 @@ static void log_config_for(const srv_catalog *c, const srv_table *t, strom_log_c
 
 static void bucket_close(srv_bucket *b, bool remove)
 {
+    if (remove)
+        strom_kv_abandon(b->kv); /* no checkpoint of what is about to be deleted */
+    else
+        strom_kv_close(b->kv);
     strom_log_close(b->log);
     if (remove) {
         char dir[PATH_MAX];
@@ -161,6 +167,13 @@ void srv_bucket_unref(srv_bucket *b)
         bucket_close(b, (left & BUCKET_DOOMED) != 0);
 }
 
+/* Schemas by id while a bucket opens (the catalog's lock may be held: no locking here). */
+static const strom_schema *schema_at_open(void *ctx, uint32_t id)
+{
+    const srv_table *t = ctx;
+    return id >= 1 && id <= t->nschemas ? t->schemas[id - 1] : NULL;
+}
+
 static int part_open(srv_catalog *c, srv_table *t, const char *name, srv_partition **out,
                      strom_error *err)
 {
@@ -179,6 +192,16 @@ static int part_open(srv_catalog *c, srv_table *t, const char *name, srv_partiti
         int rc = b ? strom_mkdirs(dir, err) : nomem(err);
         if (rc == 0 && (rc = strom_log_open(dir, &cfg, &b->log, err)) < 0)
             strom_error_prefix(err, "table %s.%s", t->desc.database, t->desc.table);
+        if (rc == 0 && t->desc.npk > 0) {
+            char kvdir[PATH_MAX + 8];
+            snprintf(kvdir, sizeof kvdir, "%s/kv", dir);
+            if ((rc = strom_kv_open(kvdir, b->log, &t->desc, schema_at_open, t, &c->kvcfg,
+                                    &b->kv, err)) < 0) {
+                strom_error_prefix(err, "table %s.%s bucket %u", t->desc.database,
+                                   t->desc.table, i);
+                strom_log_close(b->log);
+            }
+        }
         if (rc < 0) {
             free(b);
             for (uint32_t j = 0; j < i; j++)
@@ -666,6 +689,7 @@ int srv_catalog_open(const srv_catalog_opts *o, srv_catalog **out, strom_error *
     pathf(c->dir, sizeof c->dir, "%s", o->data_dir);
     pathf(c->path, sizeof c->path, "%s/catalog.json", o->data_dir);
     c->logcfg = o->log;
+    c->kvcfg = o->kv;
     int rc = strom_mkdirs(o->data_dir, err);
     if (rc == 0)
         rc = catalog_load(c, err);
@@ -805,6 +829,15 @@ int srv_table_create(srv_catalog *c, strom_table_desc *d, bool if_not_exists, st
     int rc = strom_table_desc_check(d, err);
     if (rc < 0)
         return rc;
+    if (d->npk > 0 && d->nbucket_key == 0) {
+        /* a primary-key table's rows go to buckets by their key, without the partition
+         * column (every row of a partition has the same value) */
+        if (!(d->bucket_key = calloc((size_t)d->npk, sizeof(int))))
+            return nomem(err);
+        for (int i = 0; i < d->npk; i++)
+            if (d->pk[i] != d->partition_col)
+                d->bucket_key[d->nbucket_key++] = d->pk[i];
+    }
     if (d->npartitions)
         return strom_error_set(err, STROM_EINVAL, "partitions are created on write or with "
                                "CreatePartition, not with the table");
@@ -980,6 +1013,15 @@ int srv_table_describe(srv_table *t, strom_table_desc *out, strom_error *err)
         return nomem(err);
     }
     return 0;
+}
+
+void srv_table_kv_desc(srv_table *t, strom_table_desc *out)
+{
+    pthread_mutex_lock(&t->cat->mu);
+    *out = t->desc;
+    pthread_mutex_unlock(&t->cat->mu);
+    out->partitions = NULL;
+    out->npartitions = 0;
 }
 
 const strom_schema *srv_table_schema(srv_table *t, uint32_t schema_id)
@@ -1172,7 +1214,12 @@ int srv_catalog_retain(srv_catalog *c, int64_t now_ms, strom_error *err)
     if (all_buckets(c, &v, &n) < 0)
         return nomem(err);
     for (int i = 0; i < n; i++) {
-        int r = strom_log_retain(v[i]->log, now_ms, INT64_MAX, NULL);
+        int64_t hold = INT64_MAX;
+        if (v[i]->kv) { /* the changelog after the latest checkpoint rebuilds the state */
+            strom_kv_maybe_checkpoint(v[i]->kv, false, NULL);
+            hold = strom_kv_snapshot_offset(v[i]->kv);
+        }
+        int r = strom_log_retain(v[i]->log, now_ms, hold, NULL);
         if (r > 0)
             done += r;
         srv_bucket_unref(v[i]);

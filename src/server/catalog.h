@@ -24,15 +24,17 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kv/kv.h"
 #include "log/log.h"
 #include "strom/table.h"
 
 typedef struct srv_catalog srv_catalog;
 typedef struct srv_table srv_table;
 
-/* A bucket log and the table it belongs to. */
+/* A bucket log (and, for a primary-key table, its state) and the table it belongs to. */
 typedef struct srv_bucket {
     strom_log *log;
+    strom_kv *kv;            /* primary-key tables only */
     srv_table *table;        /* referenced while the bucket is */
     int refs;
     char partition[STROM_PARTITION_MAX + 1];
@@ -42,6 +44,7 @@ typedef struct srv_bucket {
 typedef struct srv_catalog_opts {
     const char *data_dir;
     strom_log_config log;    /* defaults for every bucket log (tables may override sizes) */
+    strom_kv_config kv;      /* primary-key state */
 } srv_catalog_opts;
 
 /* Loads the catalog (creating an empty one) and opens every bucket log (recovery). */
@@ -72,6 +75,10 @@ srv_table *srv_table_by_id(srv_catalog *c, uint64_t id, strom_error *err);
 void srv_table_unref(srv_table *t);
 /* A copy of the table's description (latest schema, partitions). */
 int srv_table_describe(srv_table *t, strom_table_desc *out, strom_error *err);
+/* A shallow view of the description for primary-key work: the latest schema and the key,
+ * bucket key and engine arrays point into the table (valid while it is referenced; they
+ * never change), no partitions. Nothing to free. */
+void srv_table_kv_desc(srv_table *t, strom_table_desc *out);
 /* The schema with the given id (1 = as created), or NULL. Schemas never change or go away
  * while the table is referenced. */
 const strom_schema *srv_table_schema(srv_table *t, uint32_t schema_id);

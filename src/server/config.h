@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kv/kv.h"
 #include "log/log.h"
 #include "strom/error.h"
 
@@ -17,6 +18,7 @@ typedef struct srv_config {
     int port;
     int workers;                 /* threads for disk work (appends, reads, DDL) */
     strom_log_config log;        /* fsync policy, segment size/age, retention defaults */
+    strom_kv_config kv;          /* primary-key state: checkpoint interval, block cache */
     int64_t retention_check_ms;  /* how often retention runs */
     int max_connections;
     int max_inflight;            /* requests in flight per connection before reads pause */

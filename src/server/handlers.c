@@ -15,6 +15,7 @@
 #include "log/record.h"
 #include "protocol/msg.h"
 #include "server/server.h"
+#include "server/handlers_kv.h"
 #include "server/slog.h"
 #include "strom/strom.h"
 
@@ -357,6 +358,12 @@ static int h_produce(srv_server *s, srv_req *r, strom_wire_reader *rd, strom_err
     r->hstate_free = produce_state_free;
     if (!(ps->t = srv_table_by_id(srv_server_catalog(s), ps->m.table_id, err)))
         return err->code;
+    strom_table_desc kd;
+    srv_table_kv_desc(ps->t, &kd);
+    if (kd.npk > 0)
+        return strom_error_set(err, STROM_EINVAL, "table %s.%s has a primary key: write with "
+                               "PutKv (upserts and deletes); its log is the changelog",
+                               kd.database, kd.table);
     if (!(ps->e = calloc(ps->m.n ? ps->m.n : 1, sizeof *ps->e)))
         return strom_error_set(err, STROM_ENOMEM, "out of memory");
     r->table_id = ps->m.table_id;
@@ -612,6 +619,15 @@ void srv_handle(srv_server *s, srv_req *r)
         break;
     case STROM_API_LIST_OFFSETS:
         rc = h_list_offsets(s, r, &rd, &err);
+        break;
+    case STROM_API_PUT_KV:
+        rc = srv_h_put_kv(s, r, &rd, &err);
+        break;
+    case STROM_API_LOOKUP:
+        rc = srv_h_lookup(s, r, &rd, &err);
+        break;
+    case STROM_API_KV_SCAN:
+        rc = srv_h_kv_scan(s, r, &rd, &err);
         break;
     default:
         rc = h_names(s, r, &rd, &err);

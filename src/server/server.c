@@ -25,6 +25,7 @@
 #include "common/common.h"
 #include "common/fs.h"
 #include "protocol/msg.h"
+#include "server/handlers_kv.h"
 #include "server/slog.h"
 
 #define READ_CHUNK (256u << 10)
@@ -182,6 +183,7 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&s->qmu);
         if (r->h.api_key == API_RETENTION) {
             strom_error err;
+            srv_kv_scans_expire(false);
             int n = srv_catalog_retain(s->cat, strom_now_ms(), &err);
             if (n > 0)
                 srv_log(SRV_INFO, "retention", "deleted=%d", n);
@@ -427,7 +429,7 @@ static void dispatch(srv_server *s, srv_conn *c, uint8_t *frame, size_t flen)
         return;
     }
     c->inflight++;
-    if (r->h.api_key == STROM_API_PRODUCE) {
+    if (r->h.api_key == STROM_API_PRODUCE || r->h.api_key == STROM_API_PUT_KV) {
         if (c->produce_busy) {
             r->next = NULL;
             if (c->pq_tail)
@@ -629,7 +631,7 @@ static void on_complete(srv_server *s, srv_req *r)
         req_free(r);
         return;
     }
-    if (r->h.api_key == STROM_API_PRODUCE) {
+    if (r->h.api_key == STROM_API_PRODUCE || r->h.api_key == STROM_API_PUT_KV) {
         if (r->appended && (!visible_when_written || !r->ordered_done))
             wake_table(s, r->table_id); /* durable, so readers see the records now */
         if (!r->ordered_done) /* failed before its records were written */
@@ -705,7 +707,7 @@ int srv_server_new(const srv_config *cfg, srv_server **out, strom_error *err)
     pthread_mutex_init(&s->cmu, NULL);
     srv_log_set_level((srv_log_level)cfg->log_level);
     int64_t t0 = strom_mono_ms();
-    srv_catalog_opts co = {cfg->data_dir, cfg->log};
+    srv_catalog_opts co = {cfg->data_dir, cfg->log, cfg->kv};
     int rc = srv_catalog_open(&co, &s->cat, err);
     if (rc < 0) {
         srv_server_free(s);
@@ -900,6 +902,7 @@ void srv_server_free(srv_server *s)
             pthread_join(s->threads[i], NULL);
     }
     free(s->threads);
+    srv_kv_scans_expire(true); /* they hold buckets */
     srv_catalog_close(s->cat);
     if (s->lfd >= 0)
         close(s->lfd);

@@ -565,7 +565,7 @@ static void run_engine(strom_merge_engine e, bool no_before)
         build_record(&d, ops, n, wid, seq, &rec);
         strom_kv_write_result res;
         int64_t end = strom_log_end_offset(l);
-        CHECK_OK(strom_kv_write(kv, &d, rec.data, rec.len, partial ? written : NULL, &res, &err),
+        CHECK_OK(strom_kv_write(kv, &d, rec.data, rec.len, partial ? written : NULL, NULL, NULL, &res, &err),
                  &err);
         CHECK(!res.duplicate);
         for (int i = 0; i < n; i++)
@@ -575,7 +575,7 @@ static void run_engine(strom_merge_engine e, bool no_before)
         /* the same batch again (a retry): acknowledged, nothing applied */
         if (batch % 17 == 0) {
             int64_t before = strom_log_end_offset(l);
-            CHECK_OK(strom_kv_write(kv, &d, rec.data, rec.len, partial ? written : NULL, &res,
+            CHECK_OK(strom_kv_write(kv, &d, rec.data, rec.len, partial ? written : NULL, NULL, NULL, &res,
                                     &err), &err);
             CHECK(res.duplicate);
             CHECK_EQ(strom_log_end_offset(l), before);
@@ -652,12 +652,12 @@ TEST(bad_batches_change_nothing)
             ops[i].key = i;
         }
         build_record(&d, ops, 3, 5, 0, &rec);
-        CHECK_OK(strom_kv_write(kv, &d, rec.data, rec.len, NULL, &res, &err), &err);
+        CHECK_OK(strom_kv_write(kv, &d, rec.data, rec.len, NULL, NULL, NULL, &res, &err), &err);
         int64_t end = strom_log_end_offset(l);
         /* a delete on first_row; a partial update on first_row/versioned */
         ops[1].del = true;
         build_record(&d, ops, 3, 5, 1, &rec);
-        int rc = strom_kv_write(kv, &d, rec.data, rec.len, NULL, &res, &err);
+        int rc = strom_kv_write(kv, &d, rec.data, rec.len, NULL, NULL, NULL, &res, &err);
         if (e == STROM_MERGE_FIRST_ROW) {
             CHECK_EQ(rc, STROM_EINVAL);
             CHECK(strstr(err.msg, "row 1") && strstr(err.msg, "delete"));
@@ -668,7 +668,7 @@ TEST(bad_batches_change_nothing)
         bool written[NCOL] = {true, true, true, false, false, false};
         ops[1].del = false;
         build_record(&d, ops, 3, 5, 2, &rec);
-        rc = strom_kv_write(kv, &d, rec.data, rec.len, written, &res, &err);
+        rc = strom_kv_write(kv, &d, rec.data, rec.len, written, NULL, NULL, &res, &err);
         if (e == STROM_MERGE_FIRST_ROW || e == STROM_MERGE_VERSIONED) {
             CHECK_EQ(rc, STROM_EINVAL);
             CHECK(strstr(err.msg, "partial") != NULL);
@@ -678,7 +678,7 @@ TEST(bad_batches_change_nothing)
         end = strom_log_end_offset(l);
         /* a partial update that leaves out a key column */
         bool nokey[NCOL] = {true, false, true, true, true, true};
-        rc = strom_kv_write(kv, &d, rec.data, rec.len, nokey, &res, &err);
+        rc = strom_kv_write(kv, &d, rec.data, rec.len, nokey, NULL, NULL, &res, &err);
         CHECK(rc < 0);
         /* a record of another schema id */
         {
@@ -693,12 +693,12 @@ TEST(bad_batches_change_nothing)
             CHECK_OK(strom_record_write(&other, &info, &st, r.changes, r.arrow, r.arrow_len,
                                         &err), &err);
             strom_batch_stats_free(&st);
-            CHECK_EQ(strom_kv_write(kv, &d, other.data, other.len, NULL, &res, &err),
+            CHECK_EQ(strom_kv_write(kv, &d, other.data, other.len, NULL, NULL, NULL, &res, &err),
                      STROM_EINVAL);
             CHECK(strstr(err.msg, "schema 2") != NULL);
             /* a flipped byte: the CRC */
             other.data[other.len - 3] ^= 1;
-            CHECK(strom_kv_write(kv, &d, other.data, other.len, NULL, &res, &err) < 0);
+            CHECK(strom_kv_write(kv, &d, other.data, other.len, NULL, NULL, NULL, &res, &err) < 0);
             strom_buf_free(&other);
         }
         CHECK_EQ(strom_log_end_offset(l), end);
@@ -711,7 +711,7 @@ TEST(bad_batches_change_nothing)
             big[0].v = 5;
             big[1].v = INT64_MAX;
             build_record(&d, big, 2, 5, 4, &rec);
-            CHECK_EQ(strom_kv_write(kv, &d, rec.data, rec.len, NULL, &res, &err), STROM_ERANGE);
+            CHECK_EQ(strom_kv_write(kv, &d, rec.data, rec.len, NULL, NULL, NULL, &res, &err), STROM_ERANGE);
             CHECK(strstr(err.msg, "row 1") && strstr(err.msg, "'v'"));
             CHECK_EQ(strom_log_end_offset(l), end);
             /* key 10 was not written: a lookup finds nothing */
