@@ -98,6 +98,10 @@ typedef struct strom_writer_opts {
     strom_compression compression; /* body compression of the batches (NONE) */
     bool acks;                   /* wait for durable acknowledgement (true); false: fire and
                                     forget (no response, no retry) */
+    const char *const *columns;  /* primary-key tables: the columns each row writes (a
+                                    partial update: the others keep their stored values, or
+                                    are null for a new key); NULL = every column */
+    int ncolumns;
     int max_in_flight;           /* Produce requests sent and not yet answered (8, 1..64).
                                     While all are out, due batches keep collecting rows until
                                     an answer frees a slot (adaptive batching; the writer
@@ -128,6 +132,10 @@ int strom_writer_set_bytes(strom_writer *w, int col, const void *p, size_t n, st
  * (docs/format.md §12): '2026-12-01', '12.50', 'true', BYTES as hex, ... */
 int strom_writer_set_text(strom_writer *w, int col, const char *s, size_t n, strom_error *err);
 int strom_writer_end_row(strom_writer *w, strom_error *err);
+/* Primary-key tables: end_row is an upsert (merged by the table's merge engine); end_delete
+ * deletes the key whose columns were set (the other columns are ignored). Writes go out as
+ * PutKv requests and are acknowledged once their changelog is durable. */
+int strom_writer_end_delete(strom_writer *w, strom_error *err);
 
 /* Columnar input: appends the rows of an Arrow struct array (C Data Interface) whose children
  * are named like the table's columns (any order; a missing nullable column is null) and have
@@ -170,6 +178,11 @@ typedef struct strom_scan_opts {
                                    first row */
     int max_wait_ms;            /* long-poll wait per fetch when following (500) */
     uint32_t max_bytes;         /* per fetch (8 MiB) */
+    bool snapshot;              /* primary-key tables: first the current state of every
+                                   bucket (a consistent snapshot per bucket, rows with change
+                                   type +I), then, when following, the changelog from the
+                                   offset each snapshot reflects: no change missed or seen
+                                   twice. `start` is ignored. */
 } strom_scan_opts;
 
 typedef struct strom_scanner strom_scanner;
@@ -190,12 +203,60 @@ int strom_scanner_next(strom_scanner *s, strom_result **out, strom_error *err);
 void strom_scanner_bytes(const strom_scanner *s, uint64_t *received, uint64_t *stored);
 void strom_scanner_close(strom_scanner *s);
 
+/* ---- lookups (primary-key tables) --------------------------------------------------------- */
+
+typedef struct strom_lookup_opts {
+    const char *const *columns; /* columns of the rows returned, NULL = every column */
+    int ncolumns;
+    bool prefix;                /* keys are bucket-key values: every row under each (for a
+                                   partitioned table the partition column comes first) */
+    int64_t limit;              /* prefix: at most this many rows per key (1000) */
+} strom_lookup_opts;
+
+typedef struct strom_lookup strom_lookup;
+
+void strom_lookup_opts_default(strom_lookup_opts *o);
+/* Point lookups on db.table (a primary-key table) over their own connection. */
+int strom_lookup_open(const char *addr, const strom_client_opts *copts, const char *db,
+                      const char *table, const strom_lookup_opts *o, strom_lookup **out,
+                      strom_error *err);
+/* The key columns, in the order a key gives them: the primary key (prefix: [partition
+ * column,] bucket key). */
+int strom_lookup_key_count(const strom_lookup *l);
+const char *strom_lookup_key_name(const strom_lookup *l, int k);
+/* The schema of the rows returned. */
+const strom_schema *strom_lookup_schema(const strom_lookup *l);
+/* Building a key: set every key column (k = 0..count-1), then add it. */
+int strom_lookup_set_int(strom_lookup *l, int k, int64_t v, strom_error *err);
+int strom_lookup_set_bytes(strom_lookup *l, int k, const void *p, size_t n, strom_error *err);
+int strom_lookup_set_text(strom_lookup *l, int k, const char *s, size_t n, strom_error *err);
+int strom_lookup_add(strom_lookup *l, strom_error *err);
+/* Looks up every key added since the last run (one request, all buckets at once). *rows
+ * holds the rows found, key after key in the order the keys were added (free with
+ * strom_result_free; NULL when nothing was found). */
+int strom_lookup_run(strom_lookup *l, strom_result **rows, strom_error *err);
+/* After a run: the number of rows found for key i, and the first of them in *first. A
+ * prefix key with more than `limit` rows reports limit + 1 (only limit are returned). */
+int64_t strom_lookup_found(const strom_lookup *l, int64_t key, int64_t *first);
+void strom_lookup_close(strom_lookup *l);
+
 /* A batch of rows. Row accessors: col indexes the scanner's schema. */
 int64_t strom_result_rows(const strom_result *r);
 const char *strom_result_partition(const strom_result *r);
 uint32_t strom_result_bucket(const strom_result *r);
 int64_t strom_result_base_offset(const strom_result *r);
 int64_t strom_result_commit_ms(const strom_result *r);
+/* Change types of the rows of a primary-key table's changelog (log tables: every row is an
+ * insert; snapshot rows are inserts). */
+typedef enum strom_change {
+    STROM_ROW_INSERT = 0,        /* +I: a new key */
+    STROM_ROW_UPDATE_BEFORE = 1, /* -U: the row before an update */
+    STROM_ROW_UPDATE_AFTER = 2,  /* +U: the row after it */
+    STROM_ROW_DELETE = 3,        /* -D: the row deleted */
+} strom_change;
+strom_change strom_result_change(const strom_result *r, int64_t row);
+/* "+I", "-U", "+U", "-D". */
+const char *strom_change_name(strom_change c);
 bool strom_result_is_null(const strom_result *r, int64_t row, int col);
 bool strom_result_bool(const strom_result *r, int64_t row, int col);
 int64_t strom_result_int(const strom_result *r, int64_t row, int col);

@@ -74,5 +74,8 @@ uint32_t cl_bucket_of(const struct strom_value *keys, int nkeys, uint32_t bucket
  * result. */
 struct strom_batch;
 const struct strom_batch *cl_result_batch(const strom_result *r);
+/* A result over batch b (owned) whose buffers live in `own` (owned, freed with it). */
+strom_result *cl_result_own(struct strom_batch *b, uint8_t *own, const strom_schema *schema,
+                            const char *partition, uint32_t bucket);
 
 #endif /* STROM_CLIENT_INTERNAL_H */

@@ -57,6 +57,8 @@ typedef struct sbucket {
     int64_t next;
     int64_t end;   /* stop here when not following */
     bool done;
+    bool snap;     /* snapshot mode: still reading the bucket's state (KvScan) */
+    uint64_t scan_id;
 } sbucket;
 
 struct strom_result {
@@ -67,6 +69,7 @@ struct strom_result {
     uint32_t bucket;
     int64_t base_offset, commit_ms;
     const strom_schema *schema;
+    const uint8_t *changes;  /* change type per row (into the response), NULL: inserts */
 };
 
 struct strom_scanner {
@@ -164,6 +167,11 @@ static int add_bucket(strom_scanner *s, const char *partition, uint32_t bucket, 
     snprintf(b->partition, sizeof b->partition, "%s", partition);
     b->bucket = bucket;
     b->end = -1;
+    if (s->o.snapshot && !discovered) { /* the state first; offsets come with it */
+        b->snap = true;
+        s->nb++;
+        return 0;
+    }
     int64_t spec = discovered                            ? STROM_OFFSET_SPEC_EARLIEST
                    : s->o.start == STROM_START_LATEST    ? STROM_OFFSET_SPEC_LATEST
                    : s->o.start == STROM_START_TIMESTAMP ? s->o.start_value
@@ -254,6 +262,9 @@ int strom_scanner_open(const char *addr, const strom_client_opts *copts, const c
         else if ((rc = strom_pred_parse(s->where, strlen(s->where), s->t.schema, &s->pred, err)) < 0)
             strom_error_prefix(err, "--where");
     }
+    if (rc == 0 && s->o.snapshot && s->t.npk == 0)
+        rc = strom_error_set(err, STROM_EINVAL, "%s.%s is a log table: a snapshot needs a "
+                             "primary key (read the log from an offset instead)", db, table);
     if (rc == 0)
         rc = add_partitions(s, &s->t, false, err);
     if (rc < 0) {
@@ -384,6 +395,7 @@ static int decode_record(strom_scanner *s, const sbucket *sb, blob *bl, const ui
     r->base_offset = rec.info.base_offset;
     r->commit_ms = rec.info.commit_ts;
     r->schema = s->out_schema;
+    r->changes = rec.changes && rec.changes_len == (uint32_t)r->b->rows ? rec.changes : NULL;
     *out = r;
     r = NULL;
 done:
@@ -576,6 +588,79 @@ static int fetch_once(strom_scanner *s, strom_error *err)
 
 
 
+/* One page of the state of bucket sb (snapshot mode); its rows go to the queue. When the
+ * bucket's scan is complete, the bucket continues (following) with its changelog from the
+ * offset the state reflects. */
+static int snapshot_page(strom_scanner *s, sbucket *sb, strom_error *err)
+{
+    strom_msg_str *cols = calloc((size_t)s->ncols + 1, sizeof *cols);
+    if (!cols)
+        return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    for (int i = 0; i < s->ncols; i++)
+        cols[i] = (strom_msg_str){s->colnames[i], (uint16_t)strlen(s->colnames[i])};
+    strom_msg_kv_scan m = {s->t.table_id,
+                           {sb->partition, (uint16_t)strlen(sb->partition)},
+                           sb->bucket, sb->scan_id, s->o.max_bytes, (uint32_t)s->ncols, cols,
+                           {s->where ? s->where : "", (uint16_t)(s->where ? strlen(s->where) : 0)}};
+    strom_wire_reader rd;
+    strom_msg_kv_scanned res;
+    int rc = cl_begin(s->c, STROM_API_KV_SCAN);
+    if (rc == 0)
+        rc = strom_msg_kv_scan_encode(&s->c->req, &m);
+    /* not retried over a new connection: the server's scan session would be gone */
+    if (rc == 0)
+        rc = cl_call(s->c, NULL, 0, sb->scan_id == 0, 0, false, &rd, err);
+    if (rc == 0)
+        rc = strom_msg_kv_scanned_decode(&rd, &res, err);
+    free(cols);
+    if (rc < 0) {
+        strom_error_prefix(err, "snapshot of %s%sbucket %u", sb->partition,
+                           sb->partition[0] ? " " : "", sb->bucket);
+        return rc;
+    }
+    blob *bl = calloc(1, sizeof *bl);
+    if (!bl)
+        return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    bl->refs = 1;
+    bl->data = s->c->resp.data;
+    bl->cap = s->c->resp.cap;
+    strom_buf_init(&s->c->resp);
+    s->received += res.size;
+    s->stored += res.size;
+    const uint8_t *p = res.records;
+    uint32_t left = res.size;
+    while (rc == 0 && left > 0) {
+        int64_t b0;
+        uint32_t len;
+        strom_result *r = NULL;
+        if (left < 12 || strom_record_peek(p, left, &b0, &len, err) != 0 || len > left) {
+            rc = strom_error_set(err, STROM_ECORRUPT, "snapshot record overruns the response");
+            break;
+        }
+        if ((rc = decode_record(s, sb, bl, p, len, &r, err)) == 0) {
+            r->base_offset = res.offset; /* the changelog offset this state reflects */
+            r->changes = NULL;
+            if (q_push(s, r) != 0) {
+                strom_result_free(r);
+                rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+            }
+        }
+        p += len;
+        left -= len;
+    }
+    blob_unref(bl);
+    if (rc < 0)
+        return rc;
+    sb->scan_id = res.scan_id;
+    if (res.scan_id == 0) { /* complete: the changelog continues from here */
+        sb->snap = false;
+        sb->next = res.offset;
+        sb->end = res.offset;
+        sb->done = !s->o.follow;
+    }
+    return 0;
+}
+
 int strom_scanner_next(strom_scanner *s, strom_result **out, strom_error *err)
 {
     for (;;) {
@@ -584,6 +669,16 @@ int strom_scanner_next(strom_scanner *s, strom_result **out, strom_error *err)
             return 1;
         }
         s->qhead = s->qn = 0;
+        sbucket *snap = NULL;
+        for (int i = 0; i < s->nb && !snap; i++)
+            if (s->b[i].snap)
+                snap = &s->b[i];
+        if (snap) {
+            int rc = snapshot_page(s, snap, err);
+            if (rc < 0)
+                return rc;
+            continue;
+        }
         bool any = false;
         for (int i = 0; i < s->nb; i++)
             any = any || !s->b[i].done;
@@ -657,6 +752,19 @@ int64_t strom_result_base_offset(const strom_result *r)
 int64_t strom_result_commit_ms(const strom_result *r)
 {
     return r->commit_ms;
+}
+
+strom_change strom_result_change(const strom_result *r, int64_t row)
+{
+    if (!r->changes || row < 0 || row >= r->b->rows || r->changes[row] > STROM_ROW_DELETE)
+        return STROM_ROW_INSERT;
+    return (strom_change)r->changes[row];
+}
+
+const char *strom_change_name(strom_change c)
+{
+    static const char *const names[] = {"+I", "-U", "+U", "-D"};
+    return (unsigned)c <= STROM_ROW_DELETE ? names[c] : "?";
 }
 
 static strom_value get(const strom_result *r, int64_t row, int col)
@@ -778,4 +886,19 @@ int strom_result_export(strom_result *r, struct ArrowArray *array, struct ArrowS
 const strom_batch *cl_result_batch(const strom_result *r)
 {
     return r->b;
+}
+
+strom_result *cl_result_own(strom_batch *b, uint8_t *own, const strom_schema *schema,
+                            const char *partition, uint32_t bucket)
+{
+    strom_result *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->b = b;
+    r->own = own;
+    r->schema = schema;
+    r->base_offset = -1;
+    snprintf(r->partition, sizeof r->partition, "%s", partition ? partition : "");
+    r->bucket = bucket;
+    return r;
 }

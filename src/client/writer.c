@@ -31,6 +31,7 @@ typedef struct wdest {
     char partition[STROM_PARTITION_MAX + 1];
     uint32_t bucket;
     strom_batch_builder *bb;
+    strom_buf types;         /* primary-key tables: change type per row (+U upsert, -D) */
     int64_t first_ms;        /* monotonic time of the first buffered row, 0 = empty */
     int32_t seq;             /* sequence of the next batch */
 } wdest;
@@ -64,11 +65,15 @@ struct strom_writer {
     wreq *fly_head, *fly_tail; /* in flight, oldest first */
     int nfly;
     bool renew_id;           /* a batch was refused: sequences restart under a new writer id */
+    bool pk;                 /* a primary-key table: PutKv with change types */
+    bool *written;           /* pk partial updates: the columns written (NULL = all) */
+    strom_msg_str *colnames; /* ... and their names for the request */
     strom_error async_err;   /* the first error of a batch found after its call returned */
 };
 
 void strom_writer_opts_default(strom_writer_opts *o)
 {
+    memset(o, 0, sizeof *o);
     o->linger_ms = 5;
     o->batch_bytes = 1u << 20;
     o->compression = STROM_COMPRESSION_NONE;
@@ -102,6 +107,39 @@ static void row_clear(strom_writer *w)
     strom_buf_reset(&w->row_data);
 }
 
+/* The partial-update column list (opts.columns) as a mask and request names. */
+static int written_columns(strom_writer *w, strom_error *err)
+{
+    int n = strom_schema_ncols(w->t.schema);
+    if (!w->pk)
+        return strom_error_set(err, STROM_EINVAL, "a column list (partial update) needs a "
+                               "primary-key table; %s.%s is a log table", w->t.database,
+                               w->t.table);
+    w->written = calloc((size_t)n, sizeof *w->written);
+    w->colnames = calloc((size_t)w->o.ncolumns, sizeof *w->colnames);
+    if (!w->written || !w->colnames)
+        return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    for (int i = 0; i < w->o.ncolumns; i++) {
+        const char *name = w->o.columns[i];
+        int c = name ? strom_schema_find(w->t.schema, name, strlen(name)) : -1;
+        if (c < 0)
+            return strom_error_set(err, STROM_ENOTFOUND, "column '%s' is not in %s.%s",
+                                   name ? name : "(null)", w->t.database, w->t.table);
+        w->written[c] = true;
+        w->colnames[i] = (strom_msg_str){strom_schema_col_name(w->t.schema, c),
+                                         (uint16_t)strlen(name)};
+    }
+    for (int i = 0; i < w->t.npk; i++)
+        if (!w->written[w->t.pk[i]])
+            return strom_error_set(err, STROM_EINVAL, "a partial update must write key column "
+                                   "'%s'", strom_schema_col_name(w->t.schema, w->t.pk[i]));
+    for (int c = 0; c < n; c++)
+        if (!w->written[c] && !strom_schema_col_nullable(w->t.schema, c))
+            return strom_error_set(err, STROM_EINVAL, "a partial update must write NOT NULL "
+                                   "column '%s'", strom_schema_col_name(w->t.schema, c));
+    return 0;
+}
+
 int strom_writer_open(const char *addr, const strom_client_opts *copts, const char *db,
                       const char *table, const strom_writer_opts *o, strom_writer **out,
                       strom_error *err)
@@ -133,6 +171,12 @@ int strom_writer_open(const char *addr, const strom_client_opts *copts, const ch
     } else {
         w->writer_id = -1;
     }
+    w->pk = rc == 0 && w->t.npk > 0;
+    if (rc == 0 && w->pk && !w->o.acks)
+        rc = strom_error_set(err, STROM_EINVAL, "table %s.%s has a primary key: its writes are "
+                             "always acknowledged (acks none is for log tables)", db, table);
+    if (rc == 0 && w->o.ncolumns > 0)
+        rc = written_columns(w, err);
     if (rc == 0) {
         w->ncols = strom_schema_ncols(w->t.schema);
         w->types = calloc((size_t)w->ncols + 1, sizeof *w->types);
@@ -471,13 +515,15 @@ static int seal_into(strom_writer *w, wdest *d, wreq *q, strom_error *err)
     int rc = strom_bb_seal(d->bb, &so, &arrow, &st, err);
     if (rc < 0)
         return rc;
-    strom_record_info info = {0, (int32_t)(rows - 1), 0, strom_now_ms(), 0,
-                              strom_schema_id(w->t.schema), w->writer_id,
+    strom_record_info info = {0, (int32_t)(rows - 1), w->pk ? STROM_RECORD_CHANGELOG : 0,
+                              strom_now_ms(), 0, strom_schema_id(w->t.schema), w->writer_id,
                               w->writer_id >= 0 ? d->seq++ : -1, (int32_t)rows};
-    rc = strom_record_write(&q->recs, &info, &st, NULL, arrow.data, arrow.len, err);
+    rc = strom_record_write(&q->recs, &info, &st, w->pk ? d->types.data : NULL, arrow.data,
+                            arrow.len, err);
     strom_batch_stats_free(&st);
     strom_buf_free(&arrow);
     strom_bb_reset(d->bb);
+    strom_buf_reset(&d->types);
     d->first_ms = 0;
     q->rows[q->n] = rows;
     return rc;
@@ -538,8 +584,12 @@ static int send_some(strom_writer *w, bool all, bool *more, strom_error *err)
         goto done;
     strom_msg_produce m = {w->t.table_id, w->o.acks ? STROM_ACKS_DURABLE : STROM_ACKS_NONE,
                            (uint32_t)w->c->o.request_timeout_ms, (uint32_t)q->n, e};
-    if ((rc = cl_begin(w->c, STROM_API_PRODUCE)) < 0 ||
-        (rc = strom_msg_produce_encode(&w->c->req, &m)) < 0 ||
+    strom_msg_put_kv pm = {w->t.table_id, (uint32_t)w->c->o.request_timeout_ms,
+                           w->written ? (uint32_t)w->o.ncolumns : 0, w->colnames,
+                           (uint32_t)q->n, e};
+    if ((rc = cl_begin(w->c, w->pk ? STROM_API_PUT_KV : STROM_API_PRODUCE)) < 0 ||
+        (rc = w->pk ? strom_msg_put_kv_encode(&w->c->req, &pm)
+                    : strom_msg_produce_encode(&w->c->req, &m)) < 0 ||
         strom_buf_append(&q->head, w->c->req.data, w->c->req.len) != 0) {
         rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
         goto done;
@@ -618,12 +668,36 @@ static int send_due(strom_writer *w, bool all, strom_error *err)
     return rc;
 }
 
-static int write_values(strom_writer *w, const strom_value *row, strom_error *err);
+static int write_values(strom_writer *w, const strom_value *row, uint8_t type,
+                        strom_error *err);
 
-int strom_writer_end_row(strom_writer *w, strom_error *err)
+static bool is_key_col(const strom_writer *w, int col)
+{
+    for (int i = 0; i < w->t.npk; i++)
+        if (w->t.pk[i] == col)
+            return true;
+    return false;
+}
+
+/* Ends the staged row as an upsert (or a plain row) or, with `del`, a delete. */
+static int end_row(strom_writer *w, bool del, strom_error *err)
 {
     int rc = 0;
+    if (del && !w->pk) {
+        row_clear(w);
+        return strom_error_set(err, STROM_EINVAL, "%s.%s is a log table: rows cannot be "
+                               "deleted", w->t.database, w->t.table);
+    }
     for (int i = 0; i < w->ncols; i++) {
+        bool skip = (del && !is_key_col(w, i)) || (w->written && !w->written[i]);
+        if (skip) { /* not sent: null, or a zero value where NOT NULL (a delete's non-key) */
+            strom_value z = {strom_schema_col_type(w->t.schema, i).id, false, {0}};
+            z.is_null = strom_schema_col_nullable(w->t.schema, i);
+            if (z.type == STROM_TYPE_STRING || z.type == STROM_TYPE_BYTES)
+                z.u.s.ptr = (const uint8_t *)"";
+            w->row[i] = z;
+            continue;
+        }
         if (!w->row_set[i]) {
             if (!strom_schema_col_nullable(w->t.schema, i)) {
                 rc = strom_error_set(err, STROM_EINVAL, "column '%s' is NOT NULL and was not set",
@@ -641,13 +715,24 @@ int strom_writer_end_row(strom_writer *w, strom_error *err)
         row_clear(w);
         return rc;
     }
-    rc = write_values(w, w->row, err);
+    rc = write_values(w, w->row, del ? STROM_CHANGE_DELETE : STROM_CHANGE_UPDATE_AFTER, err);
     row_clear(w);
     return rc;
 }
 
+int strom_writer_end_row(strom_writer *w, strom_error *err)
+{
+    return end_row(w, false, err);
+}
+
+int strom_writer_end_delete(strom_writer *w, strom_error *err)
+{
+    return end_row(w, true, err);
+}
+
 /* Routes a whole row of values (strings pointing anywhere) to its destination's batch. */
-static int write_values(strom_writer *w, const strom_value *row, strom_error *err)
+static int write_values(strom_writer *w, const strom_value *row, uint8_t type,
+                        strom_error *err)
 {
     int rc = 0;
     char part[STROM_PARTITION_MAX + 8] = "";
@@ -665,6 +750,8 @@ static int write_values(strom_writer *w, const strom_value *row, strom_error *er
     if (rc == 0 && !d)
         rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
     if (rc == 0 && (rc = strom_bb_append_row(d->bb, row, err)) == 0) {
+        if (w->pk && strom_buf_append(&d->types, &type, 1) != 0)
+            return strom_error_set(err, STROM_ENOMEM, "out of memory"); /* cannot happen */
         if (d->first_ms == 0)
             d->first_ms = strom_mono_ms();
         w->pending++;
@@ -701,8 +788,12 @@ int strom_writer_close(strom_writer *w, strom_error *err)
     if (!w)
         return 0;
     int rc = w->c ? strom_writer_flush(w, err) : 0;
-    for (int i = 0; i < w->nd; i++)
+    for (int i = 0; i < w->nd; i++) {
         strom_bb_free(w->d[i].bb);
+        strom_buf_free(&w->d[i].types);
+    }
+    free(w->written);
+    free(w->colnames);
     while (w->fly_head) {
         wreq *q = w->fly_head;
         w->fly_head = q->next;
@@ -832,6 +923,11 @@ int strom_writer_write_arrow(strom_writer *w, struct ArrowArray *batch,
                     strom_error_set(err, rc, "column '%s': values do not fit the column",
                                     strom_schema_col_name(w->t.schema, i));
                 }
+            for (int64_t k = 0; rc == 0 && w->pk && k < rows; k++) {
+                uint8_t up = STROM_CHANGE_UPDATE_AFTER;
+                if (strom_buf_append(&d->types, &up, 1) != 0)
+                    rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+            }
             if (rc == 0) {
                 w->pending += rows;
                 d->first_ms = strom_mono_ms();
@@ -846,7 +942,7 @@ int strom_writer_write_arrow(strom_writer *w, struct ArrowArray *batch,
             for (int64_t r = 0; rc == 0 && r < rows; r++) {
                 for (int i = 0; i < w->ncols; i++)
                     strom_col_get(&views[i], strom_schema_col_type(w->t.schema, i), r, &vals[i]);
-                if ((rc = write_values(w, vals, err)) < 0)
+                if ((rc = write_values(w, vals, STROM_CHANGE_UPDATE_AFTER, err)) < 0)
                     strom_error_prefix(err, "row %lld", (long long)r);
             }
             free(vals);

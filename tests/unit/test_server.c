@@ -878,6 +878,369 @@ TEST(writer_takes_the_printed_text_form)
     strom_scanner_close(s);
 }
 
+/* ---- primary-key tables ------------------------------------------------------------------ */
+
+/* users: id BIGINT NOT NULL, name STRING, score BIGINT; primary key (id); 3 buckets */
+static void make_pk_table(const char *name, strom_merge_engine e)
+{
+    strom_error err;
+    strom_client *c;
+    CHECK_OK(strom_client_connect(addr, NULL, &c, &err), &err);
+    strom_create_database(c, "t", true, &err);
+    strom_table_desc d;
+    strom_table_desc_init(&d);
+    snprintf(d.database, sizeof d.database, "t");
+    snprintf(d.table, sizeof d.table, "%s", name);
+    d.schema = strom_schema_new(1);
+    strom_schema_add(d.schema, "id", strom_type_of(STROM_TYPE_BIGINT), false, NULL);
+    strom_schema_add(d.schema, "name", strom_type_of(STROM_TYPE_STRING), true, NULL);
+    strom_schema_add(d.schema, "score", strom_type_of(STROM_TYPE_BIGINT), true, NULL);
+    d.buckets = 3;
+    d.npk = 1;
+    d.pk = malloc(sizeof(int));
+    d.pk[0] = 0;
+    d.merge_engine = e;
+    if (e == STROM_MERGE_AGGREGATE) {
+        d.nagg = 3;
+        d.agg = calloc(3, 1);
+        d.agg[2] = STROM_AGG_SUM;
+    }
+    CHECK_OK(strom_create_table(c, &d, false, &err), &err);
+    strom_table_desc_free(&d);
+    /* the server chose the bucket key: the primary key */
+    CHECK_OK(strom_get_table(c, "t", name, &d, &err), &err);
+    CHECK_EQ(d.npk, 1);
+    CHECK_EQ(d.nbucket_key, 1);
+    CHECK_EQ(d.merge_engine, e);
+    strom_table_desc_free(&d);
+    strom_client_close(c);
+}
+
+static void upsert(strom_writer *w, int64_t id, const char *name, int64_t score)
+{
+    strom_error err;
+    CHECK_OK(strom_writer_set_int(w, 0, id, &err), &err);
+    if (name)
+        CHECK_OK(strom_writer_set_bytes(w, 1, name, strlen(name), &err), &err);
+    CHECK_OK(strom_writer_set_int(w, 2, score, &err), &err);
+    CHECK_OK(strom_writer_end_row(w, &err), &err);
+}
+
+/* The state the test expects: per id, present, name (NULL = null) and score. */
+typedef struct urow {
+    bool present;
+    char name[16];
+    bool name_null;
+    int64_t score;
+} urow;
+
+#define NUSERS 1200
+static urow model[NUSERS];
+
+static bool urow_matches(const urow *m, const strom_result *r, int64_t i, int name_col,
+                         int score_col)
+{
+    if (!m->present)
+        return false;
+    if (name_col >= 0) {
+        if (strom_result_is_null(r, i, name_col) != m->name_null)
+            return false;
+        size_t n;
+        const uint8_t *p = strom_result_bytes(r, i, name_col, &n);
+        if (!m->name_null && (n != strlen(m->name) || memcmp(p, m->name, n)))
+            return false;
+    }
+    return score_col < 0 || strom_result_int(r, i, score_col) == m->score;
+}
+
+/* Every id 0..NUSERS-1 looked up in one run (3 buckets), against the model. */
+static void check_lookups(const char *table)
+{
+    strom_error err;
+    strom_lookup *l;
+    CHECK_OK(strom_lookup_open(addr, NULL, "t", table, NULL, &l, &err), &err);
+    CHECK_EQ(strom_lookup_key_count(l), 1);
+    CHECK_STR(strom_lookup_key_name(l, 0), "id");
+    for (int64_t id = 0; id < NUSERS; id++) {
+        CHECK_OK(strom_lookup_set_int(l, 0, id, &err), &err);
+        CHECK_OK(strom_lookup_add(l, &err), &err);
+    }
+    strom_result *r = NULL;
+    CHECK_OK(strom_lookup_run(l, &r, &err), &err);
+    int64_t bad = 0;
+    for (int64_t id = 0; id < NUSERS; id++) {
+        int64_t first = -1, n = strom_lookup_found(l, id, &first);
+        bad += n != (model[id].present ? 1 : 0);
+        if (n == 1)
+            bad += strom_result_int(r, first, 0) != id || !urow_matches(&model[id], r, first, 1, 2);
+    }
+    CHECK_EQ(bad, 0);
+    strom_result_free(r);
+    /* a single key, a text key, a missing key */
+    CHECK_OK(strom_lookup_set_text(l, 0, "5", 1, &err), &err);
+    CHECK_OK(strom_lookup_add(l, &err), &err);
+    CHECK_OK(strom_lookup_run(l, &r, &err), &err);
+    CHECK_EQ(strom_lookup_found(l, 0, NULL), model[5].present ? 1 : 0);
+    strom_result_free(r);
+    CHECK_EQ(strom_lookup_set_text(l, 0, "x", 1, &err), STROM_EPARSE);
+    CHECK_EQ(strom_lookup_add(l, &err), STROM_EINVAL); /* the key column was not set */
+    strom_lookup_close(l);
+}
+
+/* Folds a table's whole changelog; every -U and -D must carry the row the fold holds. */
+static void check_changelog_fold(const char *table, int64_t *counts)
+{
+    static urow fold[NUSERS];
+    memset(fold, 0, sizeof fold);
+    strom_error err;
+    strom_scanner *s;
+    strom_scan_opts o;
+    strom_scan_opts_default(&o);
+    CHECK_OK(strom_scanner_open(addr, NULL, "t", table, &o, &s, &err), &err);
+    strom_result *r;
+    int k;
+    int64_t bad = 0;
+    while ((k = strom_scanner_next(s, &r, &err)) == 1) {
+        for (int64_t i = 0; i < strom_result_rows(r); i++) {
+            int64_t id = strom_result_int(r, i, 0);
+            strom_change ch = strom_result_change(r, i);
+            counts[ch]++;
+            urow *f = &fold[id];
+            if (ch == STROM_ROW_UPDATE_BEFORE || ch == STROM_ROW_DELETE) {
+                bad += !urow_matches(f, r, i, 1, 2);
+                if (ch == STROM_ROW_DELETE)
+                    f->present = false;
+                continue;
+            }
+            bad += (ch == STROM_ROW_INSERT) == f->present; /* +I: absent before; +U: present */
+            f->present = true;
+            f->name_null = strom_result_is_null(r, i, 1);
+            size_t n = 0;
+            const uint8_t *p = strom_result_bytes(r, i, 1, &n);
+            snprintf(f->name, sizeof f->name, "%.*s", f->name_null ? 0 : (int)n, (const char *)p);
+            f->score = strom_result_int(r, i, 2);
+        }
+        strom_result_free(r);
+    }
+    CHECK_EQ(k, 0);
+    strom_scanner_close(s);
+    for (int id = 0; id < NUSERS; id++) {
+        bad += fold[id].present != model[id].present;
+        if (model[id].present)
+            bad += fold[id].score != model[id].score || fold[id].name_null != model[id].name_null ||
+                   strcmp(fold[id].name, model[id].name) != 0;
+    }
+    CHECK_EQ(bad, 0);
+}
+
+TEST(pk_table_upserts_deletes_lookups_and_changelog)
+{
+    make_pk_table("users", STROM_MERGE_LAST_ROW);
+    memset(model, 0, sizeof model);
+    strom_error err;
+    strom_writer *w;
+    CHECK_OK(strom_writer_open(addr, NULL, "t", "users", NULL, &w, &err), &err);
+    char name[16];
+    for (int64_t id = 0; id < 1000; id++) {
+        snprintf(name, sizeof name, "n%lld", (long long)id);
+        upsert(w, id, name, id);
+        model[id] = (urow){true, "", false, id};
+        snprintf(model[id].name, sizeof model[id].name, "%s", name);
+    }
+    for (int64_t id = 0; id < 100; id++) { /* updates */
+        snprintf(name, sizeof name, "n%lld", (long long)id);
+        upsert(w, id, name, id * 10);
+        model[id].score = id * 10;
+    }
+    for (int64_t id = 900; id < 1000; id++) { /* deletes: only the key is set */
+        CHECK_OK(strom_writer_set_int(w, 0, id, &err), &err);
+        CHECK_OK(strom_writer_end_delete(w, &err), &err);
+        model[id].present = false;
+    }
+    for (int64_t id = 1100; id < 1110; id++) { /* deletes of absent keys: nothing */
+        CHECK_OK(strom_writer_set_int(w, 0, id, &err), &err);
+        CHECK_OK(strom_writer_end_delete(w, &err), &err);
+    }
+    CHECK_OK(strom_writer_close(w, &err), &err);
+    /* a partial update: score only; names stay */
+    strom_writer_opts wo;
+    strom_writer_opts_default(&wo);
+    const char *cols[] = {"id", "score"};
+    wo.columns = cols;
+    wo.ncolumns = 2;
+    CHECK_OK(strom_writer_open(addr, NULL, "t", "users", &wo, &w, &err), &err);
+    for (int64_t id = 100; id < 200; id++) {
+        upsert(w, id, NULL, -id);
+        model[id].score = -id;
+    }
+    CHECK_OK(strom_writer_close(w, &err), &err);
+    check_lookups("users");
+    int64_t counts[4] = {0, 0, 0, 0};
+    check_changelog_fold("users", counts);
+    CHECK_EQ(counts[STROM_ROW_INSERT], 1000);
+    CHECK_EQ(counts[STROM_ROW_UPDATE_BEFORE], 200);
+    CHECK_EQ(counts[STROM_ROW_UPDATE_AFTER], 200);
+    CHECK_EQ(counts[STROM_ROW_DELETE], 100);
+    /* the snapshot: every present row once; with projection and a filter */
+    strom_scanner *s;
+    strom_scan_opts so;
+    strom_scan_opts_default(&so);
+    so.snapshot = true;
+    so.max_bytes = 4096; /* several pages per bucket */
+    CHECK_OK(strom_scanner_open(addr, NULL, "t", "users", &so, &s, &err), &err);
+    strom_result *r;
+    int k;
+    int64_t rows = 0, bad = 0;
+    static bool seen[NUSERS];
+    memset(seen, 0, sizeof seen);
+    while ((k = strom_scanner_next(s, &r, &err)) == 1) {
+        for (int64_t i = 0; i < strom_result_rows(r); i++) {
+            int64_t id = strom_result_int(r, i, 0);
+            bad += id < 0 || id >= NUSERS || seen[id] || !urow_matches(&model[id], r, i, 1, 2) ||
+                   strom_result_change(r, i) != STROM_ROW_INSERT;
+            if (id >= 0 && id < NUSERS)
+                seen[id] = true;
+        }
+        rows += strom_result_rows(r);
+        strom_result_free(r);
+    }
+    CHECK_EQ(k, 0);
+    CHECK_EQ(bad, 0);
+    CHECK_EQ(rows, 900);
+    strom_scanner_close(s);
+    so.columns = cols;
+    so.ncolumns = 2;
+    so.where = "score < 0";
+    CHECK_OK(strom_scanner_open(addr, NULL, "t", "users", &so, &s, &err), &err);
+    rows = 0;
+    while ((k = strom_scanner_next(s, &r, &err)) == 1) {
+        for (int64_t i = 0; i < strom_result_rows(r); i++)
+            bad += strom_result_int(r, i, 1) != -strom_result_int(r, i, 0);
+        rows += strom_result_rows(r);
+        strom_result_free(r);
+    }
+    CHECK_EQ(k, 0);
+    CHECK_EQ(bad, 0);
+    CHECK_EQ(rows, 100);
+    strom_scanner_close(s);
+    /* a log table has no snapshot, lookups or deletes */
+    strom_scan_opts_default(&so);
+    so.snapshot = true;
+    CHECK_EQ(strom_scanner_open(addr, NULL, "t", "events", &so, &s, &err), STROM_EINVAL);
+    strom_lookup *l;
+    CHECK_EQ(strom_lookup_open(addr, NULL, "t", "events", NULL, &l, &err), STROM_EINVAL);
+    /* a restart (clean: from the checkpoint) keeps it all */
+    stop();
+    start_at(true, 0);
+    check_lookups("users");
+}
+
+/* A writer keeps upserting and deleting while a reader takes a snapshot and follows the
+ * changelog from the offsets it reflects: folding what the reader sees gives exactly the
+ * final state, and every -U/-D it sees carries the row it holds (no gap, no duplicate). */
+typedef struct churn_arg {
+    volatile int stop;
+    int64_t written;
+} churn_arg;
+
+static void *churn(void *p)
+{
+    churn_arg *a = p;
+    strom_error err;
+    strom_writer *w;
+    strom_writer_opts o;
+    strom_writer_opts_default(&o);
+    o.linger_ms = 1;
+    CHECK_OK(strom_writer_open(addr, NULL, "t", "churn", &o, &w, &err), &err);
+    uint64_t x = 88172645463325252ull;
+    for (int64_t n = 0; !a->stop || n < 3000; n++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        int64_t id = (int64_t)(x % 300);
+        CHECK_OK(strom_writer_set_int(w, 0, id, &err), &err);
+        if (x % 7 == 0) {
+            CHECK_OK(strom_writer_end_delete(w, &err), &err);
+            model[id].present = false;
+        } else {
+            CHECK_OK(strom_writer_set_int(w, 2, n, &err), &err);
+            CHECK_OK(strom_writer_end_row(w, &err), &err);
+            model[id] = (urow){true, "", true, n};
+        }
+        a->written++;
+        if (n % 500 == 0)
+            CHECK_OK(strom_writer_flush(w, &err), &err);
+    }
+    CHECK_OK(strom_writer_close(w, &err), &err);
+    return NULL;
+}
+
+TEST(pk_snapshot_then_follow_has_no_gap_or_duplicate)
+{
+    make_pk_table("churn", STROM_MERGE_LAST_ROW);
+    memset(model, 0, sizeof model);
+    churn_arg a = {0, 0};
+    pthread_t t;
+    pthread_create(&t, NULL, churn, &a);
+    while (a.written < 1000)
+        usleep(1000);
+    strom_error err;
+    strom_scanner *s;
+    strom_scan_opts so;
+    strom_scan_opts_default(&so);
+    so.snapshot = true;
+    so.follow = true;
+    so.max_wait_ms = 100;
+    so.max_bytes = 2048;
+    CHECK_OK(strom_scanner_open(addr, NULL, "t", "churn", &so, &s, &err), &err);
+    static urow fold[NUSERS];
+    memset(fold, 0, sizeof fold);
+    int64_t bad = 0, idle = 0, changes = 0;
+    strom_result *r;
+    int k;
+    while ((k = strom_scanner_next(s, &r, &err)) >= 1) {
+        if (k == 2) {
+            if (a.stop && ++idle >= 3)
+                break;
+            continue;
+        }
+        idle = 0;
+        for (int64_t i = 0; i < strom_result_rows(r); i++) {
+            int64_t id = strom_result_int(r, i, 0);
+            strom_change ch = strom_result_change(r, i);
+            urow *f = &fold[id];
+            changes++;
+            if (ch == STROM_ROW_UPDATE_BEFORE || ch == STROM_ROW_DELETE) {
+                bad += !f->present || f->score != strom_result_int(r, i, 2);
+                if (ch == STROM_ROW_DELETE)
+                    f->present = false;
+                continue;
+            }
+            bad += (ch == STROM_ROW_INSERT) == f->present;
+            f->present = true;
+            f->score = strom_result_int(r, i, 2);
+        }
+        strom_result_free(r);
+        if (changes > 4000 && !a.stop) {
+            a.stop = 1;
+            pthread_join(t, NULL);
+        }
+    }
+    if (!a.stop) {
+        a.stop = 1;
+        pthread_join(t, NULL);
+    }
+    CHECK(k >= 0);
+    strom_scanner_close(s);
+    for (int id = 0; id < 300; id++) {
+        bad += fold[id].present != model[id].present;
+        if (model[id].present)
+            bad += fold[id].score != model[id].score;
+    }
+    CHECK_EQ(bad, 0);
+    CHECK(changes > 4000);
+}
+
 int main(void)
 {
     start();
@@ -891,6 +1254,8 @@ int main(void)
     RUN_TEST(writer_takes_arrow_batches);
     RUN_TEST(writer_takes_the_printed_text_form);
     RUN_TEST(writer_resends_across_a_server_restart);
+    RUN_TEST(pk_table_upserts_deletes_lookups_and_changelog);
+    RUN_TEST(pk_snapshot_then_follow_has_no_gap_or_duplicate);
     stop();
     return TEST_EXIT();
 }
