@@ -146,6 +146,14 @@ int strom_writer_end_delete(strom_writer *w, strom_error *err);
 int strom_writer_write_arrow(strom_writer *w, struct ArrowArray *batch,
                              struct ArrowSchema *schema, strom_error *err);
 
+/* Primary-key tables: deletes the keys of the rows of an Arrow struct array whose children
+ * are the key columns (named like the table's; other columns are ignored). Consumed like
+ * strom_writer_write_arrow. */
+int strom_writer_delete_arrow(strom_writer *w, struct ArrowArray *batch,
+                              struct ArrowSchema *schema, strom_error *err);
+/* The table written (its latest description when the writer opened). */
+const strom_table_desc *strom_writer_table(const strom_writer *w);
+
 /* Sends what is buffered and waits for its acknowledgement. */
 int strom_writer_flush(strom_writer *w, strom_error *err);
 /* Sends batches whose linger time has passed (call when idle). */

@@ -39,6 +39,10 @@ int cli_cmd_partition(int argc, char **argv); /* create-partition, drop-partitio
 int cli_cmd_offsets(int argc, char **argv);
 int cli_cmd_produce(int argc, char **argv);
 int cli_cmd_consume(int argc, char **argv);
+int cli_cmd_scan(int argc, char **argv);
+int cli_cmd_upsert(int argc, char **argv);
+int cli_cmd_delete(int argc, char **argv);
+int cli_cmd_lookup(int argc, char **argv);
 
 /* --server flag, else $STROM_SERVER, else 127.0.0.1:7070 */
 const char *cli_server_addr(const char *flag);

@@ -58,7 +58,7 @@ static void on_sigint(int sig)
 
 /* ---- produce ---------------------------------------------------------------------------------- */
 
-static void produce_usage(FILE *f)
+static void produce_usage_text(FILE *f)
 {
     fprintf(f,
             "usage: strom produce DB.TABLE [FILE] [options]\n"
@@ -89,6 +89,55 @@ static void produce_usage(FILE *f)
             "  strom gen -n 100000 | strom produce demo.all --format arrow\n");
 }
 
+static void upsert_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: strom upsert DB.TABLE [FILE] [options]\n"
+            "\n"
+            "Upserts rows into a primary-key table: each row is merged with the row stored under\n"
+            "its key by the table's merge engine, and the change goes to the table's changelog\n"
+            "(+I for a new key, -U/+U for an update). Input as for strom produce: CSV with a\n"
+            "header, JSON Lines or Arrow. A batch with a bad row (a null key, say) is refused\n"
+            "whole, with the reason.\n"
+            "\n"
+            "options:\n"
+            "      --columns A,B,..  a partial update: write only these columns (the key among\n"
+            "                        them); the others keep their stored values\n"
+            "  -f, --format F        csv, jsonl or arrow (default: by FILE's extension, else csv)\n"
+            "  -d, --delimiter C     CSV field separator (default ',')\n"
+            "      --no-header       CSV without a header: fields are the columns in order\n"
+            "      --null TEXT       CSV: an unquoted field equal to TEXT is NULL (default: empty)\n"
+            "      --batch-bytes N   send a bucket's batch at N bytes (default 1048576)\n"
+            "      --linger MS       ...or MS milliseconds after its first row (default 5)\n"
+            "  -q, --quiet           no progress line and no summary\n"
+            "  -s, --server H:P      the server (default $STROM_SERVER or 127.0.0.1:7070)\n"
+            "\n"
+            "examples:\n"
+            "  printf 'item,qty\\nbolt,40\\nnut,7\\n' | strom upsert shop.stock\n"
+            "  printf 'item,qty\\nbolt,38\\n' | strom upsert shop.stock --columns item,qty\n");
+}
+
+static void delete_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: strom delete DB.TABLE [FILE] [options]\n"
+            "\n"
+            "Deletes keys from a primary-key table. The input holds the key columns (CSV with a\n"
+            "header, JSON Lines or Arrow); each deleted row goes to the changelog as -D.\n"
+            "\n"
+            "options:\n"
+            "  -f, --format F        csv, jsonl or arrow (default: by FILE's extension, else csv)\n"
+            "  -d, --delimiter C     CSV field separator (default ',')\n"
+            "      --no-header       CSV without a header: the key columns in key order\n"
+            "  -q, --quiet           no progress line and no summary\n"
+            "  -s, --server H:P      the server (default $STROM_SERVER or 127.0.0.1:7070)\n"
+            "\n"
+            "example:\n"
+            "  printf 'item\\nnut\\n' | strom delete shop.stock\n");
+}
+
+typedef enum write_mode { W_PRODUCE, W_UPSERT, W_DELETE } write_mode;
+
 typedef struct produce_state {
     strom_writer *w;
     const strom_schema *s;
@@ -96,6 +145,7 @@ typedef struct produce_state {
     int64_t rows, t0, last_report;
     bool progress;
     strom_buf msg;
+    write_mode mode;
 } produce_state;
 
 static void produce_report(produce_state *ps, bool final)
@@ -122,7 +172,8 @@ static int produce_batch(produce_state *ps, strom_batch *b, struct ArrowSchema *
         strom_batch_free(b);
         return rc;
     }
-    if ((rc = strom_writer_write_arrow(ps->w, &aa, as, err)) == 0) {
+    if ((rc = ps->mode == W_DELETE ? strom_writer_delete_arrow(ps->w, &aa, as, err)
+                                   : strom_writer_write_arrow(ps->w, &aa, as, err)) == 0) {
         ps->rows += rows;
         produce_report(ps, false);
     }
@@ -246,7 +297,8 @@ static bool ends_with(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-int cli_cmd_produce(int argc, char **argv)
+/* strom produce, upsert and delete: rows from a file into a writer. */
+static int write_table(int argc, char **argv, write_mode mode)
 {
     static const struct option longopts[] = {
         {"format", required_argument, NULL, 'f'},      {"delimiter", required_argument, NULL, 'd'},
@@ -255,8 +307,12 @@ int cli_cmd_produce(int argc, char **argv)
         {"linger", required_argument, NULL, 'L'},      {"acks", required_argument, NULL, 'A'},
         {"in-flight", required_argument, NULL, 'I'},   {"quiet", no_argument, NULL, 'q'},
         {"server", required_argument, NULL, 's'},      {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    const char *cmd = "produce", *format = NULL, *server = NULL;
+        {"columns", required_argument, NULL, 'C'},     {NULL, 0, NULL, 0}};
+    const char *cmd = mode == W_PRODUCE ? "produce" : mode == W_UPSERT ? "upsert" : "delete",
+               *format = NULL, *server = NULL, *partial = NULL;
+    void (*produce_usage)(FILE *) = mode == W_PRODUCE  ? produce_usage_text
+                                    : mode == W_UPSERT ? upsert_usage
+                                                       : delete_usage;
     cli_ingest_opts io;
     cli_ingest_opts_init(&io);
     strom_writer_opts wo;
@@ -312,6 +368,12 @@ int cli_cmd_produce(int argc, char **argv)
             break;
         case 'q': quiet = true; break;
         case 's': server = optarg; break;
+        case 'C':
+            if (mode != W_UPSERT)
+                return fprintf(stderr, "strom %s: --columns is an option of strom upsert\n",
+                               cmd), 2;
+            partial = optarg;
+            break;
         case 'h': produce_usage(stdout); return 0;
         default: produce_usage(stderr); return 2;
         }
@@ -336,12 +398,38 @@ int cli_cmd_produce(int argc, char **argv)
     if (strcmp(format, "arrow") && strcmp(path, "-") && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
         return fprintf(stderr, "strom %s: cannot open %s: %s\n", cmd, path, strerror(errno)), 1;
     produce_state ps = {0};
-    if (strom_writer_open(cli_server_addr(server), NULL, db, tb, &wo, &ps.w, &err) < 0) {
+    ps.mode = mode;
+    /* a partial update's column list */
+    char *colbuf = partial ? strdup(partial) : NULL;
+    const char *names[STROM_MAX_COLUMNS];
+    int nnames = 0;
+    for (char *save = NULL, *t = colbuf ? strtok_r(colbuf, ",", &save) : NULL;
+         t && nnames < STROM_MAX_COLUMNS; t = strtok_r(NULL, ",", &save)) {
+        while (*t == ' ')
+            t++;
+        names[nnames++] = t;
+    }
+    wo.columns = colbuf ? names : NULL;
+    wo.ncolumns = nnames;
+    int orc = strom_writer_open(cli_server_addr(server), NULL, db, tb, &wo, &ps.w, &err);
+    free(colbuf);
+    if (orc == 0 && mode != W_PRODUCE && strom_writer_table(ps.w)->npk == 0) {
+        strom_writer_close(ps.w, NULL);
+        orc = strom_error_set(&err, STROM_EINVAL, "%s is a log table: %s needs a primary key "
+                              "(write rows with strom produce)", table, cmd);
+    }
+    if (orc < 0) {
         if (fd > 0)
             close(fd);
         return cli_fail(cmd, &err, "%s", table);
     }
     ps.s = strom_writer_schema(ps.w);
+    strom_schema *key_s = NULL;
+    if (mode == W_DELETE) { /* the input holds the key columns */
+        const strom_table_desc *td = strom_writer_table(ps.w);
+        key_s = strom_schema_project(td->schema, td->pk, td->npk);
+        ps.s = key_s;
+    }
     strom_error serr;
     if (strom_arrow_export_schema(ps.s, &ps.as, &serr) < 0) {
         strom_writer_close(ps.w, NULL);
@@ -366,6 +454,7 @@ int cli_cmd_produce(int argc, char **argv)
         err = cerr, rc = crc;
     strom_buf_free(&ps.msg);
     ps.as.release(&ps.as);
+    strom_schema_free(key_s);
     if (fd > 0)
         close(fd);
     ps.progress = ps.progress && rc == 0;
@@ -374,7 +463,9 @@ int cli_cmd_produce(int argc, char **argv)
         if (ps.progress)
             fprintf(stderr, "\r\033[K");
         if (rc == 0)
-            fprintf(stderr, "produced %" PRId64 " rows to %s in %.2f s (%.0f rows/s)\n", acked,
+            fprintf(stderr, "%s %" PRId64 " %s %s %s in %.2f s (%.0f rows/s)\n",
+                    mode == W_PRODUCE ? "produced" : mode == W_UPSERT ? "upserted" : "deleted",
+                    acked, mode == W_DELETE ? "keys" : "rows", mode == W_DELETE ? "from" : "to",
                     table, secs, secs > 0 ? (double)acked / secs : 0.0);
         else if (acked > 0 || dropped > 0)
             fprintf(stderr, "%" PRId64 " rows acknowledged, %" PRId64 " dropped\n", acked,
@@ -383,6 +474,21 @@ int cli_cmd_produce(int argc, char **argv)
     if (rc < 0)
         return cli_fail(cmd, &err, "%s", strcmp(path, "-") ? path : "stdin");
     return interrupted ? 130 : 0;
+}
+
+int cli_cmd_produce(int argc, char **argv)
+{
+    return write_table(argc, argv, W_PRODUCE);
+}
+
+int cli_cmd_upsert(int argc, char **argv)
+{
+    return write_table(argc, argv, W_UPSERT);
+}
+
+int cli_cmd_delete(int argc, char **argv)
+{
+    return write_table(argc, argv, W_DELETE);
 }
 
 /* ---- consume ------------------------------------------------------------------------------ */
@@ -408,25 +514,113 @@ static void consume_usage(FILE *f)
             "                        IPC stream on stdout)\n"
             "      --stats           print to stderr the bytes received, and the bytes a full\n"
             "                        read of the same records would have moved\n"
+            "      --changelog       a first column _change with each row's change type: +I\n"
+            "                        (insert), -U/+U (before/after an update), -D (delete); the\n"
+            "                        log of a primary-key table is its changelog\n"
             "  -s, --server H:P      the server (default $STROM_SERVER or 127.0.0.1:7070)\n"
             "\n"
             "examples:\n"
             "  strom consume market.trades --columns sym,price --where \"price > 10\" --stats\n"
-            "  strom consume market.trades --from latest --follow --format jsonl\n");
+            "  strom consume market.trades --from latest --follow --format jsonl\n"
+            "  strom consume shop.stock --changelog --follow\n");
 }
 
-int cli_cmd_consume(int argc, char **argv)
+static void scan_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: strom scan DB.TABLE [options]\n"
+            "\n"
+            "Reads the current state of a primary-key table: every row once, from a consistent\n"
+            "snapshot of each bucket. With --follow it then reads each bucket's changelog from\n"
+            "the offset its snapshot reflects, so no change is missed or seen twice (a _change\n"
+            "column tells inserts, updates and deletes apart).\n"
+            "\n"
+            "options:\n"
+            "  -c, --columns A,B,..  columns to read, in this order (default: all)\n"
+            "  -w, --where PRED      rows to read (as for strom consume)\n"
+            "  -F, --follow          then follow the changelog (Ctrl-C stops)\n"
+            "  -n, --limit N         stop after N rows\n"
+            "  -o, --format F        table (default on a terminal), csv, jsonl, arrow\n"
+            "      --changelog       the _change column (always with --follow)\n"
+            "      --stats           print to stderr the bytes received\n"
+            "  -s, --server H:P      the server (default $STROM_SERVER or 127.0.0.1:7070)\n"
+            "\n"
+            "examples:\n"
+            "  strom scan shop.stock --where \"qty < 10\"\n"
+            "  strom scan shop.stock --follow --format jsonl\n");
+}
+
+/* A batch with a first column _change (STRING: +I -U +U -D) before b's columns. */
+typedef struct change_batch {
+    strom_schema *schema;
+    strom_batch b;
+    strom_col_view *cols;
+    int32_t *offsets;
+    uint8_t *text;
+} change_batch;
+
+static int change_batch_init(change_batch *cb, const strom_schema *os)
+{
+    memset(cb, 0, sizeof *cb);
+    cb->schema = strom_schema_new(strom_schema_id(os));
+    if (!cb->schema || strom_schema_add(cb->schema, "_change", strom_type_of(STROM_TYPE_STRING),
+                                        false, NULL) < 0)
+        return STROM_ENOMEM;
+    for (int i = 0; i < strom_schema_ncols(os); i++)
+        if (strom_schema_add(cb->schema, strom_schema_col_name(os, i),
+                             strom_schema_col_type(os, i), strom_schema_col_nullable(os, i),
+                             NULL) < 0)
+            return STROM_EINVAL; /* a column named _change */
+    return 0;
+}
+
+static const strom_batch *change_batch_of(change_batch *cb, const strom_result *r)
+{
+    const strom_batch *b = cl_result_batch(r);
+    int n = b->ncols + 1;
+    free(cb->cols);
+    free(cb->offsets);
+    free(cb->text);
+    cb->cols = calloc((size_t)n, sizeof *cb->cols);
+    cb->offsets = malloc(sizeof(int32_t) * (size_t)(b->rows + 1));
+    cb->text = malloc((size_t)b->rows * 2 + 1);
+    if (!cb->cols || !cb->offsets || !cb->text)
+        return NULL;
+    for (int64_t i = 0; i < b->rows; i++) {
+        memcpy(cb->text + 2 * i, strom_change_name(strom_result_change(r, i)), 2);
+        cb->offsets[i] = (int32_t)(2 * i);
+    }
+    cb->offsets[b->rows] = (int32_t)(2 * b->rows);
+    cb->cols[0] = (strom_col_view){b->rows, 0, NULL, cb->text, cb->offsets, 2 * b->rows};
+    memcpy(cb->cols + 1, b->cols, sizeof *cb->cols * (size_t)b->ncols);
+    cb->b = (strom_batch){cb->schema, b->rows, n, cb->cols, NULL};
+    return &cb->b;
+}
+
+static void change_batch_free(change_batch *cb)
+{
+    strom_schema_free(cb->schema);
+    free(cb->cols);
+    free(cb->offsets);
+    free(cb->text);
+}
+
+/* strom consume, and strom scan (`snapshot`): the rows of a scanner, printed. */
+static int read_table(int argc, char **argv, bool snapshot)
 {
     static const struct option longopts[] = {
         {"columns", required_argument, NULL, 'c'}, {"where", required_argument, NULL, 'w'},
         {"from", required_argument, NULL, 'S'},    {"follow", no_argument, NULL, 'F'},
         {"limit", required_argument, NULL, 'n'},   {"format", required_argument, NULL, 'o'},
         {"stats", no_argument, NULL, 'T'},         {"server", required_argument, NULL, 's'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
-    const char *cmd = "consume", *columns = NULL, *where = NULL, *from = NULL, *server = NULL;
+        {"changelog", no_argument, NULL, 'C'},     {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *cmd = snapshot ? "scan" : "consume", *columns = NULL, *where = NULL,
+               *from = NULL, *server = NULL;
+    void (*usage)(FILE *) = snapshot ? scan_usage : consume_usage;
     cli_format fmt = isatty(STDOUT_FILENO) ? CLI_FMT_TABLE : CLI_FMT_CSV;
     int64_t limit = -1;
-    bool follow = false, stats = false;
+    bool follow = false, stats = false, changelog = false;
     int o;
     optind = 1;
     while ((o = getopt_long(argc, argv, "c:w:Fn:o:s:h", longopts, NULL)) != -1) {
@@ -445,15 +639,20 @@ int cli_cmd_consume(int argc, char **argv)
                                "arrow\n", cmd, optarg), 2;
             break;
         case 'T': stats = true; break;
+        case 'C': changelog = true; break;
         case 's': server = optarg; break;
-        case 'h': consume_usage(stdout); return 0;
-        default: consume_usage(stderr); return 2;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
         }
     }
     if (optind != argc - 1) {
-        consume_usage(stderr);
+        usage(stderr);
         return 2;
     }
+    if (snapshot && from)
+        return fprintf(stderr, "strom %s: --from does not apply: a scan starts from the current "
+                       "state\n", cmd), 2;
+    changelog = changelog || (snapshot && follow);
     if (fmt == CLI_FMT_ARROW && isatty(STDOUT_FILENO))
         return fprintf(stderr, "strom %s: not writing Arrow bytes to a terminal (redirect "
                        "stdout)\n", cmd), 2;
@@ -465,6 +664,7 @@ int cli_cmd_consume(int argc, char **argv)
     strom_scan_opts_default(&so);
     so.follow = follow;
     so.where = where;
+    so.snapshot = snapshot;
     int kind = STROM_START_EARLIEST;
     if (from && cli_parse_start(from, &kind, &so.start_value, &err) < 0)
         return cli_fail(cmd, &err, "--from");
@@ -488,6 +688,17 @@ int cli_cmd_consume(int argc, char **argv)
     }
     free(colbuf);
     const strom_schema *os = strom_scanner_schema(sc);
+    change_batch cb;
+    memset(&cb, 0, sizeof cb);
+    if (changelog) {
+        if (change_batch_init(&cb, os) < 0) {
+            change_batch_free(&cb);
+            strom_scanner_close(sc);
+            return fprintf(stderr, "strom %s: --changelog: the table has a column named "
+                           "_change\n", cmd), 1;
+        }
+        os = cb.schema;
+    }
     int n = strom_schema_ncols(os);
     int *all = malloc(sizeof(int) * (size_t)(n + 1));
     for (int i = 0; all && i < n; i++)
@@ -511,7 +722,12 @@ int cli_cmd_consume(int argc, char **argv)
             rc = k;
             break;
         }
-        const strom_batch *b = cl_result_batch(r);
+        const strom_batch *b = changelog ? change_batch_of(&cb, r) : cl_result_batch(r);
+        if (!b) {
+            strom_result_free(r);
+            rc = strom_error_set(&err, STROM_ENOMEM, "out of memory");
+            break;
+        }
         int64_t take = limit >= 0 && b->rows > limit - rows ? limit - rows : b->rows;
         uint8_t *sel = NULL;
         if (take < b->rows && (sel = calloc((size_t)(b->rows + 7) / 8 + 1, 1)))
@@ -567,7 +783,18 @@ int cli_cmd_consume(int argc, char **argv)
     strom_buf_free(&msg);
     free(all);
     strom_scanner_close(sc);
+    change_batch_free(&cb);
     if (rc < 0)
         return cli_fail(cmd, &err, "%s", argv[optind]);
     return 0;
+}
+
+int cli_cmd_consume(int argc, char **argv)
+{
+    return read_table(argc, argv, false);
+}
+
+int cli_cmd_scan(int argc, char **argv)
+{
+    return read_table(argc, argv, true);
 }

@@ -114,7 +114,8 @@ static void create_table_usage(FILE *f)
     fprintf(f,
             "usage: strom create-table DB.TABLE --columns \"name TYPE [NOT NULL], ...\" [options]\n"
             "\n"
-            "Creates a log table (and its database, if it does not exist yet).\n"
+            "Creates a table (and its database, if it does not exist yet): a log table, or with\n"
+            "--primary-key a primary-key table (upserts and deletes; its log is the changelog).\n"
             "\n"
             "options:\n"
             "  -c, --columns LIST        the schema: name TYPE [NOT NULL], comma separated; types:\n"
@@ -129,12 +130,65 @@ static void create_table_usage(FILE *f)
             "      --retention AGE       delete log segments older than AGE (e.g. 7d, 12h)\n"
             "      --retention-bytes N   keep at most N bytes per bucket (e.g. 10g)\n"
             "      --segment-bytes N     roll log segments at N bytes (e.g. 256m)\n"
+            "      --primary-key COLS    primary key (NOT NULL columns): rows are upserted and\n"
+            "                            deleted by key (strom upsert/delete/lookup/scan); the\n"
+            "                            bucket key defaults to the key minus the partition column\n"
+            "      --merge-engine E      how a write meets the stored row: last_row (default),\n"
+            "                            first_row, versioned (with --version-column), aggregate\n"
+            "      --version-column COL  versioned: the row with the highest COL stays\n"
+            "      --aggregate LIST      aggregate: COL=FUNCTION,... with sum, min, max, last,\n"
+            "                            last_non_null (the default), first_non_null\n"
+            "      --no-update-before    the changelog carries no -U rows (after-images only)\n"
             "      --if-not-exists       an existing table is not an error\n"
             "  -s, --server HOST:PORT    the server (default $STROM_SERVER or 127.0.0.1:7070)\n"
             "\n"
-            "example:\n"
+            "examples:\n"
             "  strom create-table market.trades --buckets 4 --bucket-key sym \\\n"
-            "      --columns \"ts TIMESTAMP NOT NULL, sym STRING NOT NULL, price DECIMAL(10,2), qty INT\"\n");
+            "      --columns \"ts TIMESTAMP NOT NULL, sym STRING NOT NULL, price DECIMAL(10,2), qty INT\"\n"
+            "  strom create-table shop.stock --primary-key item --buckets 4 \\\n"
+            "      --columns \"item STRING NOT NULL, qty BIGINT, updated TIMESTAMP\"\n"
+            "  strom create-table shop.totals --primary-key day,item --merge-engine aggregate \\\n"
+            "      --aggregate qty=sum,last_sale=max \\\n"
+            "      --columns \"day DATE NOT NULL, item STRING NOT NULL, qty BIGINT, last_sale TIMESTAMP\"\n");
+}
+
+/* "col=fn,col=fn" into d->agg (every column; unnamed ones last_non_null). */
+static int parse_aggregates(const char *text, strom_table_desc *d, strom_error *err)
+{
+    int n = strom_schema_ncols(d->schema);
+    if (!(d->agg = calloc((size_t)n, 1)))
+        return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    d->nagg = n;
+    char *copy = strdup(text), *save = NULL;
+    int rc = copy ? 0 : strom_error_set(err, STROM_ENOMEM, "out of memory");
+    for (char *item = copy ? strtok_r(copy, ",", &save) : NULL; item && rc == 0;
+         item = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(item, '=');
+        while (*item == ' ')
+            item++;
+        if (!eq)
+            rc = strom_error_set(err, STROM_EINVAL, "'%s' is not COLUMN=FUNCTION", item);
+        else {
+            *eq = 0;
+            char *fn = eq + 1;
+            size_t l = strlen(item);
+            while (l && item[l - 1] == ' ')
+                item[--l] = 0;
+            while (*fn == ' ')
+                fn++;
+            int c = strom_schema_find(d->schema, item, strlen(item));
+            strom_agg_fn f;
+            if (c < 0)
+                rc = strom_error_set(err, STROM_ENOTFOUND, "no column '%s'", item);
+            else if (strom_agg_fn_parse(fn, &f) != 0)
+                rc = strom_error_set(err, STROM_EINVAL, "'%s' is not sum, min, max, last, "
+                                     "last_non_null or first_non_null", fn);
+            else
+                d->agg[c] = (uint8_t)f;
+        }
+    }
+    free(copy);
+    return rc;
 }
 
 int cli_cmd_create_table(int argc, char **argv)
@@ -145,9 +199,13 @@ int cli_cmd_create_table(int argc, char **argv)
         {"partition-retention", required_argument, NULL, 'P'},
         {"retention", required_argument, NULL, 'r'}, {"retention-bytes", required_argument, NULL, 'R'},
         {"segment-bytes", required_argument, NULL, 'S'}, {"if-not-exists", no_argument, NULL, 'i'},
+        {"primary-key", required_argument, NULL, 'K'}, {"merge-engine", required_argument, NULL, 'E'},
+        {"version-column", required_argument, NULL, 'V'}, {"aggregate", required_argument, NULL, 'A'},
+        {"no-update-before", no_argument, NULL, 'N'},
         {"server", required_argument, NULL, 's'},    {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    const char *cmd = "create-table", *columns = NULL, *key = NULL, *pcol = NULL, *server = NULL;
+    const char *cmd = "create-table", *columns = NULL, *key = NULL, *pcol = NULL, *server = NULL,
+               *pk = NULL, *vcol = NULL, *agg = NULL;
     strom_table_desc d;
     strom_table_desc_init(&d);
     bool ine = false;
@@ -162,6 +220,15 @@ int cli_cmd_create_table(int argc, char **argv)
         case 'p': pcol = optarg; break;
         case 's': server = optarg; break;
         case 'i': ine = true; break;
+        case 'K': pk = optarg; break;
+        case 'V': vcol = optarg; break;
+        case 'A': agg = optarg; break;
+        case 'N': d.no_update_before = true; break;
+        case 'E':
+            if (strom_merge_engine_parse(optarg, &d.merge_engine) != 0)
+                return fprintf(stderr, "strom %s: --merge-engine '%s' is not last_row, first_row, "
+                               "versioned or aggregate\n", cmd, optarg), 2;
+            break;
         case 'b':
             if (!cli_parse_i64(optarg, 1, STROM_MAX_BUCKETS, &v))
                 return fprintf(stderr, "strom %s: --buckets '%s' is not in 1..%d\n", cmd, optarg,
@@ -207,6 +274,18 @@ int cli_cmd_create_table(int argc, char **argv)
         strom_table_desc_free(&d);
         return fprintf(stderr, "strom %s: --partition-by: no column '%s'\n", cmd, pcol), 1;
     }
+    if (pk && cli_parse_columns(pk, d.schema, &d.pk, &d.npk, &err) < 0) {
+        strom_table_desc_free(&d);
+        return cli_fail(cmd, &err, "--primary-key");
+    }
+    if (vcol && (d.version_col = strom_schema_find(d.schema, vcol, strlen(vcol))) < 0) {
+        strom_table_desc_free(&d);
+        return fprintf(stderr, "strom %s: --version-column: no column '%s'\n", cmd, vcol), 1;
+    }
+    if (agg && parse_aggregates(agg, &d, &err) < 0) {
+        strom_table_desc_free(&d);
+        return cli_fail(cmd, &err, "--aggregate");
+    }
     strom_client *c;
     if (cli_connect(cmd, cli_server_addr(server), &c)) {
         strom_table_desc_free(&d);
@@ -216,9 +295,9 @@ int cli_cmd_create_table(int argc, char **argv)
     if (rc == 0)
         rc = strom_create_table(c, &d, ine, &err);
     if (rc == 0)
-        printf("created table %s.%s (id %" PRIu64 ", %d columns, %u bucket%s)\n", d.database,
-               d.table, d.table_id, strom_schema_ncols(d.schema), d.buckets,
-               d.buckets == 1 ? "" : "s");
+        printf("created %stable %s.%s (id %" PRIu64 ", %d columns, %u bucket%s)\n",
+               d.npk ? "primary-key " : "", d.database, d.table, d.table_id,
+               strom_schema_ncols(d.schema), d.buckets, d.buckets == 1 ? "" : "s");
     strom_client_close(c);
     strom_table_desc_free(&d);
     return rc < 0 ? cli_fail(cmd, &err, "create table") : 0;
@@ -499,6 +578,24 @@ int cli_cmd_describe(int argc, char **argv)
         printf("partitioned by %s (%d partition%s%s)\n",
                strom_schema_col_name(d.schema, d.partition_col), d.npartitions,
                d.npartitions == 1 ? "" : "s", d.partition_retention ? ", newest kept" : "");
+    if (d.npk > 0) {
+        printf("primary key");
+        for (int i = 0; i < d.npk; i++)
+            printf("%s%s", i ? ", " : " ", strom_schema_col_name(d.schema, d.pk[i]));
+        printf("; merge engine %s", strom_merge_engine_name(d.merge_engine));
+        if (d.version_col >= 0)
+            printf(" by %s", strom_schema_col_name(d.schema, d.version_col));
+        for (int i = 0, n = 0; i < d.nagg; i++)
+            if (d.agg[i] != STROM_AGG_LAST_NON_NULL)
+                printf("%s%s=%s", n++ ? "," : " (", strom_schema_col_name(d.schema, i),
+                       strom_agg_fn_name((strom_agg_fn)d.agg[i]));
+        for (int i = 0; i < d.nagg; i++)
+            if (d.agg[i] != STROM_AGG_LAST_NON_NULL) {
+                printf(")");
+                break;
+            }
+        printf("%s\n", d.no_update_before ? "; changelog without -U" : "");
+    }
     if (d.retention_ms || d.retention_bytes || d.segment_bytes)
         printf("storage  retention %" PRId64 " ms, %" PRId64 " bytes; segments %" PRId64
                " bytes (0 = server default)\n",

@@ -17,13 +17,17 @@ static const struct {
     int (*run)(int argc, char **argv);
     const char *summary;
 } cli_cmds[] = {
-    {"create-table", cli_cmd_create_table, "create a log table (and its database)"},
+    {"create-table", cli_cmd_create_table, "create a log or primary-key table (and its database)"},
     {"tables", cli_cmd_tables, "list the tables of a database"},
     {"describe", cli_cmd_describe, "show a table: columns, buckets, partitions, offsets"},
     {"drop-table", cli_cmd_drop_table, "drop a table and its data"},
     {"add-column", cli_cmd_add_column, "add a nullable column to a table"},
     {"produce", cli_cmd_produce, "write rows from CSV, JSON Lines or Arrow into a table"},
     {"consume", cli_cmd_consume, "read a table: columns, filter, start position, follow"},
+    {"upsert", cli_cmd_upsert, "upsert rows into a primary-key table"},
+    {"delete", cli_cmd_delete, "delete keys from a primary-key table"},
+    {"lookup", cli_cmd_lookup, "rows of a primary-key table by key (or key prefix)"},
+    {"scan", cli_cmd_scan, "the current state of a primary-key table, then its changes"},
     {"offsets", cli_cmd_offsets, "earliest/latest offsets, or the offset at a time"},
     {"create-database", cli_cmd_create_database, "create a database"},
     {"databases", cli_cmd_databases, "list the databases"},

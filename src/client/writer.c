@@ -86,6 +86,11 @@ const strom_schema *strom_writer_schema(const strom_writer *w)
     return w->t.schema;
 }
 
+const strom_table_desc *strom_writer_table(const strom_writer *w)
+{
+    return &w->t;
+}
+
 int64_t strom_writer_rows_acked(const strom_writer *w)
 {
     return w->acked;
@@ -951,6 +956,63 @@ int strom_writer_write_arrow(strom_writer *w, struct ArrowArray *batch,
     free(nullmem);
     free(views);
     if (batch->release)
+        batch->release(batch);
+    return rc;
+}
+
+int strom_writer_delete_arrow(strom_writer *w, struct ArrowArray *batch,
+                              struct ArrowSchema *schema, strom_error *err)
+{
+    int rc = 0;
+    strom_col_view *views = NULL;
+    int *src = NULL;
+    strom_value *vals = NULL;
+    if (!w->pk)
+        rc = strom_error_set(err, STROM_EINVAL, "%s.%s is a log table: rows cannot be deleted",
+                             w->t.database, w->t.table);
+    else if (!schema || !batch || strcmp(schema->format, "+s") != 0 ||
+             schema->n_children != batch->n_children || batch->offset != 0)
+        rc = strom_error_set(err, STROM_EINVAL, "expected a struct array (format \"+s\") with "
+                             "one child per column");
+    if (rc == 0) {
+        views = calloc((size_t)w->ncols + 1, sizeof *views);
+        src = calloc((size_t)w->ncols + 1, sizeof *src);
+        vals = calloc((size_t)w->ncols + 1, sizeof *vals);
+        if (!views || !src || !vals)
+            rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+    }
+    for (int i = 0; rc == 0 && i < w->ncols; i++) {
+        src[i] = -1;
+        if (!is_key_col(w, i))
+            continue;
+        const char *name = strom_schema_col_name(w->t.schema, i);
+        for (int64_t j = 0; j < schema->n_children; j++)
+            if (schema->children[j]->name && !strcmp(schema->children[j]->name, name))
+                src[i] = (int)j;
+        if (src[i] < 0)
+            rc = strom_error_set(err, STROM_EINVAL, "key column '%s' is missing", name);
+        else
+            rc = import_child(schema->children[src[i]], batch->children[src[i]],
+                              w->types[i], batch->length, &views[i], err);
+    }
+    for (int64_t r = 0; rc == 0 && r < batch->length; r++) {
+        for (int i = 0; i < w->ncols; i++) {
+            if (src[i] >= 0) {
+                strom_col_get(&views[i], w->types[i], r, &vals[i]);
+                continue;
+            }
+            strom_value z = {w->types[i].id, strom_schema_col_nullable(w->t.schema, i), {0}};
+            if (z.type == STROM_TYPE_STRING || z.type == STROM_TYPE_BYTES)
+                z.u.s.ptr = (const uint8_t *)"";
+            vals[i] = z;
+        }
+        if ((rc = write_values(w, vals, STROM_CHANGE_DELETE, err)) < 0)
+            strom_error_prefix(err, "row %lld", (long long)r);
+    }
+    free(views);
+    free(src);
+    free(vals);
+    if (batch && batch->release)
         batch->release(batch);
     return rc;
 }
