@@ -706,6 +706,14 @@ int srv_server_new(const srv_config *cfg, srv_server **out, strom_error *err)
     pthread_cond_init(&s->qcv, NULL);
     pthread_mutex_init(&s->cmu, NULL);
     srv_log_set_level((srv_log_level)cfg->log_level);
+    /* SIGINT/SIGTERM are taken through a signalfd: blocked first, so that every thread
+     * started from here on (workers, and RocksDB's when the catalog opens primary-key
+     * tables) inherits the mask and none of them is chosen to die of the signal */
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &mask, NULL);
     int64_t t0 = strom_mono_ms();
     srv_catalog_opts co = {cfg->data_dir, cfg->log, cfg->kv};
     int rc = srv_catalog_open(&co, &s->cat, err);
@@ -721,11 +729,6 @@ int srv_server_new(const srv_config *cfg, srv_server **out, strom_error *err)
     }
     s->epfd = epoll_create1(EPOLL_CLOEXEC);
     s->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    sigset_t mask;
-    sigemptyset(&mask);
-    sigaddset(&mask, SIGINT);
-    sigaddset(&mask, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &mask, NULL); /* workers inherit the mask */
     s->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
     signal(SIGPIPE, SIG_IGN);
     if (s->epfd < 0 || s->evfd < 0 || s->sigfd < 0) {

@@ -46,7 +46,8 @@ trap 'kill -9 $SERVER_PID 2>/dev/null' EXIT
 "$STROMD" --help >/dev/null || fail "stromd --help"
 check
 for c in create-table tables describe drop-table add-column produce consume offsets \
-         create-database databases drop-database create-partition drop-partition; do
+         create-database databases drop-database create-partition drop-partition \
+         upsert delete lookup scan; do
   out=$("$STROM" "$c" --help) || fail "strom $c --help exit status"
   expect_contains "strom $c --help" "usage: strom $c" "$out"
 done
@@ -185,6 +186,45 @@ expect_eq "in-flight 1: every row once, in order" "$(seq 1 3000 | sed '1i n')" "
 expect_eq "--in-flight 0 exit status" 2 "$rc"
 expect_contains "--in-flight 0 message" "--in-flight '0' is not in 1..64" "$(cat err.txt)"
 
+# ---- primary-key tables: upsert, partial update, delete, lookup, scan, changelog ---------
+"$STROM" create-table demo.stock --primary-key item --buckets 2 \
+  --columns "item STRING NOT NULL, qty BIGINT, updated TIMESTAMP" >/dev/null || fail "create pk table"
+expect_contains "describe: primary key" "primary key item; merge engine last_row" "$("$STROM" describe demo.stock)"
+printf 'item,qty,updated\nbolt,40,2026-12-01 10:00:00\nnut,7,2026-12-01 10:00:00\nwasher,100,\n' |
+  "$STROM" upsert -q demo.stock || fail "upsert"
+printf 'item,qty\nbolt,38\n' | "$STROM" upsert -q demo.stock --columns item,qty || fail "partial upsert"
+printf 'item\nnut\n' | "$STROM" delete -q demo.stock || fail "delete"
+expect_eq "lookup (partial update kept the timestamp)" "$(printf 'item,qty,updated\nbolt,38,2026-12-01 10:00:00\nwasher,100,')" \
+  "$("$STROM" lookup demo.stock bolt washer --format csv)"
+"$STROM" lookup demo.stock nut >/dev/null 2>err.txt; rc=$?
+expect_eq "lookup of a deleted key: exit status" 3 "$rc"
+expect_contains "lookup of a deleted key: message" "not found: nut" "$(cat err.txt)"
+expect_eq "scan: the current state" "$(printf 'bolt,38\nwasher,100')" \
+  "$("$STROM" scan demo.stock --columns item,qty --format csv | tail -n +2 | sort)"
+expect_eq "scan with a filter" "$(printf 'item\nwasher')" "$("$STROM" scan demo.stock --columns item --where "qty > 50" --format csv)"
+expect_eq "changelog" "$(printf -- '+I,bolt,40\n+I,nut,7\n+I,washer,100\n+U,bolt,38\n-D,nut,7\n-U,bolt,40' | LC_ALL=C sort)" \
+  "$("$STROM" consume demo.stock --changelog --columns item,qty --format csv | tail -n +2 | LC_ALL=C sort)"
+printf 'item,qty\n,5\n' | "$STROM" upsert -q demo.stock 2>err.txt; rc=$?
+expect_eq "null key: exit status" 1 "$rc"
+expect_contains "null key: message" "line 2, column 'item'" "$(cat err.txt)"
+"$STROM" upsert -q demo.flight </dev/null 2>err.txt; rc=$?
+expect_contains "upsert into a log table" "is a log table" "$(cat err.txt)"
+"$STROM" scan demo.flight 2>err.txt; rc=$?
+expect_contains "scan of a log table" "a snapshot needs a primary key" "$(cat err.txt)"
+"$STROM" create-table demo.totals --primary-key day,item --bucket-key day --merge-engine aggregate \
+  --aggregate qty=sum,last_sale=max --columns "day DATE NOT NULL, item STRING NOT NULL, qty BIGINT, last_sale TIMESTAMP" >/dev/null ||
+  fail "create aggregate table"
+printf 'day,item,qty,last_sale\n2026-12-01,bolt,3,2026-12-01 09:00:00\n2026-12-01,bolt,4,2026-12-01 08:00:00\n2026-12-01,nut,1,\n2026-12-02,nut,2,\n' |
+  "$STROM" upsert -q demo.totals || fail "upsert aggregate"
+expect_eq "aggregate: sum and max" '{"qty":7,"last_sale":"2026-12-01 09:00:00"}' \
+  "$("$STROM" lookup demo.totals 2026-12-01,bolt --columns qty,last_sale --format jsonl)"
+expect_eq "prefix lookup by the bucket key" "$(printf 'item,qty\nbolt,7\nnut,1')" \
+  "$("$STROM" lookup demo.totals --prefix 2026-12-01 --columns item,qty --format csv)"
+"$STROM" create-table demo.bad --primary-key a --columns "a INT" 2>err.txt; rc=$?
+expect_contains "nullable key refused" "primary key column 'a' must be NOT NULL" "$(cat err.txt)"
+"$STROM" create-table demo.bad --primary-key a --merge-engine versioned --columns "a INT NOT NULL" 2>err.txt
+expect_contains "versioned without a version column" "needs a version column" "$(cat err.txt)"
+
 # ---- databases ------------------------------------------------------------------------------
 "$STROM" create-database scratch || fail "create-database"
 expect_eq "databases" "$(printf 'demo\nmarket\nscratch')" "$("$STROM" databases)"
@@ -196,8 +236,12 @@ expect_eq "databases after drop" "$(printf 'demo\nmarket')" "$("$STROM" database
 # ---- kill -9 and restart: acknowledged rows survive ---------------------------------------
 { echo "ts,sym,price,qty"; for i in $(seq 1 2000); do echo "2026-12-01 12:00:00,K$i,1.00,$i"; done; } >k.csv
 "$STROM" produce -q market.trades k.csv || fail "produce before kill"
+{ echo "item,qty"; for i in $(seq 1 500); do echo "part$i,$i"; done; } | "$STROM" upsert -q demo.stock || fail "upsert before kill"
+{ echo "item"; for i in $(seq 1 100); do echo "part$i"; done; } | "$STROM" delete -q demo.stock || fail "delete before kill"
 kill -9 $SERVER_PID; wait $SERVER_PID 2>/dev/null
 start_server
+expect_eq "pk state after kill -9 (replayed)" "402" "$("$STROM" scan demo.stock --columns item --format csv | tail -n +2 | wc -l | tr -d ' ')"
+expect_eq "pk lookup after kill -9" "$(printf 'item,qty\npart101,101')" "$("$STROM" lookup demo.stock part101 --columns item,qty --format csv)"
 expect_eq "rows after kill -9" "2000" "$("$STROM" consume market.trades --columns qty --where "sym >= 'K' AND sym < 'L'" --format csv | tail -n +2 | wc -l | tr -d ' ')"
 expect_eq "schema after restart" "5" "$("$STROM" consume market.trades --limit 1 --format csv | head -1 | tr ',' '\n' | wc -l | tr -d ' ')"
 
