@@ -27,26 +27,11 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "bench_common.h"
 #include "strom/client.h"
 
 #define NCOLS 20
 #define ROW_BYTES (NCOLS * 8)
-
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-/* Sleeps (never spins: on a 2-core machine a spinning producer would starve the servers)
- * until the monotonic time t. */
-static void sleep_until(int64_t t)
-{
-    struct timespec ts = {t / 1000000000, t % 1000000000};
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) != 0)
-        ;
-}
 
 static void make_row(int64_t id, int64_t *v)
 {
@@ -55,12 +40,6 @@ static void make_row(int64_t id, int64_t *v)
     v[2] = now_ns();
     for (int c = 3; c < NCOLS; c++)
         v[c] = id * c;
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
 }
 
 static void print_latency(const char *sys, int64_t *lat, int64_t n, double rate, double secs)
@@ -361,12 +340,7 @@ static int g_port;
 
 static redisContext *redis_connect(void)
 {
-    redisContext *c = redisConnect(g_host, g_port);
-    if (!c || c->err) {
-        fprintf(stderr, "strom-bench: redis connect: %s\n", c ? c->errstr : "?");
-        exit(1);
-    }
-    return c;
+    return bench_redis_connect(g_host, g_port);
 }
 
 static void *redis_producer(void *p)

@@ -240,8 +240,8 @@ int strom_lookup_set_bytes(strom_lookup *l, int k, const void *p, size_t n, stro
 int strom_lookup_set_text(strom_lookup *l, int k, const char *s, size_t n, strom_error *err);
 int strom_lookup_add(strom_lookup *l, strom_error *err);
 /* Looks up every key added since the last run (one request, all buckets at once). *rows
- * holds the rows found, key after key in the order the keys were added (free with
- * strom_result_free; NULL when nothing was found). */
+ * holds the rows found, grouped by bucket (free with strom_result_free; NULL when nothing was
+ * found); strom_lookup_found says where each key's rows are. */
 int strom_lookup_run(strom_lookup *l, strom_result **rows, strom_error *err);
 /* After a run: the number of rows found for key i, and the first of them in *first. A
  * prefix key with more than `limit` rows reports limit + 1 (only limit are returned). */

@@ -127,8 +127,20 @@ int cli_cmd_lookup(int argc, char **argv)
         for (int i = 0; all && i < n; i++)
             all[i] = i;
         cli_printer *pr = cli_printer_new(stdout, fmt, os, -1);
-        if (pr && rows)
-            cli_printer_rows(pr, cl_result_batch(rows), NULL, all, n);
+        const strom_batch *b = rows ? cl_result_batch(rows) : NULL;
+        uint8_t *sel = b ? calloc((size_t)(b->rows + 7) / 8 + 1, 1) : NULL;
+        for (int i = 0; pr && sel && i < nkeys; i++) { /* in the order the keys were given */
+            int64_t first = 0, found = strom_lookup_found(l, i, &first);
+            if (found > lo.limit)
+                found = lo.limit;
+            if (found == 0)
+                continue;
+            memset(sel, 0, (size_t)(b->rows + 7) / 8 + 1);
+            for (int64_t r = first; r < first + found; r++)
+                sel[r >> 3] |= (uint8_t)(1u << (r & 7));
+            cli_printer_rows(pr, b, sel, all, n);
+        }
+        free(sel);
         if (pr) {
             cli_printer_finish(pr);
             cli_printer_free(pr);

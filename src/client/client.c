@@ -30,7 +30,7 @@ void strom_client_opts_default(strom_client_opts *o)
     o->retry_backoff_ms = 100;
 }
 
-static void cl_disconnect(strom_client *c)
+void cl_disconnect(strom_client *c)
 {
     if (c->fd >= 0)
         close(c->fd);

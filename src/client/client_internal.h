@@ -56,6 +56,8 @@ int cl_call_finish(strom_client *c, strom_wire_reader *body, strom_error *err);
  * response frame (any correlation id) into c->resp. A connection failure closes the socket
  * (STROM_EIO) so the caller can reconnect and resend. */
 int cl_reconnect(strom_client *c, strom_error *err);
+/* Closes the socket (answers still due are dropped with it). */
+void cl_disconnect(strom_client *c);
 int cl_send(strom_client *c, const uint8_t *head, size_t hlen, const struct iovec *extra,
             int nextra, strom_error *err);
 int cl_recv(strom_client *c, int timeout_ms, strom_wire_reader *body, strom_response_header *h,

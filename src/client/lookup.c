@@ -8,6 +8,7 @@
  * are put back in the order the keys were added.
  */
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,11 @@ typedef struct ldest {
     uint32_t *counts;          /* after a run: rows per key */
     int64_t *first;            /* after a run: row of the entry's batch where key i starts */
     strom_batch *rows;         /* after a run: the rows found */
+    strom_buf req;             /* this run's request: frame head, then the key record */
+    size_t head_len;
+    uint32_t corr;
+    bool answered;
+    strom_buf resp;            /* the answer's frame (rows point into it) */
 } ldest;
 
 struct strom_lookup {
@@ -289,6 +295,8 @@ static void dest_reset(ldest *d)
 {
     strom_bb_reset(d->bb);
     d->nkeys = 0;
+    d->answered = false;
+    strom_buf_reset(&d->req);
     free(d->counts);
     free(d->first);
     strom_batch_free(d->rows);
@@ -334,52 +342,58 @@ static int take_entry(strom_lookup *l, ldest *d, const strom_msg_looked *e, stro
     return 0;
 }
 
-/* The rows of every destination, in the order the keys were added, as one result. */
-static int assemble(strom_lookup *l, strom_buf *resp, strom_result **out, strom_error *err)
+/* The rows of every destination as one result (grouped by destination; found/first say
+ * where each key's rows are). */
+static int assemble(strom_lookup *l, strom_result **out, strom_error *err)
 {
     free(l->found);
     free(l->first);
     l->found = malloc(sizeof *l->found * ((size_t)l->nkeys + 1));
     l->first = malloc(sizeof *l->first * ((size_t)l->nkeys + 1));
-    if (!l->found || !l->first)
+    int64_t *base = malloc(sizeof *base * ((size_t)l->nd + 1));
+    if (!l->found || !l->first || !base) {
+        free(base);
         return nomem(err);
+    }
     int64_t total = 0;
+    int with_rows = 0, only = -1;
+    for (int i = 0; i < l->nd; i++) {
+        base[i] = total;
+        if (l->d[i].rows && l->d[i].rows->rows > 0) {
+            total += l->d[i].rows->rows;
+            with_rows++;
+            only = i;
+        }
+    }
     for (int64_t i = 0; i < l->nkeys; i++) {
         const ldest *d = &l->d[l->order_dest[i]];
         int64_t j = l->order_idx[i];
         l->found[i] = d->counts[j];
-        l->first[i] = total;
-        total += d->counts[j] > (uint64_t)l->o.limit ? l->o.limit : d->counts[j];
+        l->first[i] = base[l->order_dest[i]] + d->first[j];
     }
+    free(base);
     *out = NULL;
     if (total == 0)
         return 0;
-    if (l->nd == 1 && l->d[0].rows) { /* one destination: keys in order already, no copy */
+    if (with_rows == 1) { /* one destination found rows: its batch as it came, no copy */
+        ldest *d = &l->d[only];
         size_t n;
-        uint8_t *own = strom_buf_detach(resp, &n);
-        *out = cl_result_own(l->d[0].rows, own, l->out_schema, l->d[0].partition,
-                             l->d[0].bucket);
-        if (!*out) {
+        uint8_t *own = strom_buf_detach(&d->resp, &n);
+        if (!(*out = cl_result_own(d->rows, own, l->out_schema, d->partition, d->bucket))) {
             free(own);
             return nomem(err);
         }
-        l->d[0].rows = NULL;
+        d->rows = NULL;
         return 0;
     }
-    /* rows from several buckets: copied key by key into one batch */
+    /* several: their columns appended one after another (buffer copies, no row work) */
     strom_batch_builder *bb = strom_bb_new(l->out_schema);
-    strom_value *row = calloc((size_t)l->ncols + 1, sizeof *row);
-    int rc = bb && row ? 0 : nomem(err);
-    for (int64_t i = 0; rc == 0 && i < l->nkeys; i++) {
-        const ldest *d = &l->d[l->order_dest[i]];
-        int64_t j = l->order_idx[i];
-        int64_t n = d->counts[j] > (uint64_t)l->o.limit ? l->o.limit : d->counts[j];
-        for (int64_t r = d->first[j]; rc == 0 && r < d->first[j] + n; r++) {
-            for (int c = 0; c < l->ncols; c++)
-                strom_col_get(&d->rows->cols[c], strom_schema_col_type(l->out_schema, c), r,
-                              &row[c]);
-            rc = strom_bb_append_row(bb, row, err);
-        }
+    int rc = bb ? 0 : nomem(err);
+    for (int i = 0; rc == 0 && i < l->nd; i++) {
+        const strom_batch *r = l->d[i].rows;
+        for (int c = 0; rc == 0 && r && r->rows > 0 && c < l->ncols; c++)
+            if ((rc = strom_bb_append_column(bb, c, &r->cols[c], 0, r->rows)) < 0)
+                strom_error_set(err, rc, "joining the rows of the buckets");
     }
     strom_buf msg = STROM_BUF_INIT;
     strom_batch_stats st;
@@ -403,63 +417,136 @@ static int assemble(strom_lookup *l, strom_buf *resp, strom_result **out, strom_
     }
     strom_buf_free(&msg);
     strom_bb_free(bb);
-    free(row);
     return rc;
+}
+
+/* Builds dest d's Lookup request (one entry: its keys) into d->req. */
+static int build_request(strom_lookup *l, ldest *d, const strom_msg_str *cols, strom_error *err)
+{
+    strom_buf arrow = STROM_BUF_INIT, rec = STROM_BUF_INIT;
+    strom_batch_stats st;
+    int rc = strom_bb_seal(d->bb, NULL, &arrow, &st, err);
+    if (rc == 0) {
+        strom_record_info info = {0, (int32_t)(d->nkeys - 1), 0, strom_now_ms(), 0,
+                                  strom_schema_id(l->t.schema), -1, -1, (int32_t)d->nkeys};
+        rc = strom_record_write(&rec, &info, &st, NULL, arrow.data, arrow.len, err);
+        strom_batch_stats_free(&st);
+    }
+    strom_msg_produce_entry e = {{d->partition, (uint16_t)strlen(d->partition)}, d->bucket,
+                                 (uint32_t)rec.len, NULL};
+    strom_msg_lookup m = {l->t.table_id, l->o.prefix ? 1 : 0, (uint32_t)l->o.limit,
+                          (uint32_t)l->ncols, (strom_msg_str *)cols, 1, &e};
+    if (rc == 0 && ((rc = cl_begin(l->c, STROM_API_LOOKUP)) < 0 ||
+                    (rc = strom_msg_lookup_encode(&l->c->req, &m)) < 0))
+        rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+    strom_buf_reset(&d->req);
+    if (rc == 0 && (strom_buf_append(&d->req, l->c->req.data, l->c->req.len) != 0 ||
+                    strom_buf_append(&d->req, rec.data, rec.len) != 0))
+        rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+    if (rc == 0) {
+        d->head_len = l->c->req.len;
+        strom_st32(d->req.data, (uint32_t)(d->req.len - 4));
+        d->corr = strom_ld32(d->req.data + 8);
+    }
+    strom_buf_free(&arrow);
+    strom_buf_free(&rec);
+    return rc;
+}
+
+/* Sends the requests of every destination not answered yet. */
+static int send_pending(strom_lookup *l, strom_error *err)
+{
+    for (int i = 0; i < l->nd; i++) {
+        ldest *d = &l->d[i];
+        if (d->nkeys == 0 || d->answered)
+            continue;
+        STROM_TRY(cl_send(l->c, d->req.data, d->req.len, NULL, 0, err));
+    }
+    return 0;
 }
 
 int strom_lookup_run(strom_lookup *l, strom_result **rows, strom_error *err)
 {
+    /* one request per bucket, all sent before any answer is read: the server looks them up
+     * on several workers at once */
     *rows = NULL;
-    strom_msg_produce_entry *e = calloc((size_t)l->nd + 1, sizeof *e);
     strom_msg_str *cols = calloc((size_t)l->ncols + 1, sizeof *cols);
-    strom_buf recs = STROM_BUF_INIT;
-    struct iovec iov;
-    int rc = e && cols ? 0 : nomem(err);
+    int rc = cols ? 0 : nomem(err), pending = 0;
     for (int i = 0; i < l->ncols && rc == 0; i++)
         cols[i] = (strom_msg_str){l->colnames[i], (uint16_t)strlen(l->colnames[i])};
-    int ne = 0;
-    for (int i = 0; rc == 0 && i < l->nd; i++) {
-        ldest *d = &l->d[i];
-        if (d->nkeys == 0)
-            continue;
-        strom_buf arrow = STROM_BUF_INIT;
-        strom_batch_stats st;
-        size_t at = recs.len;
-        if ((rc = strom_bb_seal(d->bb, NULL, &arrow, &st, err)) == 0) {
-            strom_record_info info = {0, (int32_t)(d->nkeys - 1), 0, strom_now_ms(), 0,
-                                      strom_schema_id(l->t.schema), -1, -1, (int32_t)d->nkeys};
-            rc = strom_record_write(&recs, &info, &st, NULL, arrow.data, arrow.len, err);
-            strom_batch_stats_free(&st);
+    for (int i = 0; rc == 0 && i < l->nd; i++)
+        if (l->d[i].nkeys > 0) {
+            rc = build_request(l, &l->d[i], cols, err);
+            pending++;
         }
-        strom_buf_free(&arrow);
-        e[ne++] = (strom_msg_produce_entry){{d->partition, (uint16_t)strlen(d->partition)},
-                                            d->bucket, (uint32_t)(recs.len - at), NULL};
-    }
-    strom_msg_lookup m = {l->t.table_id, l->o.prefix ? 1 : 0, (uint32_t)l->o.limit,
-                          (uint32_t)l->ncols, cols, (uint32_t)ne, e};
-    strom_wire_reader rd;
-    strom_msg_lookup_resp resp = {0};
-    if (rc == 0 && ne > 0) {
-        iov = (struct iovec){recs.data, recs.len};
-        if ((rc = cl_begin(l->c, STROM_API_LOOKUP)) == 0 &&
-            (rc = strom_msg_lookup_encode(&l->c->req, &m)) == 0 &&
-            (rc = cl_call(l->c, &iov, 1, true, 0, false, &rd, err)) == 0)
-            rc = strom_msg_lookup_resp_decode(&rd, &resp, err);
-        if (rc == 0 && resp.n != (uint32_t)ne)
-            rc = strom_error_set(err, STROM_ECORRUPT, "Lookup answered %u of %d buckets",
-                                 resp.n, ne);
-        for (int i = 0, k = 0; rc == 0 && i < l->nd; i++)
-            if (l->d[i].nkeys > 0)
-                rc = take_entry(l, &l->d[i], &resp.v[k++], err);
+    int attempt = 0, backoff = l->c->o.retry_backoff_ms;
+    bool sent = false;
+    while (rc == 0 && pending > 0) {
+        if (!sent) {
+            if (l->c->fd < 0 && (rc = cl_reconnect(l->c, err)) < 0) {
+                if (attempt++ < l->c->o.retries) {
+                    struct timespec ts = {backoff / 1000, (long)(backoff % 1000) * 1000000};
+                    nanosleep(&ts, NULL);
+                    backoff *= 2;
+                    rc = 0;
+                }
+                continue;
+            }
+            if ((rc = send_pending(l, err)) < 0) {
+                rc = attempt++ < l->c->o.retries ? 0 : rc; /* reconnect and send again */
+                continue;
+            }
+            sent = true;
+        }
+        strom_wire_reader rd;
+        strom_response_header h;
+        if ((rc = cl_recv(l->c, l->c->o.request_timeout_ms, &rd, &h, err)) < 0) {
+            if (rc == STROM_EIO && attempt++ < l->c->o.retries) {
+                rc = 0; /* lookups are idempotent: ask again for the unanswered ones */
+                sent = false;
+            }
+            continue;
+        }
+        ldest *d = NULL;
+        for (int i = 0; i < l->nd && !d; i++)
+            if (l->d[i].nkeys > 0 && !l->d[i].answered && l->d[i].corr == h.correlation_id)
+                d = &l->d[i];
+        if (!d) {
+            rc = strom_error_set(err, STROM_ECORRUPT, "an answer to request %u, which is not "
+                                 "in flight", h.correlation_id);
+            break;
+        }
+        d->answered = true;
+        pending--;
+        if (h.error_code) {
+            strom_msg_str msg;
+            msg.p = strom_wire_str(&rd, &msg.len, "error message");
+            rc = strom_error_set(err, -(int)h.error_code, "%.*s", msg.p ? (int)msg.len : 0,
+                                 msg.p ? msg.p : "");
+            break;
+        }
+        /* the rows will point into the frame: it moves to the destination */
+        strom_buf_free(&d->resp);
+        size_t at = (size_t)(rd.p + rd.pos - l->c->resp.data), n = rd.n - rd.pos;
+        d->resp = l->c->resp;
+        strom_buf_init(&l->c->resp);
+        strom_wire_reader_init(&rd, d->resp.data + at, n);
+        strom_msg_lookup_resp resp;
+        if ((rc = strom_msg_lookup_resp_decode(&rd, &resp, err)) < 0)
+            break;
+        if (resp.n != 1)
+            rc = strom_error_set(err, STROM_ECORRUPT, "Lookup answered %u buckets of 1", resp.n);
+        else
+            rc = take_entry(l, d, &resp.v[0], err);
+        strom_msg_lookup_resp_free(&resp);
     }
     if (rc == 0)
-        rc = assemble(l, &l->c->resp, rows, err);
-    strom_msg_lookup_resp_free(&resp);
+        rc = assemble(l, rows, err);
+    if (rc < 0 && pending > 0)
+        cl_disconnect(l->c); /* answers still due would be taken for the next run's */
     for (int i = 0; i < l->nd; i++)
         dest_reset(&l->d[i]);
     l->nkeys = 0;
-    strom_buf_free(&recs);
-    free(e);
     free(cols);
     return rc;
 }
@@ -480,6 +567,8 @@ void strom_lookup_close(strom_lookup *l)
     for (int i = 0; i < l->nd; i++) {
         dest_reset(&l->d[i]);
         strom_bb_free(l->d[i].bb);
+        strom_buf_free(&l->d[i].req);
+        strom_buf_free(&l->d[i].resp);
     }
     free(l->d);
     for (int i = 0; l->colnames && i < l->ncols; i++)

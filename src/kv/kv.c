@@ -32,6 +32,7 @@ struct strom_kv {
     strom_kv_config cfg;
     strom_log *log;
     rocksdb_t *db;
+    rocksdb_column_family_handle_t *cf; /* the default column family (batched MultiGet) */
     rocksdb_options_t *opts;
     rocksdb_block_based_table_options_t *topts;
     rocksdb_writeoptions_t *wo;
@@ -347,18 +348,33 @@ int strom_kv_open(const char *dir, strom_log *log, const strom_table_desc *d,
     if (rc == 0) {
         kv->topts = rocksdb_block_based_options_create();
         rocksdb_block_based_options_set_block_cache(kv->topts, g_cache);
+        /* point lookups: a bloom filter per SST file and one over the memtable skip a file
+         * (or the memtable) that cannot hold the key */
+        rocksdb_block_based_options_set_filter_policy(kv->topts,
+                                                      rocksdb_filterpolicy_create_bloom_full(10));
+        rocksdb_block_based_options_set_whole_key_filtering(kv->topts, 1);
+        /* and a hash index inside each data block: a key is found without a binary search */
+        rocksdb_block_based_options_set_data_block_index_type(
+            kv->topts, rocksdb_block_based_table_data_block_index_type_binary_search_and_hash);
+        rocksdb_block_based_options_set_data_block_hash_ratio(kv->topts, 0.75);
         kv->opts = rocksdb_options_create();
         rocksdb_options_set_create_if_missing(kv->opts, 1);
         rocksdb_options_set_block_based_table_factory(kv->opts, kv->topts);
         rocksdb_options_set_compression(kv->opts, rocksdb_lz4_compression);
-        rocksdb_options_set_write_buffer_size(kv->opts, 16u << 20);
+        rocksdb_options_set_write_buffer_size(kv->opts, 4u << 20);
         rocksdb_options_set_max_open_files(kv->opts, 256);
         rocksdb_options_set_info_log_level(kv->opts, 3); /* errors only in RocksDB's LOG */
+        rocksdb_options_set_memtable_whole_key_filtering(kv->opts, 1);
+        rocksdb_options_set_level0_file_num_compaction_trigger(kv->opts, 2); /* fewer files
+                                                                                 per lookup */
+        rocksdb_options_set_memtable_prefix_bloom_size_ratio(kv->opts, 0.05);
         kv->wo = rocksdb_writeoptions_create();
         rocksdb_writeoptions_disable_WAL(kv->wo, 1); /* the changelog is the WAL */
         kv->ro = rocksdb_readoptions_create();
         char *e = NULL;
-        kv->db = rocksdb_open(kv->opts, live, &e);
+        const char *cfname = "default";
+        const rocksdb_options_t *cfopts = kv->opts;
+        kv->db = rocksdb_open_column_families(kv->opts, live, 1, &cfname, &cfopts, &kv->cf, &e);
         if (e)
             rc = rdb_error(err, STROM_EIO, e, "open RocksDB", live);
     }
@@ -450,6 +466,8 @@ static void kv_free(strom_kv *kv, bool checkpoint)
     if (kv->db) {
         if (checkpoint)
             strom_kv_maybe_checkpoint(kv, true, NULL); /* a clean restart needs no replay */
+        if (kv->cf)
+            rocksdb_column_family_handle_destroy(kv->cf);
         rocksdb_close(kv->db);
     }
     if (kv->wo)
@@ -833,6 +851,77 @@ static int emit_row(const strom_table_desc *d, const uint8_t *v, size_t n, const
     return strom_bb_append_row(out, proj, err);
 }
 
+/* The RocksDB key of row i of `keys`: the key columns in key order (src: key position ->
+ * column of keys). */
+static int lookup_key(const strom_batch *keys, int64_t i, const int *src, int n, strom_buf *key,
+                      strom_error *err)
+{
+    uint8_t p = ROW_PREFIX;
+    if (strom_buf_append(key, &p, 1) != 0)
+        return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    for (int k = 0; k < n; k++) {
+        strom_value v;
+        strom_col_get(&keys->cols[src[k]], strom_schema_col_type(keys->schema, src[k]), i, &v);
+        if (v.is_null)
+            return strom_error_set(err, STROM_EINVAL, "key %lld: column '%s' is null",
+                                   (long long)i, strom_schema_col_name(keys->schema, src[k]));
+        if (strom_kv_key_put(key, &v) != 0)
+            return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
+/* Point lookups of every key of `keys` in one batched MultiGet (RocksDB sorts them and
+ * walks the memtable and files once). */
+static int point_lookups(strom_kv *kv, const strom_table_desc *d, const strom_batch *keys,
+                         const int *src, int n, const int *cols, int ncols, strom_value *tmp,
+                         strom_batch_builder *out, uint32_t *counts, strom_error *err)
+{
+    size_t nk = (size_t)keys->rows;
+    int total = strom_schema_ncols(d->schema), rc = 0;
+    strom_buf kb = STROM_BUF_INIT;
+    size_t *off = malloc(sizeof *off * (nk + 1)), *len = malloc(sizeof *len * (nk + 1));
+    const char **kp = malloc(sizeof *kp * (nk + 1));
+    rocksdb_pinnableslice_t **vals = calloc(nk + 1, sizeof *vals);
+    char **errs = calloc(nk + 1, sizeof *errs);
+    if (!off || !len || !kp || !vals || !errs)
+        rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+    for (size_t i = 0; rc == 0 && i < nk; i++) {
+        off[i] = kb.len;
+        rc = lookup_key(keys, (int64_t)i, src, n, &kb, err);
+        len[i] = kb.len - off[i];
+    }
+    for (size_t i = 0; rc == 0 && i < nk; i++)
+        kp[i] = (const char *)kb.data + off[i];
+    if (rc == 0 && nk > 0)
+        rocksdb_batched_multi_get_cf(kv->db, kv->ro, kv->cf, nk, kp, len, vals, errs, false);
+    for (size_t i = 0; rc == 0 && i < nk; i++) {
+        counts[i] = 0;
+        if (errs[i]) {
+            rc = rdb_error(err, STROM_EIO, errs[i], "read", kv->dir);
+            errs[i] = NULL;
+        } else if (vals[i]) {
+            size_t vl;
+            const char *v = rocksdb_pinnableslice_value(vals[i], &vl);
+            if (v && (rc = emit_row(d, (const uint8_t *)v, vl, cols, ncols, tmp, tmp + total,
+                                    out, err)) == 0)
+                counts[i] = v ? 1 : 0;
+        }
+    }
+    for (size_t i = 0; vals && errs && i < nk; i++) {
+        if (vals[i])
+            rocksdb_pinnableslice_destroy(vals[i]);
+        free(errs[i]);
+    }
+    free(off);
+    free(len);
+    free(kp);
+    free(vals);
+    free(errs);
+    strom_buf_free(&kb);
+    return rc;
+}
+
 int strom_kv_lookup(strom_kv *kv, const strom_table_desc *d, const strom_batch *keys,
                     bool prefix, int64_t limit, const int *cols, int ncols,
                     strom_batch_builder *out, uint32_t *counts, strom_error *err)
@@ -857,6 +946,11 @@ int strom_kv_lookup(strom_kv *kv, const strom_table_desc *d, const strom_batch *
     strom_buf key = STROM_BUF_INIT;
     rocksdb_readoptions_t *ro = NULL;
     int rc = tmp ? 0 : strom_error_set(err, STROM_ENOMEM, "out of memory");
+    if (rc == 0 && !prefix) {
+        rc = point_lookups(kv, d, keys, src, n, cols, ncols, tmp, out, counts, err);
+        free(tmp);
+        return rc;
+    }
     for (int64_t i = 0; rc == 0 && i < keys->rows; i++) {
         uint8_t p = ROW_PREFIX;
         strom_buf_reset(&key);
