@@ -1139,8 +1139,8 @@ TEST(pk_table_upserts_deletes_lookups_and_changelog)
  * changelog from the offsets it reflects: folding what the reader sees gives exactly the
  * final state, and every -U/-D it sees carries the row it holds (no gap, no duplicate). */
 typedef struct churn_arg {
-    volatile int stop;
-    int64_t written;
+    int stop;                  /* atomic */
+    int64_t written;           /* atomic */
 } churn_arg;
 
 static void *churn(void *p)
@@ -1153,7 +1153,7 @@ static void *churn(void *p)
     o.linger_ms = 1;
     CHECK_OK(strom_writer_open(addr, NULL, "t", "churn", &o, &w, &err), &err);
     uint64_t x = 88172645463325252ull;
-    for (int64_t n = 0; !a->stop || n < 3000; n++) {
+    for (int64_t n = 0; !__atomic_load_n(&a->stop, __ATOMIC_ACQUIRE) || n < 3000; n++) {
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
@@ -1167,7 +1167,7 @@ static void *churn(void *p)
             CHECK_OK(strom_writer_end_row(w, &err), &err);
             model[id] = (urow){true, "", true, n};
         }
-        a->written++;
+        __atomic_add_fetch(&a->written, 1, __ATOMIC_RELEASE);
         if (n % 500 == 0)
             CHECK_OK(strom_writer_flush(w, &err), &err);
     }
@@ -1182,7 +1182,7 @@ TEST(pk_snapshot_then_follow_has_no_gap_or_duplicate)
     churn_arg a = {0, 0};
     pthread_t t;
     pthread_create(&t, NULL, churn, &a);
-    while (a.written < 1000)
+    while (__atomic_load_n(&a.written, __ATOMIC_ACQUIRE) < 1000)
         usleep(1000);
     strom_error err;
     strom_scanner *s;
@@ -1200,7 +1200,7 @@ TEST(pk_snapshot_then_follow_has_no_gap_or_duplicate)
     int k;
     while ((k = strom_scanner_next(s, &r, &err)) >= 1) {
         if (k == 2) {
-            if (a.stop && ++idle >= 3)
+            if (__atomic_load_n(&a.stop, __ATOMIC_ACQUIRE) && ++idle >= 3)
                 break;
             continue;
         }
@@ -1221,13 +1221,13 @@ TEST(pk_snapshot_then_follow_has_no_gap_or_duplicate)
             f->score = strom_result_int(r, i, 2);
         }
         strom_result_free(r);
-        if (changes > 4000 && !a.stop) {
-            a.stop = 1;
+        if (changes > 4000 && !__atomic_load_n(&a.stop, __ATOMIC_ACQUIRE)) {
+            __atomic_store_n(&a.stop, 1, __ATOMIC_RELEASE);
             pthread_join(t, NULL);
         }
     }
-    if (!a.stop) {
-        a.stop = 1;
+    if (!__atomic_load_n(&a.stop, __ATOMIC_ACQUIRE)) {
+        __atomic_store_n(&a.stop, 1, __ATOMIC_RELEASE);
         pthread_join(t, NULL);
     }
     CHECK(k >= 0);
