@@ -37,6 +37,7 @@ struct strom_kv {
     rocksdb_block_based_table_options_t *topts;
     rocksdb_writeoptions_t *wo;
     rocksdb_readoptions_t *ro;
+    rocksdb_readoptions_t *ro_mem; /* memory only: no disk read (the server's loop thread) */
     pthread_mutex_t mu;           /* one write or checkpoint at a time */
     int64_t applied;              /* the state reflects the changelog below this offset */
     int64_t snap_offset;          /* the latest checkpoint's offset (-1: none) */
@@ -371,6 +372,8 @@ int strom_kv_open(const char *dir, strom_log *log, const strom_table_desc *d,
         kv->wo = rocksdb_writeoptions_create();
         rocksdb_writeoptions_disable_WAL(kv->wo, 1); /* the changelog is the WAL */
         kv->ro = rocksdb_readoptions_create();
+        kv->ro_mem = rocksdb_readoptions_create();
+        rocksdb_readoptions_set_read_tier(kv->ro_mem, 1); /* kBlockCacheTier */
         char *e = NULL;
         const char *cfname = "default";
         const rocksdb_options_t *cfopts = kv->opts;
@@ -474,6 +477,8 @@ static void kv_free(strom_kv *kv, bool checkpoint)
         rocksdb_writeoptions_destroy(kv->wo);
     if (kv->ro)
         rocksdb_readoptions_destroy(kv->ro);
+    if (kv->ro_mem)
+        rocksdb_readoptions_destroy(kv->ro_mem);
     if (kv->opts)
         rocksdb_options_destroy(kv->opts);
     if (kv->topts)
@@ -874,8 +879,9 @@ static int lookup_key(const strom_batch *keys, int64_t i, const int *src, int n,
 /* Point lookups of every key of `keys` in one batched MultiGet (RocksDB sorts them and
  * walks the memtable and files once). */
 static int point_lookups(strom_kv *kv, const strom_table_desc *d, const strom_batch *keys,
-                         const int *src, int n, const int *cols, int ncols, strom_value *tmp,
-                         strom_batch_builder *out, uint32_t *counts, strom_error *err)
+                         const int *src, int n, const int *cols, int ncols, bool memory_only,
+                         strom_value *tmp, strom_batch_builder *out, uint32_t *counts,
+                         strom_error *err)
 {
     size_t nk = (size_t)keys->rows;
     int total = strom_schema_ncols(d->schema), rc = 0;
@@ -894,7 +900,11 @@ static int point_lookups(strom_kv *kv, const strom_table_desc *d, const strom_ba
     for (size_t i = 0; rc == 0 && i < nk; i++)
         kp[i] = (const char *)kb.data + off[i];
     if (rc == 0 && nk > 0)
-        rocksdb_batched_multi_get_cf(kv->db, kv->ro, kv->cf, nk, kp, len, vals, errs, false);
+        rocksdb_batched_multi_get_cf(kv->db, memory_only ? kv->ro_mem : kv->ro, kv->cf, nk, kp,
+                                     len, vals, errs, false);
+    for (size_t i = 0; rc == 0 && memory_only && i < nk; i++)
+        if (errs[i])
+            rc = 1; /* not in memory ("Incomplete"): ask again where a disk read may wait */
     for (size_t i = 0; rc == 0 && i < nk; i++) {
         counts[i] = 0;
         if (errs[i]) {
@@ -923,7 +933,7 @@ static int point_lookups(strom_kv *kv, const strom_table_desc *d, const strom_ba
 }
 
 int strom_kv_lookup(strom_kv *kv, const strom_table_desc *d, const strom_batch *keys,
-                    bool prefix, int64_t limit, const int *cols, int ncols,
+                    bool prefix, int64_t limit, const int *cols, int ncols, bool memory_only,
                     strom_batch_builder *out, uint32_t *counts, strom_error *err)
 {
     int order[STROM_PK_MAX * 2], n = key_order(d, order);
@@ -947,7 +957,7 @@ int strom_kv_lookup(strom_kv *kv, const strom_table_desc *d, const strom_batch *
     rocksdb_readoptions_t *ro = NULL;
     int rc = tmp ? 0 : strom_error_set(err, STROM_ENOMEM, "out of memory");
     if (rc == 0 && !prefix) {
-        rc = point_lookups(kv, d, keys, src, n, cols, ncols, tmp, out, counts, err);
+        rc = point_lookups(kv, d, keys, src, n, cols, ncols, memory_only, tmp, out, counts, err);
         free(tmp);
         return rc;
     }

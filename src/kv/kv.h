@@ -90,8 +90,11 @@ int strom_kv_write(strom_kv *kv, const strom_table_desc *d, const uint8_t *rec, 
  * appended to `out` (a builder of the projected schema) in the order of the keys;
  * counts[i] = rows found for key i (0 or 1; a prefix finds up to `limit` rows, and
  * counts[i] = limit + 1 says there were more). */
+/* With `memory_only` (point lookups), nothing is read from disk: when a key's data is not
+ * in memory (memtable, block cache) the call returns 1 and the caller retries where it may
+ * block. */
 int strom_kv_lookup(strom_kv *kv, const strom_table_desc *d, const strom_batch *keys,
-                    bool prefix, int64_t limit, const int *cols, int ncols,
+                    bool prefix, int64_t limit, const int *cols, int ncols, bool memory_only,
                     strom_batch_builder *out, uint32_t *counts, strom_error *err);
 
 /* A consistent scan of the state as of one changelog offset. */

@@ -585,6 +585,26 @@ static int h_list_offsets(srv_server *s, srv_req *r, strom_wire_reader *rd, stro
 
 /* ---- dispatch --------------------------------------------------------------------------------- */
 
+bool srv_handle_inline(srv_server *s, srv_req *r)
+{
+    if (r->h.api_key != STROM_API_LOOKUP)
+        return false;
+    strom_error err;
+    strom_error_clear(&err);
+    strom_wire_reader rd;
+    strom_wire_reader_init(&rd, r->body, r->body_len);
+    int rc = srv_h_lookup(s, r, &rd, true, &err);
+    if (rc == 1)
+        return false;
+    if (rc < 0) {
+        if (rc == STROM_ENOMEM && !err.msg[0])
+            strom_error_set(&err, rc, "out of memory");
+        srv_resp_error(r, rc, err.msg[0] ? err.msg : strom_strerror(rc));
+    }
+    return true;
+}
+
+
 void srv_handle(srv_server *s, srv_req *r)
 {
     strom_error err;
@@ -624,7 +644,7 @@ void srv_handle(srv_server *s, srv_req *r)
         rc = srv_h_put_kv(s, r, &rd, &err);
         break;
     case STROM_API_LOOKUP:
-        rc = srv_h_lookup(s, r, &rd, &err);
+        rc = srv_h_lookup(s, r, &rd, false, &err);
         break;
     case STROM_API_KV_SCAN:
         rc = srv_h_kv_scan(s, r, &rd, &err);

@@ -207,12 +207,25 @@ static void recs_free(void *p)
 
 /* ---- Lookup -------------------------------------------------------------------------------- */
 
-int srv_h_lookup(srv_server *s, srv_req *r, strom_wire_reader *rd, strom_error *err)
+/* Keys a Lookup may have to be answered on the loop thread (from memory). */
+#define INLINE_KEYS 32
+
+int srv_h_lookup(srv_server *s, srv_req *r, strom_wire_reader *rd, bool memory_only,
+                 strom_error *err)
 {
     strom_msg_lookup m;
     int rc = strom_msg_lookup_decode(rd, &m, err);
     if (rc < 0)
         return rc;
+    if (memory_only) {
+        uint64_t bytes = 0;
+        for (uint32_t i = 0; i < m.n; i++)
+            bytes += m.e[i].size;
+        if (m.prefix || m.n > 4 || bytes > INLINE_KEYS * 64) { /* not small: a worker's job */
+            strom_msg_lookup_free(&m);
+            return 1;
+        }
+    }
     strom_table_desc d;
     srv_table *t = pk_table(s, m.table_id, &d, err);
     if (!t) {
@@ -280,7 +293,13 @@ int srv_h_lookup(srv_server *s, srv_req *r, strom_wire_reader *rd, strom_error *
                 /* a partition that does not exist holds no rows */
             } else if ((erc = g) == 0) {
                 erc = strom_kv_lookup(bk->kv, &d, keys, m.prefix, m.limit ? m.limit : 1000,
-                                      cols, (int)m.ncolumns, bb, counts, &ee);
+                                      cols, (int)m.ncolumns, memory_only, bb, counts, &ee);
+            }
+            if (erc == 1 || (memory_only && keys->rows > INLINE_KEYS)) {
+                srv_bucket_unref(bk);
+                strom_batch_free(keys);
+                rc = 1; /* a disk read would be needed: the request goes to a worker */
+                break;
             }
         }
         int64_t size = 0;
@@ -301,6 +320,14 @@ int srv_h_lookup(srv_server *s, srv_req *r, strom_wire_reader *rd, strom_error *
     }
     for (uint32_t i = 0, at = 0; rc == 0 && i < m.n; at += (uint32_t)sizes[i], i++)
         rc = srv_resp_add(r, st->b.data + at, -1, 0, sizes[i]);
+    if (rc == 1) { /* declined: nothing of this attempt is kept */
+        r->hstate = NULL;
+        r->hstate_free = NULL;
+        recs_free(st);
+        st = NULL;
+        strom_buf_reset(&r->resp);
+        r->nouts = 0;
+    }
     if (rc == 0)
         rc = srv_resp_end(r);
 done:

@@ -386,6 +386,8 @@ static void reply_error(srv_server *s, srv_conn *c, srv_req *r, int code, const 
     conn_send(s, c, r);
 }
 
+static void on_complete(srv_server *s, srv_req *r);
+
 static void dispatch(srv_server *s, srv_conn *c, uint8_t *frame, size_t flen)
 {
     srv_req *r = calloc(1, sizeof *r);
@@ -440,6 +442,10 @@ static void dispatch(srv_server *s, srv_conn *c, uint8_t *frame, size_t flen)
             return;
         }
         c->produce_busy = true;
+    }
+    if (srv_handle_inline(s, r)) { /* answered from memory, without a hand-off */
+        on_complete(s, r);
+        return;
     }
     submit(s, r);
 }

@@ -106,5 +106,8 @@ void srv_release_order(srv_server *s, srv_req *r);
 
 /* Runs the handler of r->h.api_key (worker thread). */
 void srv_handle(srv_server *s, srv_req *r);
+/* On the loop thread: answers r at once when it can without blocking (a small Lookup whose
+ * rows are in memory); false: nothing was done, submit it to a worker. */
+bool srv_handle_inline(srv_server *s, srv_req *r);
 
 #endif /* STROM_SERVER_SERVER_H */

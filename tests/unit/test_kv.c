@@ -344,7 +344,7 @@ static void check_state(strom_kv *kv, const strom_table_desc *d, const mrow *m)
     CHECK_OK(strom_ipc_decode_batch(&msg, ks, ks, NULL, &keys, &err), &err);
     strom_batch_builder *out = strom_bb_new(d->schema);
     uint32_t counts[NKEYS];
-    CHECK_OK(strom_kv_lookup(kv, d, keys, false, 1, NULL, 0, out, counts, &err), &err);
+    CHECK_OK(strom_kv_lookup(kv, d, keys, false, 1, NULL, 0, false, out, counts, &err), &err);
     strom_buf ra = STROM_BUF_INIT;
     CHECK_OK(strom_bb_seal(out, NULL, &ra, &st, &err), &err);
     strom_batch_stats_free(&st);
