@@ -208,7 +208,7 @@ static void recs_free(void *p)
 /* ---- Lookup -------------------------------------------------------------------------------- */
 
 /* Keys a Lookup may have to be answered on the loop thread (from memory). */
-#define INLINE_KEYS 32
+#define INLINE_KEYS 4
 
 int srv_h_lookup(srv_server *s, srv_req *r, strom_wire_reader *rd, bool memory_only,
                  strom_error *err)
