@@ -24,6 +24,7 @@
 #include "strom/client.h"
 
 static const char *g_addr;
+static bool g_warmup;
 static char g_host[256];
 static int g_port;
 
@@ -114,6 +115,16 @@ static void strom_lookups(int64_t keys, int batch, double seconds)
     strom_error err;
     if (strom_lookup_open(g_addr, NULL, "bench", "kv", NULL, &l, &err) < 0)
         die("lookup", &err);
+    if (g_warmup) /* every key once, 1 000 per run: the state as a long-running reader sees it */
+        for (int64_t first = 0; first < keys; first += 1000) {
+            for (int64_t id = first; id < first + 1000 && id < keys; id++)
+                if (strom_lookup_set_int(l, 0, id, &err) < 0 || strom_lookup_add(l, &err) < 0)
+                    die("key", &err);
+            strom_result *r;
+            if (strom_lookup_run(l, &r, &err) < 0)
+                die("run", &err);
+            strom_result_free(r);
+        }
     int64_t cap = (int64_t)(seconds * 200000) + 16, n = 0, found = 0, looked = 0;
     int64_t *lat = malloc(sizeof *lat * (size_t)cap);
     int64_t t0 = now_ns(), end = t0 + (int64_t)(seconds * 1e9);
@@ -177,6 +188,17 @@ static void redis_upsert(int64_t keys, int batch, int64_t round)
 static void redis_lookup(int64_t keys, int batch, double seconds)
 {
     redisContext *c = bench_redis_connect(g_host, g_port);
+    for (int64_t first = 0; g_warmup && first < keys; first += 1000) { /* as for strom */
+        int64_t m = keys - first < 1000 ? keys - first : 1000;
+        for (int64_t id = first; id < first + m; id++)
+            redisAppendCommand(c, "HGETALL k:%lld", (long long)id);
+        for (int64_t k = 0; k < m; k++) {
+            redisReply *r;
+            if (redisGetReply(c, (void **)&r) != REDIS_OK)
+                exit(1);
+            freeReplyObject(r);
+        }
+    }
     int64_t cap = (int64_t)(seconds * 200000) + 16, n = 0, found = 0, looked = 0;
     int64_t *lat = malloc(sizeof *lat * (size_t)cap);
     int64_t t0 = now_ns(), end = t0 + (int64_t)(seconds * 1e9);
@@ -215,7 +237,8 @@ static void usage(void)
             "usage: strom-kv-bench SYSTEM ADDR PHASE [options]\n"
             "  SYSTEM ADDR: strom HOST:PORT | redis HOST:PORT\n"
             "  PHASE: upsert [--keys N] [--batch ROWS] [--round R]\n"
-            "         lookup [--keys N] [--batch KEYS] [--seconds S]\n"
+            "         lookup [--keys N] [--batch KEYS] [--seconds S] [--warmup 1] (first every\n"
+            "                key once, 1000 per request, not timed)\n"
             "bench/kv_bench.sh starts both servers and runs every phase.\n");
     exit(2);
 }
@@ -238,6 +261,8 @@ int main(int argc, char **argv)
             round = atoll(argv[i + 1]);
         else if (!strcmp(argv[i], "--seconds"))
             seconds = atof(argv[i + 1]);
+        else if (!strcmp(argv[i], "--warmup"))
+            g_warmup = atoi(argv[i + 1]) != 0;
         else
             usage();
     }

@@ -12,8 +12,10 @@
 #          pipelined commands share one fsync), no RDB snapshots
 # Phases per system: upsert every key (1000-row batches; Redis: HSET pipelined 1000 deep),
 # upsert them all again (updates: strom reads the stored row and writes -U/+U), lookups of
-# random keys one per request for 5 s (latency), and 100 per request (strom: one Lookup of
-# 100 keys; Redis: 100 HGETALL pipelined). Output: one JSON line per measurement on stdout
+# random keys one per request for 5 s (latency; after an untimed pass over every key, so that
+# strom's row cache holds what a long-running reader would find there, as Redis holds all in
+# memory), and 100 per request (strom: one strom_lookup_run of 100 keys, one Lookup per
+# bucket; Redis: 100 HGETALL pipelined). Output: one JSON line per measurement on stdout
 # (also in $WORK/results.jsonl). Run it three times and take medians.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,6 +43,6 @@ for sys in "strom 127.0.0.1:17080" "redis 127.0.0.1:17082"; do
   echo "# $name" >&2
   run $name $addr upsert --keys "$KEYS" --batch 1000 --round 0
   run $name $addr upsert --keys "$KEYS" --batch 1000 --round 1
-  run $name $addr lookup --keys "$KEYS" --batch 1 --seconds 5
+  run $name $addr lookup --keys "$KEYS" --batch 1 --seconds 5 --warmup 1
   run $name $addr lookup --keys "$KEYS" --batch 100 --seconds 5
 done

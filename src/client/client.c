@@ -35,6 +35,7 @@ void cl_disconnect(strom_client *c)
     if (c->fd >= 0)
         close(c->fd);
     c->fd = -1;
+    strom_buf_reset(&c->pend); /* bytes of the old connection */
 }
 
 static int cl_connect(strom_client *c, strom_error *err)
@@ -115,6 +116,7 @@ void strom_client_close(strom_client *c)
     cl_disconnect(c);
     strom_buf_free(&c->req);
     strom_buf_free(&c->resp);
+    strom_buf_free(&c->pend);
     free(c);
 }
 
@@ -178,14 +180,32 @@ static int send_all(strom_client *c, const uint8_t *head, size_t hlen, const str
     return 0;
 }
 
+/* Reads the next response frame into c->resp. A read takes whatever the socket has (up to
+ * the buffer's room, at least 16 KiB): a small frame usually arrives in one system call, and
+ * bytes of the frames after it wait in c->pend for the next call. */
 static int recv_frame(strom_client *c, int64_t deadline, strom_error *err)
 {
     strom_buf_reset(&c->resp);
-    size_t need = 4;
-    while (c->resp.len < need) {
-        if (strom_buf_reserve(&c->resp, need - c->resp.len) != 0)
+    if (c->pend.len) {
+        if (strom_buf_append(&c->resp, c->pend.data, c->pend.len) != 0)
             return strom_error_set(err, STROM_ENOMEM, "out of memory");
-        ssize_t r = read(c->fd, c->resp.data + c->resp.len, need - c->resp.len);
+        strom_buf_reset(&c->pend);
+    }
+    size_t need = 4;
+    for (;;) {
+        if (c->resp.len >= 4 && need == 4) {
+            size_t flen;
+            int pk = strom_frame_peek(c->resp.data, c->resp.len, 1u << 30, &flen, err);
+            if (pk < 0)
+                return pk;
+            need = flen;
+        }
+        if (c->resp.len >= need)
+            break;
+        size_t want = need - c->resp.len < (16u << 10) ? 16u << 10 : need - c->resp.len;
+        if (strom_buf_reserve(&c->resp, want) != 0)
+            return strom_error_set(err, STROM_ENOMEM, "out of memory");
+        ssize_t r = read(c->fd, c->resp.data + c->resp.len, c->resp.cap - c->resp.len);
         if (r == 0)
             return strom_error_set(err, STROM_EIO, "%s closed the connection", c->addr);
         if (r < 0) {
@@ -201,13 +221,11 @@ static int recv_frame(strom_client *c, int64_t deadline, strom_error *err)
             return strom_error_set(err, STROM_EIO, "reading from %s: %s", c->addr, strerror(errno));
         }
         c->resp.len += (size_t)r;
-        if (c->resp.len >= 4 && need == 4) {
-            size_t flen;
-            int pk = strom_frame_peek(c->resp.data, c->resp.len, 1u << 30, &flen, err);
-            if (pk < 0)
-                return pk;
-            need = flen;
-        }
+    }
+    if (c->resp.len > need) { /* the start of the next frames */
+        if (strom_buf_append(&c->pend, c->resp.data + need, c->resp.len - need) != 0)
+            return strom_error_set(err, STROM_ENOMEM, "out of memory");
+        c->resp.len = need;
     }
     return 0;
 }
@@ -339,6 +357,8 @@ int cl_recv(strom_client *c, int timeout_ms, strom_wire_reader *body, strom_resp
 
 bool cl_readable(strom_client *c)
 {
+    if (c->pend.len > 0)
+        return true; /* part of an answer is here already */
     if (c->fd < 0)
         return false;
     struct pollfd p = {c->fd, POLLIN, 0};

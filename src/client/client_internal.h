@@ -30,6 +30,7 @@ struct strom_client {
     uint32_t next_corr;
     strom_buf req;            /* the request being built */
     strom_buf resp;           /* the last response frame */
+    strom_buf pend;           /* bytes read past it: the start of the next frames */
     cl_pending call;          /* a call started and not finished */
 };
 

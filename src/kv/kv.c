@@ -19,6 +19,7 @@
 #include "common/common.h"
 #include "common/crc32c.h"
 #include "common/fs.h"
+#include "kv/kv_cache.h"
 #include "kv/kv_codec.h"
 #include "kv/kv_merge.h"
 #include "log/record.h"
@@ -44,6 +45,7 @@ struct strom_kv {
     int64_t snap_ms;              /* when it was taken (monotonic) */
     uint64_t since_snap;          /* changelog bytes appended since */
     bool failed;                  /* RocksDB refused a write: the state is behind the log */
+    kv_cache cache;               /* rows looked up, in front of RocksDB */
     char failed_msg[200];
 };
 
@@ -52,6 +54,7 @@ void strom_kv_config_default(strom_kv_config *c)
     c->snapshot_bytes = 256u << 20;
     c->snapshot_ms = 10 * 60 * 1000;
     c->cache_bytes = 64u << 20;
+    c->row_cache_bytes = 32u << 20;
 }
 
 /* ---- shared RocksDB resources ------------------------------------------------------------ */
@@ -322,6 +325,12 @@ int strom_kv_open(const char *dir, strom_log *log, const strom_table_desc *d,
     kv->snap_offset = -1;
     kv->snap_ms = strom_mono_ms();
     pthread_mutex_init(&kv->mu, NULL);
+    if (kv_cache_init(&kv->cache, kv->cfg.row_cache_bytes) != 0) {
+        kv_cache_free(&kv->cache);
+        pthread_mutex_destroy(&kv->mu);
+        free(kv);
+        return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    }
     g_cache_bytes = kv->cfg.cache_bytes ? kv->cfg.cache_bytes : g_cache_bytes;
     pthread_once(&cache_once, cache_init);
 
@@ -484,6 +493,7 @@ static void kv_free(strom_kv *kv, bool checkpoint)
     if (kv->topts)
         rocksdb_block_based_options_destroy(kv->topts);
     pthread_mutex_destroy(&kv->mu);
+    kv_cache_free(&kv->cache);
     free(kv);
 }
 
@@ -731,7 +741,17 @@ static int apply_overlay(strom_kv *kv, const overlay *ov, int64_t applied, strom
     }
     meta_applied_put(wb, applied);
     char *e = NULL;
+    /* RocksDB and the row cache change together: a lookup holding the cache's read lock
+     * sees this write whole or not at all */
+    kv_cache_write_lock(&kv->cache);
     rocksdb_write(kv->db, kv->wo, wb, &e);
+    for (int i = 0; !e && i < ov->n; i++) {
+        const ov_entry *x = &ov->e[i];
+        kv_cache_update(&kv->cache, ov->arena.data + x->key_off, x->key_len,
+                        x->val_off == SIZE_MAX ? NULL : ov->arena.data + x->val_off,
+                        x->val_len);
+    }
+    kv_cache_write_unlock(&kv->cache);
     rocksdb_writebatch_destroy(wb);
     return e ? rdb_error(err, STROM_EIO, e, "write to", kv->dir) : 0;
 }
@@ -876,56 +896,97 @@ static int lookup_key(const strom_batch *keys, int64_t i, const int *src, int n,
     return 0;
 }
 
-/* Point lookups of every key of `keys` in one batched MultiGet (RocksDB sorts them and
- * walks the memtable and files once). */
+/* Point lookups of every key of `keys`: from the row cache, and the others in one batched
+ * MultiGet (RocksDB sorts them and walks the memtable and files once), all under the cache's
+ * read lock so that no write lands in between; rows read from RocksDB join the cache. */
 static int point_lookups(strom_kv *kv, const strom_table_desc *d, const strom_batch *keys,
                          const int *src, int n, const int *cols, int ncols, bool memory_only,
                          strom_value *tmp, strom_batch_builder *out, uint32_t *counts,
                          strom_error *err)
 {
-    size_t nk = (size_t)keys->rows;
+    size_t nk = (size_t)keys->rows, nmiss = 0;
     int total = strom_schema_ncols(d->schema), rc = 0;
     strom_buf kb = STROM_BUF_INIT;
     size_t *off = malloc(sizeof *off * (nk + 1)), *len = malloc(sizeof *len * (nk + 1));
+    size_t *vlen = malloc(sizeof *vlen * (nk + 1)), *miss = malloc(sizeof *miss * (nk + 1));
     const char **kp = malloc(sizeof *kp * (nk + 1));
+    const uint8_t **hit = calloc(nk + 1, sizeof *hit);
+    const uint8_t **fk = malloc(sizeof *fk * (nk + 1)), **fv = malloc(sizeof *fv * (nk + 1));
+    size_t *fkl = malloc(sizeof *fkl * (nk + 1)), *fvl = malloc(sizeof *fvl * (nk + 1));
     rocksdb_pinnableslice_t **vals = calloc(nk + 1, sizeof *vals);
     char **errs = calloc(nk + 1, sizeof *errs);
-    if (!off || !len || !kp || !vals || !errs)
+    if (!off || !len || !vlen || !miss || !kp || !hit || !fk || !fv || !fkl || !fvl || !vals ||
+        !errs)
         rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
     for (size_t i = 0; rc == 0 && i < nk; i++) {
         off[i] = kb.len;
         rc = lookup_key(keys, (int64_t)i, src, n, &kb, err);
         len[i] = kb.len - off[i];
     }
-    for (size_t i = 0; rc == 0 && i < nk; i++)
+    if (rc != 0)
+        goto done;
+    kv_cache_read_lock(&kv->cache);
+    uint64_t gen = kv_cache_generation(&kv->cache);
+    for (size_t i = 0; i < nk; i++) {
         kp[i] = (const char *)kb.data + off[i];
-    if (rc == 0 && nk > 0)
-        rocksdb_batched_multi_get_cf(kv->db, memory_only ? kv->ro_mem : kv->ro, kv->cf, nk, kp,
-                                     len, vals, errs, false);
-    for (size_t i = 0; rc == 0 && memory_only && i < nk; i++)
-        if (errs[i])
-            rc = 1; /* not in memory ("Incomplete"): ask again where a disk read may wait */
-    for (size_t i = 0; rc == 0 && i < nk; i++) {
-        counts[i] = 0;
-        if (errs[i]) {
-            rc = rdb_error(err, STROM_EIO, errs[i], "read", kv->dir);
-            errs[i] = NULL;
-        } else if (vals[i]) {
+        if (!(hit[i] = kv_cache_get(&kv->cache, kb.data + off[i], len[i], &vlen[i])))
+            miss[nmiss++] = i;
+    }
+    const char **mk = (const char **)fk; /* the missed keys, for MultiGet */
+    for (size_t j = 0; j < nmiss; j++) {
+        mk[j] = kp[miss[j]];
+        fkl[j] = len[miss[j]];
+    }
+    if (nmiss > 0)
+        rocksdb_batched_multi_get_cf(kv->db, memory_only ? kv->ro_mem : kv->ro, kv->cf, nmiss,
+                                     mk, fkl, vals, errs, false);
+    for (size_t j = 0; rc == 0 && j < nmiss; j++) {
+        if (errs[j])
+            rc = memory_only ? 1 /* not in memory: ask again where a disk read may wait */
+                             : rdb_error(err, STROM_EIO, errs[j], "read", kv->dir);
+        if (errs[j] && !memory_only)
+            errs[j] = NULL; /* freed by rdb_error */
+        if (vals[j]) {
             size_t vl;
-            const char *v = rocksdb_pinnableslice_value(vals[i], &vl);
-            if (v && (rc = emit_row(d, (const uint8_t *)v, vl, cols, ncols, tmp, tmp + total,
-                                    out, err)) == 0)
-                counts[i] = v ? 1 : 0;
+            hit[miss[j]] = (const uint8_t *)rocksdb_pinnableslice_value(vals[j], &vl);
+            vlen[miss[j]] = vl;
         }
     }
-    for (size_t i = 0; vals && errs && i < nk; i++) {
-        if (vals[i])
-            rocksdb_pinnableslice_destroy(vals[i]);
-        free(errs[i]);
+    for (size_t i = 0; rc == 0 && i < nk; i++) {
+        counts[i] = 0;
+        if (hit[i] && (rc = emit_row(d, hit[i], vlen[i], cols, ncols, tmp, tmp + total, out,
+                                     err)) == 0)
+            counts[i] = 1;
+    }
+    kv_cache_read_unlock(&kv->cache);
+    if (rc == 0 && nmiss > 0) {
+        size_t nf = 0;
+        for (size_t j = 0; j < nmiss; j++)
+            if (vals[j]) {
+                fk[nf] = kb.data + off[miss[j]];
+                fkl[nf] = len[miss[j]];
+                fv[nf] = hit[miss[j]];
+                fvl[nf] = vlen[miss[j]];
+                nf++;
+            }
+        kv_cache_fill(&kv->cache, gen, fk, fkl, fv, fvl, nf);
+    }
+done:
+    for (size_t j = 0; vals && errs && j < nmiss; j++) {
+        if (vals[j])
+            rocksdb_pinnableslice_destroy(vals[j]);
+        free(errs[j]);
     }
     free(off);
     free(len);
+    free(vlen);
+    free(miss);
     free(kp);
+    free(hit);
+    free(fk);
+    free(fv);
+    free(fkl);
+    free(fvl);
     free(vals);
     free(errs);
     strom_buf_free(&kb);

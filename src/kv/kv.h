@@ -43,6 +43,8 @@ typedef struct strom_kv_config {
     int64_t snapshot_ms;      /* ...or this long after the last one with changes (10 min) */
     uint64_t cache_bytes;     /* RocksDB block cache shared by every bucket (64 MiB; the
                                  first bucket opened sets it) */
+    uint64_t row_cache_bytes; /* per bucket: rows looked up, kept in memory in front of
+                                 RocksDB (32 MiB; 0 = none) */
 } strom_kv_config;
 
 void strom_kv_config_default(strom_kv_config *c);

@@ -104,6 +104,7 @@ int srv_config_set(srv_config *c, const char *key, const char *v, strom_error *e
     NUM("kv_snapshot_bytes", false, 1 << 20, 1ll << 40, c->kv.snapshot_bytes)
     NUM("kv_snapshot_age", true, 0, INT64_MAX / 2, c->kv.snapshot_ms)
     NUM("kv_cache_bytes", false, 1 << 20, 1ll << 40, c->kv.cache_bytes)
+    NUM("kv_row_cache_bytes", false, 0, 1ll << 40, c->kv.row_cache_bytes)
     NUM("max_connections", false, 1, 1000000, c->max_connections)
     NUM("max_inflight", false, 1, 4096, c->max_inflight)
     NUM("memory_limit", false, 1 << 20, 1ll << 40, c->memory_limit)
@@ -168,7 +169,7 @@ void srv_config_print(const srv_config *c, void *file)
                "retention_age = %lldms\nretention_check = %lldms\nmax_connections = %d\n"
                "max_inflight = %d\nmemory_limit = %llu\nmax_frame = %u\n"
                "shutdown_timeout = %lldms\nlog_level = %s\nkv_snapshot_bytes = %llu\n"
-               "kv_snapshot_age = %lldms\nkv_cache_bytes = %llu\n",
+               "kv_snapshot_age = %lldms\nkv_cache_bytes = %llu\nkv_row_cache_bytes = %llu\n",
             c->data_dir, c->host, c->port, c->workers, fsyncs[c->log.fsync],
             c->log.fsync_interval_ms, (unsigned long long)c->log.segment_bytes,
             (long long)c->log.segment_ms, (unsigned long long)c->log.retention_bytes,
@@ -176,5 +177,5 @@ void srv_config_print(const srv_config *c, void *file)
             c->max_inflight, (unsigned long long)c->memory_limit, c->max_frame,
             (long long)c->shutdown_timeout_ms, levels[c->log_level],
             (unsigned long long)c->kv.snapshot_bytes, (long long)c->kv.snapshot_ms,
-            (unsigned long long)c->kv.cache_bytes);
+            (unsigned long long)c->kv.cache_bytes, (unsigned long long)c->kv.row_cache_bytes);
 }

@@ -218,10 +218,13 @@ int srv_h_lookup(srv_server *s, srv_req *r, strom_wire_reader *rd, bool memory_o
     if (rc < 0)
         return rc;
     if (memory_only) {
-        uint64_t bytes = 0;
+        /* the keys: each entry's record count (a malformed record goes to a worker, which
+         * answers with the error) */
+        uint64_t nkeys = 0;
         for (uint32_t i = 0; i < m.n; i++)
-            bytes += m.e[i].size;
-        if (m.prefix || m.n > 4 || bytes > INLINE_KEYS * 64) { /* not small: a worker's job */
+            nkeys += m.e[i].size >= STROM_RECORD_HEADER ? strom_ld32(m.e[i].records + 51)
+                                                        : INLINE_KEYS + 1;
+        if (m.prefix || nkeys > INLINE_KEYS) { /* not small: a worker's job */
             strom_msg_lookup_free(&m);
             return 1;
         }

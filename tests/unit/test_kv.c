@@ -502,11 +502,14 @@ static strom_log *open_log(const char *dir)
     return l;
 }
 
+static uint64_t g_row_cache = 32u << 20;
+
 static strom_kv *open_kv(const char *dir, strom_log *l, const strom_table_desc *d)
 {
     strom_kv_config kc;
     strom_kv_config_default(&kc);
     kc.snapshot_bytes = 20 << 10; /* checkpoints along the way */
+    kc.row_cache_bytes = g_row_cache;
     char kd[600];
     snprintf(kd, sizeof kd, "%s/kv", dir);
     strom_kv *kv = NULL;
@@ -631,6 +634,17 @@ TEST(aggregate_matches_the_model)
     run_engine(STROM_MERGE_AGGREGATE, false);
 }
 
+/* A row cache far smaller than the rows: lookups fill it, writes update and drop its rows,
+ * CLOCK evicts all the time; what lookups return must not change. And none at all. */
+TEST(last_row_with_a_tiny_row_cache_and_none)
+{
+    g_row_cache = 2048;
+    run_engine(STROM_MERGE_LAST_ROW, false);
+    g_row_cache = 0;
+    run_engine(STROM_MERGE_VERSIONED, false);
+    g_row_cache = 32u << 20;
+}
+
 /* Batches that must be refused whole: nothing of them in the state or the changelog. */
 TEST(bad_batches_change_nothing)
 {
@@ -745,6 +759,7 @@ int main(void)
     RUN_TEST(first_row_matches_the_model);
     RUN_TEST(versioned_matches_the_model);
     RUN_TEST(aggregate_matches_the_model);
+    RUN_TEST(last_row_with_a_tiny_row_cache_and_none);
     RUN_TEST(bad_batches_change_nothing);
     return TEST_EXIT();
 }
