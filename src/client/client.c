@@ -150,6 +150,7 @@ static int send_all(strom_client *c, const uint8_t *head, size_t hlen, const str
 {
     struct iovec iov[66];
     int n = 0;
+    c->just_sent = true;
     iov[n++] = (struct iovec){(void *)head, hlen};
     for (int i = 0; i < nextra && n < 66; i++)
         iov[n++] = extra[i];
@@ -205,6 +206,14 @@ static int recv_frame(strom_client *c, int64_t deadline, strom_error *err)
         size_t want = need - c->resp.len < (16u << 10) ? 16u << 10 : need - c->resp.len;
         if (strom_buf_reserve(&c->resp, want) != 0)
             return strom_error_set(err, STROM_ENOMEM, "out of memory");
+        if (c->just_sent) { /* a request just went out: its answer cannot be here yet, so
+                               wait first instead of a read that finds nothing */
+            c->just_sent = false;
+            int rc = wait_fd(c->fd, POLLIN, deadline);
+            if (rc < 0)
+                return strom_error_set(err, STROM_EIO, "reading from %s: %s", c->addr,
+                                       strerror(-rc));
+        }
         ssize_t r = read(c->fd, c->resp.data + c->resp.len, c->resp.cap - c->resp.len);
         if (r == 0)
             return strom_error_set(err, STROM_EIO, "%s closed the connection", c->addr);

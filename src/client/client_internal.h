@@ -31,6 +31,7 @@ struct strom_client {
     strom_buf req;            /* the request being built */
     strom_buf resp;           /* the last response frame */
     strom_buf pend;           /* bytes read past it: the start of the next frames */
+    bool just_sent;           /* nothing read since the last request went out */
     cl_pending call;          /* a call started and not finished */
 };
 
