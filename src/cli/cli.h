@@ -114,6 +114,9 @@ int cli_write_file(const char *path, const void *p, size_t n, strom_error *err);
 /* Parses an integer / a ratio option value; false on junk or out of [min, max]. */
 bool cli_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
 bool cli_parse_double(const char *s, double min, double max, double *out);
+/* Splits "a, b,c" into names (pointers into *buf, a copy the caller frees) for the client
+ * options that take column names; *names is NULL when list is NULL. Returns the count. */
+int cli_split_names(const char *list, char **buf, const char **names, int max);
 /* Resolves "a,b,c" against s into an index array (caller frees); prints the error. */
 int cli_parse_columns(const char *list, const strom_schema *s, int **cols, int *ncols,
                       strom_error *err);

@@ -97,15 +97,9 @@ int cli_cmd_lookup(int argc, char **argv)
     char db[STROM_IDENT_MAX + 1], tb[STROM_IDENT_MAX + 1];
     if (strom_table_name_parse(argv[optind], db, tb, &err) < 0)
         return cli_fail(cmd, &err, "table name");
-    char *colbuf = columns ? strdup(columns) : NULL;
+    char *colbuf;
     const char *names[STROM_MAX_COLUMNS];
-    int ncols = 0;
-    for (char *save = NULL, *t = colbuf ? strtok_r(colbuf, ",", &save) : NULL;
-         t && ncols < STROM_MAX_COLUMNS; t = strtok_r(NULL, ",", &save)) {
-        while (*t == ' ')
-            t++;
-        names[ncols++] = t;
-    }
+    int ncols = cli_split_names(columns, &colbuf, names, STROM_MAX_COLUMNS);
     lo.columns = colbuf ? names : NULL;
     lo.ncolumns = ncols;
     strom_lookup *l;

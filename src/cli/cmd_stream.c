@@ -400,15 +400,9 @@ static int write_table(int argc, char **argv, write_mode mode)
     produce_state ps = {0};
     ps.mode = mode;
     /* a partial update's column list */
-    char *colbuf = partial ? strdup(partial) : NULL;
+    char *colbuf;
     const char *names[STROM_MAX_COLUMNS];
-    int nnames = 0;
-    for (char *save = NULL, *t = colbuf ? strtok_r(colbuf, ",", &save) : NULL;
-         t && nnames < STROM_MAX_COLUMNS; t = strtok_r(NULL, ",", &save)) {
-        while (*t == ' ')
-            t++;
-        names[nnames++] = t;
-    }
+    int nnames = cli_split_names(partial, &colbuf, names, STROM_MAX_COLUMNS);
     wo.columns = colbuf ? names : NULL;
     wo.ncolumns = nnames;
     int orc = strom_writer_open(cli_server_addr(server), NULL, db, tb, &wo, &ps.w, &err);
@@ -670,15 +664,9 @@ static int read_table(int argc, char **argv, bool snapshot)
         return cli_fail(cmd, &err, "--from");
     so.start = (strom_start)kind;
     /* split the column list */
-    char *colbuf = columns ? strdup(columns) : NULL;
+    char *colbuf;
     const char *names[STROM_MAX_COLUMNS];
-    int ncols = 0;
-    for (char *save = NULL, *t = colbuf ? strtok_r(colbuf, ",", &save) : NULL;
-         t && ncols < STROM_MAX_COLUMNS; t = strtok_r(NULL, ",", &save)) {
-        while (*t == ' ')
-            t++;
-        names[ncols++] = t;
-    }
+    int ncols = cli_split_names(columns, &colbuf, names, STROM_MAX_COLUMNS);
     so.columns = colbuf ? names : NULL;
     so.ncolumns = ncols;
     strom_scanner *sc;

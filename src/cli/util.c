@@ -238,3 +238,16 @@ void cli_reader_close(cli_reader *r)
         strom_ipc_stream_close(r->stream);
     free(r);
 }
+
+int cli_split_names(const char *list, char **buf, const char **names, int max)
+{
+    int n = 0;
+    *buf = list ? strdup(list) : NULL;
+    for (char *save = NULL, *t = *buf ? strtok_r(*buf, ",", &save) : NULL; t && n < max;
+         t = strtok_r(NULL, ",", &save)) {
+        while (*t == ' ')
+            t++;
+        names[n++] = t;
+    }
+    return n;
+}
