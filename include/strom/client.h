@@ -133,8 +133,10 @@ int strom_writer_set_bytes(strom_writer *w, int col, const void *p, size_t n, st
 int strom_writer_set_text(strom_writer *w, int col, const char *s, size_t n, strom_error *err);
 int strom_writer_end_row(strom_writer *w, strom_error *err);
 /* Primary-key tables: end_row is an upsert (merged by the table's merge engine); end_delete
- * deletes the key whose columns were set (the other columns are ignored). Writes go out as
- * PutKv requests and are acknowledged once their changelog is durable. */
+ * deletes the key whose columns were set (the other columns are ignored, except a versioned
+ * table's version column, which must be set: the delete wins over a stored row of the same
+ * or a lower version). Writes go out as PutKv requests and are acknowledged once their
+ * changelog is durable. */
 int strom_writer_end_delete(strom_writer *w, strom_error *err);
 
 /* Columnar input: appends the rows of an Arrow struct array (C Data Interface) whose children
@@ -147,8 +149,8 @@ int strom_writer_write_arrow(strom_writer *w, struct ArrowArray *batch,
                              struct ArrowSchema *schema, strom_error *err);
 
 /* Primary-key tables: deletes the keys of the rows of an Arrow struct array whose children
- * are the key columns (named like the table's; other columns are ignored). Consumed like
- * strom_writer_write_arrow. */
+ * are the key columns (named like the table's; a versioned table's version column too; other
+ * columns are ignored). Consumed like strom_writer_write_arrow. */
 int strom_writer_delete_arrow(strom_writer *w, struct ArrowArray *batch,
                               struct ArrowSchema *schema, strom_error *err);
 /* The table written (its latest description when the writer opened). */

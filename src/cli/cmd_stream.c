@@ -123,7 +123,9 @@ static void delete_usage(FILE *f)
             "usage: strom delete DB.TABLE [FILE] [options]\n"
             "\n"
             "Deletes keys from a primary-key table. The input holds the key columns (CSV with a\n"
-            "header, JSON Lines or Arrow); each deleted row goes to the changelog as -D.\n"
+            "header, JSON Lines or Arrow) and, for a versioned table, the version column (the\n"
+            "delete wins over a stored row of the same or a lower version); each deleted row\n"
+            "goes to the changelog as -D.\n"
             "\n"
             "options:\n"
             "  -f, --format F        csv, jsonl or arrow (default: by FILE's extension, else csv)\n"
@@ -419,9 +421,14 @@ static int write_table(int argc, char **argv, write_mode mode)
     }
     ps.s = strom_writer_schema(ps.w);
     strom_schema *key_s = NULL;
-    if (mode == W_DELETE) { /* the input holds the key columns */
+    if (mode == W_DELETE) { /* the input holds the key columns (and a version column) */
         const strom_table_desc *td = strom_writer_table(ps.w);
-        key_s = strom_schema_project(td->schema, td->pk, td->npk);
+        int kc[STROM_PK_MAX + 1], nk = 0;
+        for (int i = 0; i < td->npk; i++)
+            kc[nk++] = td->pk[i];
+        if (td->version_col >= 0)
+            kc[nk++] = td->version_col;
+        key_s = strom_schema_project(td->schema, kc, nk);
         ps.s = key_s;
     }
     strom_error serr;

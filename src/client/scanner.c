@@ -90,6 +90,7 @@ struct strom_scanner {
     int64_t last_refresh;
     strom_codec_ctx *codec;
     blob *spare;             /* the last response, reused when its results are gone */
+    strom_error failed;      /* a snapshot that failed part way: every later call says so */
     bool pf;                 /* a Fetch is in flight (sent ahead of the caller's need) */
     int pf_active;           /* its buckets: scanner bucket index of each */
     int *pf_map;
@@ -607,15 +608,19 @@ static int snapshot_page(strom_scanner *s, sbucket *sb, strom_error *err)
     int rc = cl_begin(s->c, STROM_API_KV_SCAN);
     if (rc == 0)
         rc = strom_msg_kv_scan_encode(&s->c->req, &m);
-    /* not retried over a new connection: the server's scan session would be gone */
+    /* never resent: a page the server has already served would be skipped (and a resent
+     * start would leave a session behind); a failed snapshot fails the scanner for good */
     if (rc == 0)
-        rc = cl_call(s->c, NULL, 0, sb->scan_id == 0, 0, false, &rd, err);
+        rc = cl_call(s->c, NULL, 0, false, 0, false, &rd, err);
     if (rc == 0)
         rc = strom_msg_kv_scanned_decode(&rd, &res, err);
     free(cols);
     if (rc < 0) {
-        strom_error_prefix(err, "snapshot of %s%sbucket %u", sb->partition,
-                           sb->partition[0] ? " " : "", sb->bucket);
+        strom_error_prefix(err, "snapshot of %s%sbucket %u (open the scanner again)",
+                           sb->partition, sb->partition[0] ? " " : "", sb->bucket);
+        s->failed = *err;
+        if (!s->failed.code)
+            s->failed.code = rc;
         return rc;
     }
     blob *bl = calloc(1, sizeof *bl);
@@ -663,6 +668,11 @@ static int snapshot_page(strom_scanner *s, sbucket *sb, strom_error *err)
 
 int strom_scanner_next(strom_scanner *s, strom_result **out, strom_error *err)
 {
+    if (s->failed.code) {
+        if (err)
+            *err = s->failed;
+        return s->failed.code;
+    }
     for (;;) {
         if (s->qhead < s->qn) {
             *out = s->q[s->qhead++];

@@ -694,7 +694,16 @@ static int end_row(strom_writer *w, bool del, strom_error *err)
                                "deleted", w->t.database, w->t.table);
     }
     for (int i = 0; i < w->ncols; i++) {
-        bool skip = (del && !is_key_col(w, i)) || (w->written && !w->written[i]);
+        /* a delete sends its key (and, versioned, its version: the delete wins only over a
+         * stored row of the same or a lower version) */
+        bool skip = (del && !is_key_col(w, i) && i != w->t.version_col) ||
+                    (w->written && !w->written[i]);
+        if (del && i == w->t.version_col && !w->row_set[i]) {
+            rc = strom_error_set(err, STROM_EINVAL, "a delete from versioned table %s.%s needs "
+                                 "the version column '%s'", w->t.database, w->t.table,
+                                 strom_schema_col_name(w->t.schema, i));
+            break;
+        }
         if (skip) { /* not sent: null, or a zero value where NOT NULL (a delete's non-key) */
             strom_value z = {strom_schema_col_type(w->t.schema, i).id, false, {0}};
             z.is_null = strom_schema_col_nullable(w->t.schema, i);
@@ -983,14 +992,15 @@ int strom_writer_delete_arrow(strom_writer *w, struct ArrowArray *batch,
     }
     for (int i = 0; rc == 0 && i < w->ncols; i++) {
         src[i] = -1;
-        if (!is_key_col(w, i))
+        if (!is_key_col(w, i) && i != w->t.version_col)
             continue;
         const char *name = strom_schema_col_name(w->t.schema, i);
         for (int64_t j = 0; j < schema->n_children; j++)
             if (schema->children[j]->name && !strcmp(schema->children[j]->name, name))
                 src[i] = (int)j;
         if (src[i] < 0)
-            rc = strom_error_set(err, STROM_EINVAL, "key column '%s' is missing", name);
+            rc = strom_error_set(err, STROM_EINVAL, "%s column '%s' is missing",
+                                 is_key_col(w, i) ? "key" : "version", name);
         else
             rc = import_child(schema->children[src[i]], batch->children[src[i]],
                               w->types[i], batch->length, &views[i], err);

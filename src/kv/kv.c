@@ -38,7 +38,6 @@ struct strom_kv {
     rocksdb_block_based_table_options_t *topts;
     rocksdb_writeoptions_t *wo;
     rocksdb_readoptions_t *ro;
-    rocksdb_readoptions_t *ro_mem; /* memory only: no disk read (the server's loop thread) */
     pthread_mutex_t mu;           /* one write or checkpoint at a time */
     int64_t applied;              /* the state reflects the changelog below this offset */
     int64_t snap_offset;          /* the latest checkpoint's offset (-1: none) */
@@ -155,9 +154,14 @@ static int list_snapshots(const char *kvdir, int64_t *v, int cap)
         long long off = strtoll(e->d_name + 5, &end, 10);
         if (*end || off < 0 || strlen(e->d_name) != 25)
             continue;
-        int at = n < cap ? n++ : cap - 1;
-        if (at == cap - 1 && n == cap && v[at] > off)
+        int at;
+        if (n < cap) {
+            at = n++;
+        } else if (v[cap - 1] < off) { /* full: it replaces the lowest kept */
+            at = cap - 1;
+        } else {
             continue;
+        }
         v[at] = off;
         for (int i = at; i > 0 && v[i] > v[i - 1]; i--) {
             int64_t t = v[i];
@@ -372,6 +376,7 @@ int strom_kv_open(const char *dir, strom_log *log, const strom_table_desc *d,
         rocksdb_options_set_block_based_table_factory(kv->opts, kv->topts);
         rocksdb_options_set_compression(kv->opts, rocksdb_lz4_compression);
         rocksdb_options_set_write_buffer_size(kv->opts, 4u << 20);
+        rocksdb_options_set_max_write_buffer_number(kv->opts, 4); /* fewer write stalls */
         rocksdb_options_set_max_open_files(kv->opts, 256);
         rocksdb_options_set_info_log_level(kv->opts, 3); /* errors only in RocksDB's LOG */
         rocksdb_options_set_memtable_whole_key_filtering(kv->opts, 1);
@@ -381,8 +386,6 @@ int strom_kv_open(const char *dir, strom_log *log, const strom_table_desc *d,
         kv->wo = rocksdb_writeoptions_create();
         rocksdb_writeoptions_disable_WAL(kv->wo, 1); /* the changelog is the WAL */
         kv->ro = rocksdb_readoptions_create();
-        kv->ro_mem = rocksdb_readoptions_create();
-        rocksdb_readoptions_set_read_tier(kv->ro_mem, 1); /* kBlockCacheTier */
         char *e = NULL;
         const char *cfname = "default";
         const rocksdb_options_t *cfopts = kv->opts;
@@ -486,8 +489,6 @@ static void kv_free(strom_kv *kv, bool checkpoint)
         rocksdb_writeoptions_destroy(kv->wo);
     if (kv->ro)
         rocksdb_readoptions_destroy(kv->ro);
-    if (kv->ro_mem)
-        rocksdb_readoptions_destroy(kv->ro_mem);
     if (kv->opts)
         rocksdb_options_destroy(kv->opts);
     if (kv->topts)
@@ -846,6 +847,9 @@ int strom_kv_write(strom_kv *kv, const strom_table_desc *d, const uint8_t *rec, 
         kv->failed = true;
         snprintf(kv->failed_msg, sizeof kv->failed_msg, "the bucket's state failed (%.120s); "
                  "restart to recover it from the changelog", err ? err->msg : "");
+        strom_error_set(err, STROM_EIO, "the write is durable in the changelog but the state "
+                        "could not take it (%.100s); the server applies it when restarted, and "
+                        "a retry of the same batch is recognized", kv->failed_msg);
         goto unlock;
     }
     kv->applied = until;
@@ -897,8 +901,11 @@ static int lookup_key(const strom_batch *keys, int64_t i, const int *src, int n,
 }
 
 /* Point lookups of every key of `keys`: from the row cache, and the others in one batched
- * MultiGet (RocksDB sorts them and walks the memtable and files once), all under the cache's
- * read lock so that no write lands in between; rows read from RocksDB join the cache. */
+ * MultiGet (RocksDB sorts them and walks the memtable and files once). The cache's hits are
+ * copied and a RocksDB snapshot taken under its read lock, i.e. between two writes; the
+ * MultiGet then reads that snapshot with no lock held (it may wait for the disk). Rows read
+ * from RocksDB join the cache. With `memory_only` (the server's loop thread) nothing waits:
+ * a lock held by a write, or a key not in memory, returns 1. */
 static int point_lookups(strom_kv *kv, const strom_table_desc *d, const strom_batch *keys,
                          const int *src, int n, const int *cols, int ncols, bool memory_only,
                          strom_value *tmp, strom_batch_builder *out, uint32_t *counts,
@@ -906,17 +913,20 @@ static int point_lookups(strom_kv *kv, const strom_table_desc *d, const strom_ba
 {
     size_t nk = (size_t)keys->rows, nmiss = 0;
     int total = strom_schema_ncols(d->schema), rc = 0;
-    strom_buf kb = STROM_BUF_INIT;
+    strom_buf kb = STROM_BUF_INIT, hits = STROM_BUF_INIT;
     size_t *off = malloc(sizeof *off * (nk + 1)), *len = malloc(sizeof *len * (nk + 1));
-    size_t *vlen = malloc(sizeof *vlen * (nk + 1)), *miss = malloc(sizeof *miss * (nk + 1));
-    const char **kp = malloc(sizeof *kp * (nk + 1));
-    const uint8_t **hit = calloc(nk + 1, sizeof *hit);
+    size_t *voff = malloc(sizeof *voff * (nk + 1)), *vlen = malloc(sizeof *vlen * (nk + 1));
+    size_t *miss = malloc(sizeof *miss * (nk + 1));
+    const char **mk = malloc(sizeof *mk * (nk + 1));
+    const uint8_t **row = calloc(nk + 1, sizeof *row);
     const uint8_t **fk = malloc(sizeof *fk * (nk + 1)), **fv = malloc(sizeof *fv * (nk + 1));
     size_t *fkl = malloc(sizeof *fkl * (nk + 1)), *fvl = malloc(sizeof *fvl * (nk + 1));
     rocksdb_pinnableslice_t **vals = calloc(nk + 1, sizeof *vals);
     char **errs = calloc(nk + 1, sizeof *errs);
-    if (!off || !len || !vlen || !miss || !kp || !hit || !fk || !fv || !fkl || !fvl || !vals ||
-        !errs)
+    const rocksdb_snapshot_t *snap = NULL;
+    rocksdb_readoptions_t *ro = NULL;
+    if (!off || !len || !voff || !vlen || !miss || !mk || !row || !fk || !fv || !fkl || !fvl ||
+        !vals || !errs)
         rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
     for (size_t i = 0; rc == 0 && i < nk; i++) {
         off[i] = kb.len;
@@ -925,47 +935,71 @@ static int point_lookups(strom_kv *kv, const strom_table_desc *d, const strom_ba
     }
     if (rc != 0)
         goto done;
-    kv_cache_read_lock(&kv->cache);
+    if (memory_only) {
+        if (!kv_cache_try_read_lock(&kv->cache)) {
+            rc = 1; /* a write holds it: not the loop thread's to wait for */
+            goto done;
+        }
+    } else {
+        kv_cache_read_lock(&kv->cache);
+    }
     uint64_t gen = kv_cache_generation(&kv->cache);
-    for (size_t i = 0; i < nk; i++) {
-        kp[i] = (const char *)kb.data + off[i];
-        if (!(hit[i] = kv_cache_get(&kv->cache, kb.data + off[i], len[i], &vlen[i])))
+    for (size_t i = 0; rc == 0 && i < nk; i++) {
+        size_t vl;
+        const uint8_t *v = kv_cache_get(&kv->cache, kb.data + off[i], len[i], &vl);
+        voff[i] = SIZE_MAX;
+        if (!v) {
             miss[nmiss++] = i;
+        } else if (strom_buf_append(&hits, v, vl) != 0) {
+            rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+        } else {
+            voff[i] = hits.len - vl;
+            vlen[i] = vl;
+        }
     }
-    const char **mk = (const char **)fk; /* the missed keys, for MultiGet */
-    for (size_t j = 0; j < nmiss; j++) {
-        mk[j] = kp[miss[j]];
-        fkl[j] = len[miss[j]];
+    if (rc == 0 && nmiss > 0)
+        snap = rocksdb_create_snapshot(kv->db);
+    kv_cache_read_unlock(&kv->cache);
+    if (rc == 0 && nmiss > 0) {
+        ro = rocksdb_readoptions_create();
+        rocksdb_readoptions_set_snapshot(ro, snap);
+        if (memory_only)
+            rocksdb_readoptions_set_read_tier(ro, 1); /* kBlockCacheTier: no disk */
+        for (size_t j = 0; j < nmiss; j++) {
+            mk[j] = (const char *)kb.data + off[miss[j]];
+            fkl[j] = len[miss[j]];
+        }
+        rocksdb_batched_multi_get_cf(kv->db, ro, kv->cf, nmiss, mk, fkl, vals, errs, false);
     }
-    if (nmiss > 0)
-        rocksdb_batched_multi_get_cf(kv->db, memory_only ? kv->ro_mem : kv->ro, kv->cf, nmiss,
-                                     mk, fkl, vals, errs, false);
     for (size_t j = 0; rc == 0 && j < nmiss; j++) {
-        if (errs[j])
-            rc = memory_only ? 1 /* not in memory: ask again where a disk read may wait */
-                             : rdb_error(err, STROM_EIO, errs[j], "read", kv->dir);
-        if (errs[j] && !memory_only)
-            errs[j] = NULL; /* freed by rdb_error */
-        if (vals[j]) {
+        if (errs[j]) {
+            if (memory_only)
+                rc = 1; /* not in memory ("Incomplete"): ask again where a disk read may wait */
+            else
+                rc = rdb_error(err, STROM_EIO, errs[j], "read", kv->dir);
+            if (!memory_only)
+                errs[j] = NULL; /* freed by rdb_error */
+        } else if (vals[j]) {
             size_t vl;
-            hit[miss[j]] = (const uint8_t *)rocksdb_pinnableslice_value(vals[j], &vl);
+            row[miss[j]] = (const uint8_t *)rocksdb_pinnableslice_value(vals[j], &vl);
             vlen[miss[j]] = vl;
         }
     }
     for (size_t i = 0; rc == 0 && i < nk; i++) {
+        if (voff[i] != SIZE_MAX)
+            row[i] = hits.data + voff[i];
         counts[i] = 0;
-        if (hit[i] && (rc = emit_row(d, hit[i], vlen[i], cols, ncols, tmp, tmp + total, out,
+        if (row[i] && (rc = emit_row(d, row[i], vlen[i], cols, ncols, tmp, tmp + total, out,
                                      err)) == 0)
             counts[i] = 1;
     }
-    kv_cache_read_unlock(&kv->cache);
-    if (rc == 0 && nmiss > 0) {
+    if (rc == 0 && nmiss > 0 && !memory_only) { /* the loop thread does not wait for the lock */
         size_t nf = 0;
         for (size_t j = 0; j < nmiss; j++)
             if (vals[j]) {
                 fk[nf] = kb.data + off[miss[j]];
                 fkl[nf] = len[miss[j]];
-                fv[nf] = hit[miss[j]];
+                fv[nf] = row[miss[j]];
                 fvl[nf] = vlen[miss[j]];
                 nf++;
             }
@@ -977,12 +1011,17 @@ done:
             rocksdb_pinnableslice_destroy(vals[j]);
         free(errs[j]);
     }
+    if (ro)
+        rocksdb_readoptions_destroy(ro);
+    if (snap)
+        rocksdb_release_snapshot(kv->db, snap);
     free(off);
     free(len);
+    free(voff);
     free(vlen);
     free(miss);
-    free(kp);
-    free(hit);
+    free(mk);
+    free(row);
     free(fk);
     free(fv);
     free(fkl);
@@ -990,6 +1029,7 @@ done:
     free(vals);
     free(errs);
     strom_buf_free(&kb);
+    strom_buf_free(&hits);
     return rc;
 }
 

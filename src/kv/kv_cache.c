@@ -22,7 +22,11 @@ int kv_cache_init(kv_cache *c, uint64_t max_bytes)
 {
     memset(c, 0, sizeof *c);
     c->max_bytes = max_bytes;
-    pthread_rwlock_init(&c->lock, NULL);
+    pthread_rwlockattr_t attr;
+    pthread_rwlockattr_init(&attr);
+    pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&c->lock, &attr);
+    pthread_rwlockattr_destroy(&attr);
     if (max_bytes == 0)
         return 0;
     c->nbuckets = 1024;
@@ -43,6 +47,11 @@ void kv_cache_free(kv_cache *c)
 void kv_cache_read_lock(kv_cache *c)
 {
     pthread_rwlock_rdlock(&c->lock);
+}
+
+bool kv_cache_try_read_lock(kv_cache *c)
+{
+    return pthread_rwlock_tryrdlock(&c->lock) == 0;
 }
 
 void kv_cache_read_unlock(kv_cache *c)

@@ -36,6 +36,7 @@ void kv_cache_free(kv_cache *c);
 /* Under the read lock (kv_cache_read_lock): the row of key, or NULL. The pointer is valid
  * until the lock is released. */
 void kv_cache_read_lock(kv_cache *c);
+bool kv_cache_try_read_lock(kv_cache *c); /* false: a write holds it (or waits for it) */
 void kv_cache_read_unlock(kv_cache *c);
 const uint8_t *kv_cache_get(kv_cache *c, const uint8_t *key, size_t klen, size_t *vlen);
 
@@ -48,7 +49,8 @@ void kv_cache_update(kv_cache *c, const uint8_t *key, size_t klen, const uint8_t
                      size_t vlen);
 
 /* Adds rows read from RocksDB while holding no lock, unless a write was applied since `gen`
- * (read under the read lock before the RocksDB read). Takes the write lock itself. */
+ * (read under the read lock before the RocksDB read). Takes the write lock itself. The lock
+ * prefers writers: a stream of lookups cannot keep a write waiting. */
 uint64_t kv_cache_generation(kv_cache *c); /* under the read lock */
 void kv_cache_fill(kv_cache *c, uint64_t gen, const uint8_t *const *keys, const size_t *klens,
                    const uint8_t *const *vals, const size_t *vlens, size_t n);

@@ -36,7 +36,8 @@ int strom_kv_key_put(strom_buf *b, const strom_value *v);
 int strom_kv_row_put(strom_buf *b, const strom_value *v, int n);
 
 /* Decodes a row into out[0..ncols) under `schema` (strings point into p). Columns the row does
- * not have are null. STROM_ECORRUPT when the bytes do not hold a row of this schema. */
+ * not have are null; columns past the schema's (a row written after the reader took its
+ * schema) are not read. STROM_ECORRUPT when the bytes do not hold such a row. */
 int strom_kv_row_get(const uint8_t *p, size_t n, const strom_schema *schema, strom_value *out,
                      strom_error *err);
 

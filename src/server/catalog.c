@@ -837,6 +837,8 @@ int srv_table_create(srv_catalog *c, strom_table_desc *d, bool if_not_exists, st
         for (int i = 0; i < d->npk; i++)
             if (d->pk[i] != d->partition_col)
                 d->bucket_key[d->nbucket_key++] = d->pk[i];
+        if (d->nbucket_key == 0) /* the key is the partition column alone: it chooses */
+            d->bucket_key[d->nbucket_key++] = d->pk[0];
     }
     if (d->npartitions)
         return strom_error_set(err, STROM_EINVAL, "partitions are created on write or with "

@@ -238,6 +238,22 @@ expect_eq "partitioned scan with pruning" "$(printf 'item,qty\nbolt,2\nnut,3')" 
 "$STROM" lookup demo.daily 2026-12-01,bolt >/dev/null 2>&1; rc=$?
 expect_eq "lookup in a dropped partition" 3 "$rc"
 
+# versioned: a delete carries its version and wins only over an older row
+"$STROM" create-table demo.ver --primary-key id --merge-engine versioned --version-column v \
+  --columns "id BIGINT NOT NULL, v BIGINT NOT NULL, x STRING" >/dev/null || fail "create versioned"
+printf 'id,v,x\n1,5,a\n2,5,b\n1,3,old\n' | "$STROM" upsert -q demo.ver || fail "upsert versioned"
+expect_eq "versioned: the older write lost" "$(printf 'id,v,x\n1,5,a')" "$("$STROM" lookup demo.ver 1 --format csv)"
+printf 'id,v\n1,4\n2,6\n' | "$STROM" delete -q demo.ver || fail "delete versioned"
+expect_eq "versioned deletes: the older one lost" "$(printf 'id,v,x\n1,5,a')" "$("$STROM" scan demo.ver --format csv)"
+printf 'id\n1\n' | "$STROM" delete -q demo.ver 2>err.txt; rc=$?
+expect_eq "versioned delete without a version: exit status" 1 "$rc"
+# a key that is only the partition column: the bucket follows it too
+"$STROM" create-table demo.perday --primary-key day --partition-by day --buckets 3 \
+  --columns "day DATE NOT NULL, total BIGINT" >/dev/null || fail "create perday"
+expect_contains "perday bucket key" "buckets  3 by day" "$("$STROM" describe demo.perday)"
+for t in 1 2 3 4 5 6; do printf 'day,total\n2026-12-01,%s\n' $t | "$STROM" upsert -q demo.perday || fail "upsert perday"; done
+expect_eq "perday: one row per key whatever the batches" "$(printf 'day,total\n2026-12-01,6')" "$("$STROM" scan demo.perday --format csv)"
+
 # ---- databases ------------------------------------------------------------------------------
 "$STROM" create-database scratch || fail "create-database"
 expect_eq "databases" "$(printf 'demo\nmarket\nscratch')" "$("$STROM" databases)"

@@ -114,6 +114,14 @@ TEST(row_form_round_trips_and_rejects_damage)
     CHECK_OK(strom_kv_row_put(&old, in, 2), &err);
     CHECK_OK(strom_kv_row_get(old.data, old.len, s, out, &err), &err);
     CHECK(!out[1].is_null && out[2].is_null && out[3].is_null);
+    /* a row of a newer schema (5 columns) read under an older one (2): its first columns */
+    strom_schema *s2 = strom_schema_new(1);
+    strom_schema_add(s2, "a", strom_type_of(STROM_TYPE_TINYINT), true, NULL);
+    strom_schema_add(s2, "b", strom_type_of(STROM_TYPE_STRING), true, NULL);
+    CHECK_OK(strom_kv_row_get(b.data, b.len, s2, out, &err), &err);
+    CHECK_EQ(out[0].u.i, -7);
+    CHECK_EQ(out[1].u.s.len, 4);
+    strom_schema_free(s2);
     /* every truncation and a trailing byte are errors, never overreads */
     for (size_t n = 0; n < b.len; n++)
         CHECK(strom_kv_row_get(b.data, n, s, out, &err) < 0);
