@@ -463,14 +463,18 @@ static int write_table(int argc, char **argv, write_mode mode)
         double secs = (double)(strom_mono_ms() - ps.t0) / 1000.0;
         if (ps.progress)
             fprintf(stderr, "\r\033[K");
-        if (rc == 0)
-            fprintf(stderr, "%s %" PRId64 " %s %s %s in %.2f s (%.0f rows/s)\n",
+        if (rc == 0) {
+            char rate[48] = ""; /* a rate over a few milliseconds means nothing */
+            if (secs >= 0.05)
+                snprintf(rate, sizeof rate, " (%.0f rows/s)", (double)acked / secs);
+            fprintf(stderr, "%s %" PRId64 " %s %s %s in %.2f s%s\n",
                     mode == W_PRODUCE ? "produced" : mode == W_UPSERT ? "upserted" : "deleted",
                     acked, mode == W_DELETE ? "keys" : "rows", mode == W_DELETE ? "from" : "to",
-                    table, secs, secs > 0 ? (double)acked / secs : 0.0);
-        else if (acked > 0 || dropped > 0)
+                    table, secs, rate);
+        } else if (acked > 0 || dropped > 0) {
             fprintf(stderr, "%" PRId64 " rows acknowledged, %" PRId64 " dropped\n", acked,
                     dropped);
+        }
     }
     if (rc < 0)
         return cli_fail(cmd, &err, "%s", strcmp(path, "-") ? path : "stdin");
