@@ -15,6 +15,7 @@ PACKAGES=(
   clang libclang-rt-14-dev libfuzzer-14-dev      # fuzz targets (libFuzzer), sanitizers
   libzstd-dev liblz4-dev libjansson-dev          # compression, JSON
   librocksdb-dev                                 # primary-key state (src/kv)
+  libsnappy-dev                                  # Parquet SNAPPY pages (src/lake)
   zstd lz4                                       # reference CLIs (benchmarks, interop codecs)
   fio                                            # disk benchmarks
   redis-server libhiredis-dev                    # peers of the server benchmark (bench/)

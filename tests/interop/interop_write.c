@@ -28,6 +28,7 @@
 
 #include "canon.h"
 #include "columnar/ipc.h"
+#include "lake/parquet.h"
 #include "common/common.h"
 
 enum { NULLS_NONE, NULLS_SOME, NULLS_ALL };
@@ -405,6 +406,77 @@ done:
     return rc;
 }
 
+/* The rows of write_all in Parquet (row groups of 100 rows, so several), beside the same
+ * expected JSON: pq_<nulls>_<codec>[_plain].parquet (_plain: no dictionary encoding). */
+static int write_parquet(const char *dir, const strom_schema *s, int nulls, strom_pq_codec codec,
+                         bool dict, strom_error *err)
+{
+    static const char *const codec_names[] = {"none", "snappy", "", "", "", "", "zstd"};
+    char name[96], path[4096];
+    snprintf(name, sizeof name, "pq_%s_%s%s.parquet", null_names[nulls], codec_names[codec],
+             dict ? "" : "_plain");
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return strom_error_set(err, STROM_EIO, "%s: cannot create", path);
+    strom_pq_opts po;
+    strom_pq_opts_default(&po);
+    po.codec = codec;
+    po.dictionary = dict;
+    po.row_group_rows = 100;
+    strom_pq_writer *pw;
+    int rc = strom_pq_writer_open(fileno(f), s, &po, &pw, err);
+    strom_batch_builder *bb = strom_bb_new(s);
+    strom_buf msg = STROM_BUF_INIT;
+    json_t *columns = json_array();
+    static uint8_t scratch[320];
+    int64_t first = 0;
+    for (int c = 0; c < NCOLS; c++)
+        json_array_append_new(columns, json_array());
+    for (int bi = 0; rc == 0 && bi < NBATCHES; bi++) {
+        strom_ipc_msg m;
+        strom_batch *b = NULL;
+        if ((rc = seal_batch(bb, s, nulls, first, batch_rows[bi], STROM_CODEC_NONE, &msg, err)) <
+                0 ||
+            (rc = strom_ipc_read_msg(msg.data, msg.len, &m, err)) != 0 ||
+            (rc = strom_ipc_decode_batch(&m, s, s, NULL, &b, err)) != 0 ||
+            (rc = strom_pq_write(pw, b, err)) != 0) {
+            strom_batch_free(b);
+            break;
+        }
+        strom_batch_free(b);
+        for (int64_t r = first; r < first + batch_rows[bi]; r++)
+            for (int c = 0; c < NCOLS; c++) {
+                strom_value v;
+                gen_value(s, c, r, nulls, &v, scratch);
+                json_array_append_new(json_array_get(columns, (size_t)c),
+                                      canon_value(&v, strom_schema_col_type(s, c)));
+            }
+        first += batch_rows[bi];
+    }
+    if (rc == 0)
+        rc = strom_pq_writer_close(pw, err);
+    else
+        strom_pq_writer_abort(pw);
+    if (fclose(f) != 0 && rc == 0)
+        rc = strom_error_set(err, STROM_EIO, "%s: cannot write", path);
+    if (rc == 0) {
+        *strrchr(path, '.') = '\0';
+        strcat(path, ".json");
+        json_t *root = json_pack("{s:o, s:[I], s:O}", "schema", canon_schema(s), "batches",
+                                 (json_int_t)first, "columns", columns);
+        if (!root || json_dump_file(root, path, JSON_COMPACT) < 0)
+            rc = strom_error_set(err, STROM_EIO, "%s: cannot write", path);
+        json_decref(root);
+    }
+    if (rc < 0)
+        strom_error_prefix(err, "%s", name);
+    json_decref(columns);
+    strom_buf_free(&msg);
+    strom_bb_free(bb);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     static const strom_codec codecs[] = {STROM_CODEC_NONE, STROM_CODEC_LZ4_FRAME, STROM_CODEC_ZSTD};
@@ -428,6 +500,12 @@ int main(int argc, char **argv)
         n++;
     if (rc == 0 && (rc = write_filtered(argv[1], s, &err)) == 0)
         n++;
+    static const strom_pq_codec pq_codecs[] = {STROM_PQ_UNCOMPRESSED, STROM_PQ_SNAPPY,
+                                               STROM_PQ_ZSTD};
+    for (int nulls = NULLS_NONE; rc == 0 && nulls <= NULLS_ALL; nulls++)
+        for (size_t c = 0; rc == 0 && c < STROM_ARRAY_LEN(pq_codecs); c++)
+            for (int dict = 0; rc == 0 && dict <= 1; dict++, n++)
+                rc = write_parquet(argv[1], s, nulls, pq_codecs[c], dict, &err);
     strom_schema_free(s);
     if (rc < 0) {
         fprintf(stderr, "interop_write: %s (%s)\n", err.msg, strom_error_name(rc));
