@@ -40,6 +40,8 @@ typedef struct strom_pq_opts {
     int64_t row_group_rows;      /* close a row group at this many rows (1 Mi) */
     uint64_t row_group_bytes;    /* ... or at this many bytes of plain values (128 MiB) */
     const char *created_by;      /* "strom version 0.1.0" */
+    const int32_t *field_ids;    /* per column, the SchemaElement field_id (Paimon's field
+                                    ids); NULL: none */
 } strom_pq_opts;
 
 void strom_pq_opts_default(strom_pq_opts *o);

@@ -82,6 +82,7 @@ struct strom_pq_writer {
     int ngroups, capgroups;
     strom_buf page, comp, head;
     ZSTD_CCtx *zc;
+    int32_t *own_ids;
 };
 
 void strom_pq_opts_default(strom_pq_opts *o)
@@ -116,13 +117,12 @@ static int out(strom_pq_writer *w, const void *p, size_t n, strom_error *err)
 
 static int decimal_bytes(int precision)
 {
-    for (int n = 1; n <= 16; n++) { /* smallest n with 2^(8n-1) >= 10^p */
-        strom_i128 lim = (strom_i128)1 << (8 * n - 1), p10 = 1;
-        for (int i = 0; i < precision; i++)
-            p10 *= 10;
-        if (n == 16 || lim >= p10)
+    strom_i128 p10 = 1;
+    for (int i = 0; i < precision && i < 38; i++)
+        p10 *= 10;
+    for (int n = 1; n < 16; n++) /* smallest n with 2^(8n-1) >= 10^p (n = 16 fits p <= 38) */
+        if (((strom_i128)1 << (8 * n - 1)) >= p10)
             return n;
-    }
     return 16;
 }
 
@@ -610,7 +610,7 @@ static int flush_group(strom_pq_writer *w, strom_error *err)
 
 /* ---- the footer -------------------------------------------------------------------------- */
 
-static void schema_element(thr_writer *t, const pq_col *c)
+static void schema_element(thr_writer *t, const pq_col *c, const int32_t *field_id)
 {
     thr_struct_begin(t, 0);
     thr_i32(t, 1, c->phys);
@@ -636,6 +636,8 @@ static void schema_element(thr_writer *t, const pq_col *c)
         thr_i32(t, 7, c->t.scale);
         thr_i32(t, 8, c->t.precision);
     }
+    if (field_id)
+        thr_i32(t, 9, *field_id);
     switch (c->t.id) { /* logicalType */
     case STROM_TYPE_STRING:
         thr_struct_begin(t, 10);
@@ -698,7 +700,7 @@ static int write_footer(strom_pq_writer *w, strom_error *err)
     thr_i32(&t, 5, w->ncols);
     thr_struct_end(&t);
     for (int i = 0; i < w->ncols; i++)
-        schema_element(&t, &w->cols[i]);
+        schema_element(&t, &w->cols[i], w->o.field_ids ? &w->o.field_ids[i] : NULL);
     thr_i64(&t, 3, w->total_rows);
     thr_list(&t, 4, THR_STRUCT, (uint32_t)w->ngroups);
     for (int g = 0; g < w->ngroups; g++) {
@@ -781,6 +783,14 @@ int strom_pq_writer_open(int fd, const strom_schema *s, const strom_pq_opts *o,
         w->o.row_group_bytes = 128u << 20;
     snprintf(w->created_by, sizeof w->created_by, "%s",
              w->o.created_by ? w->o.created_by : "strom version 0.1.0");
+    w->o.created_by = NULL; /* the copy above is used */
+    if (w->o.field_ids) { /* copied too: the caller's array need not outlive the call */
+        int32_t *ids = malloc(sizeof *ids * (size_t)(strom_schema_ncols(s) + 1));
+        if (ids)
+            memcpy(ids, w->o.field_ids, sizeof *ids * (size_t)strom_schema_ncols(s));
+        w->o.field_ids = ids;
+        w->own_ids = ids;
+    }
     w->schema = strom_schema_copy(s, strom_schema_id(s));
     w->ncols = strom_schema_ncols(s);
     w->cols = calloc((size_t)w->ncols + 1, sizeof *w->cols);
@@ -865,6 +875,7 @@ void strom_pq_writer_abort(strom_pq_writer *w)
     strom_buf_free(&w->comp);
     strom_buf_free(&w->head);
     ZSTD_freeCCtx(w->zc);
+    free(w->own_ids);
     free(w);
 }
 
