@@ -187,6 +187,10 @@ static int dict_add(pq_dict *d, const uint8_t *p, size_t n, bool prefixed)
 {
     if (d->dead)
         return 0;
+    if (d->nidx == 4096 && d->n * 2 > d->nidx) {
+        d->dead = true; /* most values distinct so far: a dictionary would not pay */
+        return 0;
+    }
     if (!d->slot) {
         d->nslots = 1024;
         if (!(d->slot = calloc(d->nslots, sizeof *d->slot)))
@@ -514,8 +518,6 @@ static bool group_full(const strom_pq_writer *w)
 {
     if (w->group_rows >= w->o.row_group_rows)
         return true;
-    if (w->group_rows % 1024 != 0)
-        return false;
     uint64_t bytes = 0;
     for (int i = 0; i < w->ncols; i++)
         bytes += w->cols[i].values.len;
@@ -818,23 +820,83 @@ int strom_pq_writer_open(int fd, const strom_schema *s, const strom_pq_opts *o,
     return 0;
 }
 
+/* Columns whose in-memory values are their PLAIN bytes (int32, int64, float, double): a run
+ * of rows is copied whole, and its statistics and dictionary kept in tight loops. */
+static bool plain_as_is(const pq_col *c)
+{
+    switch (c->t.id) {
+    case STROM_TYPE_INT:
+    case STROM_TYPE_DATE:
+    case STROM_TYPE_BIGINT:
+    case STROM_TYPE_TIME:
+    case STROM_TYPE_TIMESTAMP:
+    case STROM_TYPE_TIMESTAMP_LTZ:
+    case STROM_TYPE_FLOAT:
+    case STROM_TYPE_DOUBLE:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Rows [r0, r0 + n) of column view v into column c. */
+static int add_range(strom_pq_writer *w, pq_col *c, const strom_col_view *v, int64_t r0,
+                     int64_t n, strom_error *err)
+{
+    bool nulls = v->null_count > 0 && v->validity;
+    if (nulls && !c->nullable)
+        for (int64_t r = r0; r < r0 + n; r++)
+            if (strom_col_is_null(v, r))
+                return strom_error_set(err, STROM_EINVAL, "row %lld: null in NOT NULL column "
+                                       "'%s'", (long long)r, c->name);
+    if (!plain_as_is(c) || nulls) { /* value by value */
+        for (int64_t r = r0; r < r0 + n; r++) {
+            strom_value x;
+            strom_col_get(v, c->t, r, &x);
+            if (add_value(w, c, &x) != 0)
+                return strom_error_set(err, STROM_ENOMEM, "out of memory");
+        }
+        return 0;
+    }
+    int width = strom_type_width(c->t.id);
+    const uint8_t *p = v->values + (size_t)r0 * (size_t)width;
+    if (c->nullable) { /* all present */
+        if (strom_buf_reserve(&c->defs, (size_t)n) != 0)
+            return strom_error_set(err, STROM_ENOMEM, "out of memory");
+        memset(c->defs.data + c->defs.len, 1, (size_t)n);
+        c->defs.len += (size_t)n;
+    }
+    if (strom_buf_append(&c->values, p, (size_t)n * (size_t)width) != 0)
+        return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    for (int64_t r = 0; r < n; r++) {
+        strom_value x;
+        strom_col_get(v, c->t, r0 + r, &x);
+        if (track_stats(c, &x) != 0)
+            return strom_error_set(err, STROM_ENOMEM, "out of memory");
+        if (w->o.dictionary && !c->dict.dead &&
+            dict_add(&c->dict, p + (size_t)r * (size_t)width, (size_t)width, false) != 0)
+            return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
 int strom_pq_write(strom_pq_writer *w, const strom_batch *b, strom_error *err)
 {
     if (b->ncols != w->ncols)
         return strom_error_set(err, STROM_EINVAL, "a batch of %d columns for a Parquet file of "
                                "%d", b->ncols, w->ncols);
-    for (int64_t r = 0; r < b->rows; r++) {
-        for (int i = 0; i < w->ncols; i++) {
-            strom_value v;
-            strom_col_get(&b->cols[i], w->cols[i].t, r, &v);
-            if (v.is_null && !w->cols[i].nullable)
-                return strom_error_set(err, STROM_EINVAL, "row %lld: null in NOT NULL column "
-                                       "'%s'", (long long)r, w->cols[i].name);
-            if (add_value(w, &w->cols[i], &v) != 0)
-                return strom_error_set(err, STROM_ENOMEM, "out of memory");
-        }
-        w->group_rows++;
-        w->total_rows++;
+    /* column by column, in runs that end where a row group is full */
+    for (int64_t r0 = 0; r0 < b->rows;) {
+        int64_t n = b->rows - r0, room = w->o.row_group_rows - w->group_rows;
+        if (n > room)
+            n = room;
+        if (n > 8192)
+            n = 8192; /* the byte limit is looked at between runs */
+        for (int i = 0; i < w->ncols; i++)
+            STROM_TRY(add_range(w, &w->cols[i], &b->cols[i], r0, n, err));
+        w->group_rows += n;
+        w->total_rows += n;
+        r0 += n;
         if (group_full(w))
             STROM_TRY(flush_group(w, err));
     }
