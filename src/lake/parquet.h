@@ -61,4 +61,20 @@ void strom_pq_writer_abort(strom_pq_writer *w);
 int64_t strom_pq_rows(const strom_pq_writer *w);
 uint64_t strom_pq_bytes(const strom_pq_writer *w);
 
+/* ---- reading ---------------------------------------------------------------------------- */
+
+/* A Parquet file in memory (p[0..n), which must outlive it): its footer parsed and checked,
+ * its leaves mapped back to strom types (the mapping above, and TIMESTAMP in millis). Nested
+ * schemas, INT96 and data pages v2 are refused with STROM_EUNSUPPORTED; damage with
+ * STROM_ECORRUPT naming what. */
+typedef struct strom_pq_file strom_pq_file;
+int strom_pq_open(const uint8_t *p, size_t n, strom_pq_file **out, strom_error *err);
+void strom_pq_close(strom_pq_file *f);
+const strom_schema *strom_pq_schema(const strom_pq_file *f);
+int strom_pq_groups(const strom_pq_file *f);
+int64_t strom_pq_file_rows(const strom_pq_file *f);
+/* Appends the rows of row group g to bb (a builder of strom_pq_schema). */
+int strom_pq_read_group(const strom_pq_file *f, int g, strom_batch_builder *bb,
+                        strom_error *err);
+
 #endif /* STROM_LAKE_PARQUET_H */
