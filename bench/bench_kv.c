@@ -42,6 +42,18 @@ static void row_values(int64_t id, int64_t round, int64_t *a, int64_t *b, double
     snprintf(s, 17, "v%015lld", (long long)(id ^ round));
 }
 
+/* One line of JSON for a lookup phase (sorts lat). */
+static void print_lookups(const char *sys, int batch, int64_t n, int64_t looked, int64_t found,
+                          double secs, int64_t *lat)
+{
+    double p50 = per_mille_us(lat, n, 500, 0), p99 = per_mille_us(lat, n, 990, 1),
+           p999 = per_mille_us(lat, n, 999, 1);
+    printf("{\"system\":\"%s\",\"phase\":\"lookup\",\"batch\":%d,\"requests\":%" PRId64
+           ",\"keys_s\":%.0f,\"found\":%" PRId64 ",\"p50_us\":%.1f,\"p99_us\":%.1f,"
+           "\"p999_us\":%.1f}\n",
+           sys, batch, n, (double)looked / secs, found, p50, p99, p999);
+}
+
 static uint64_t rng = 0x9E3779B97F4A7C15ull;
 static int64_t next_key(int64_t keys)
 {
@@ -144,12 +156,7 @@ static void strom_lookups(int64_t keys, int batch, double seconds)
         strom_result_free(r);
     }
     double secs = (double)(now_ns() - t0) / 1e9;
-    double p50 = per_mille_us(lat, n, 500, 0), p99 = per_mille_us(lat, n, 990, 1),
-           p999 = per_mille_us(lat, n, 999, 1);
-    printf("{\"system\":\"strom\",\"phase\":\"lookup\",\"batch\":%d,\"requests\":%" PRId64
-           ",\"keys_s\":%.0f,\"found\":%" PRId64 ",\"p50_us\":%.1f,\"p99_us\":%.1f,"
-           "\"p999_us\":%.1f}\n",
-           batch, n, (double)looked / secs, found, p50, p99, p999);
+    print_lookups("strom", batch, n, looked, found, secs, lat);
     free(lat);
     strom_lookup_close(l);
 }
@@ -219,12 +226,7 @@ static void redis_lookup(int64_t keys, int batch, double seconds)
         looked += batch;
     }
     double secs = (double)(now_ns() - t0) / 1e9;
-    double p50 = per_mille_us(lat, n, 500, 0), p99 = per_mille_us(lat, n, 990, 1),
-           p999 = per_mille_us(lat, n, 999, 1);
-    printf("{\"system\":\"redis\",\"phase\":\"lookup\",\"batch\":%d,\"requests\":%" PRId64
-           ",\"keys_s\":%.0f,\"found\":%" PRId64 ",\"p50_us\":%.1f,\"p99_us\":%.1f,"
-           "\"p999_us\":%.1f}\n",
-           batch, n, (double)looked / secs, found, p50, p99, p999);
+    print_lookups("redis", batch, n, looked, found, secs, lat);
     free(lat);
     redisFree(c);
 }

@@ -5,6 +5,7 @@
  * data directory, each killed at a random moment.
  */
 #include <pthread.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,9 +84,14 @@ typedef struct round_state {
     int64_t base;
     int64_t sent, acked;
     int stop; /* atomic */
+    bool pk;  /* the primary-key table */
 } round_state;
 
-static void *produce(void *p)
+#define PK_KEYS 997
+
+/* A writer for one round, with durable acks and no retries (a killed server ends it):
+ * table t gets rows (id, id * 7); table kv (`pk`) gets an increment of 1 for key id % PK_KEYS. */
+static void *writer_thread(void *p)
 {
     round_state *r = p;
     strom_client_opts co;
@@ -94,15 +100,16 @@ static void *produce(void *p)
     co.request_timeout_ms = 5000;
     strom_writer_opts wo;
     strom_writer_opts_default(&wo);
-    wo.batch_bytes = 8 << 10;
-    wo.linger_ms = 2;
+    wo.batch_bytes = r->pk ? 4 << 10 : 8 << 10;
+    wo.linger_ms = r->pk ? 1 : 2;
     strom_writer *w;
     strom_error err;
-    if (strom_writer_open(addr, &co, "crash", "t", &wo, &w, &err) < 0)
+    if (strom_writer_open(addr, &co, "crash", r->pk ? "kv" : "t", &wo, &w, &err) < 0)
         return NULL;
     for (int64_t i = 0; !__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE); i++) {
-        if (strom_writer_set_int(w, 0, r->base + i, &err) < 0 ||
-            strom_writer_set_int(w, 1, i * 7, &err) < 0)
+        int64_t id = r->pk ? (r->base + i) % PK_KEYS : r->base + i;
+        if (strom_writer_set_int(w, 0, id, &err) < 0 ||
+            strom_writer_set_int(w, 1, r->pk ? 1 : i * 7, &err) < 0)
             break;
         int rc = strom_writer_end_row(w, &err);
         __atomic_store_n(&r->sent, i + 1, __ATOMIC_RELEASE);
@@ -150,7 +157,7 @@ TEST(kill_during_acknowledged_production)
         memset(r, 0, sizeof *r);
         r->base = round * ROUND_IDS;
         pthread_t t;
-        pthread_create(&t, NULL, produce, r);
+        pthread_create(&t, NULL, writer_thread, r);
         struct timespec ts = {0, (50 + rand() % 250) * 1000000L};
         nanosleep(&ts, NULL);
         kill_server(SIGKILL);
@@ -207,37 +214,6 @@ TEST(kill_during_acknowledged_production)
 }
 
 /* ---- a primary-key table: the state is the fold of the durable changelog --------------- */
-
-#define PK_KEYS 997
-
-static void *increment(void *p)
-{
-    round_state *r = p;
-    strom_client_opts co;
-    strom_client_opts_default(&co);
-    co.retries = 0;
-    co.request_timeout_ms = 5000;
-    strom_writer_opts wo;
-    strom_writer_opts_default(&wo);
-    wo.batch_bytes = 4 << 10;
-    wo.linger_ms = 1;
-    strom_writer *w;
-    strom_error err;
-    if (strom_writer_open(addr, &co, "crash", "kv", &wo, &w, &err) < 0)
-        return NULL;
-    for (int64_t i = 0; !__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE); i++) {
-        if (strom_writer_set_int(w, 0, (r->base + i) % PK_KEYS, &err) < 0 ||
-            strom_writer_set_int(w, 1, 1, &err) < 0)
-            break;
-        int rc = strom_writer_end_row(w, &err);
-        __atomic_store_n(&r->sent, i + 1, __ATOMIC_RELEASE);
-        if (rc < 0)
-            break;
-        __atomic_store_n(&r->acked, strom_writer_rows_acked(w), __ATOMIC_RELEASE);
-    }
-    strom_writer_close(w, &err);
-    return NULL;
-}
 
 /* Sums of cnt per key: from a snapshot of the state, or by folding the changelog. */
 static void read_counts(bool snapshot, int64_t *cnt)
@@ -303,8 +279,9 @@ TEST(kill_during_primary_key_writes)
         round_state r;
         memset(&r, 0, sizeof r);
         r.base = round * 7919;
+        r.pk = true;
         pthread_t t;
-        pthread_create(&t, NULL, increment, &r);
+        pthread_create(&t, NULL, writer_thread, &r);
         struct timespec ts = {0, (80 + rand() % 250) * 1000000L};
         nanosleep(&ts, NULL);
         kill_server(SIGKILL);
