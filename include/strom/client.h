@@ -67,6 +67,19 @@ int strom_drop_table(strom_client *c, const char *db, const char *table, bool if
 /* Adds a nullable column; *schema_id (may be NULL) receives the new schema version. */
 int strom_add_column(strom_client *c, const char *db, const char *table, const char *column,
                      strom_type type, uint32_t *schema_id, strom_error *err);
+/* Turns tiering into the lake (an Apache Paimon table under the server's lake_dir) on or off;
+ * freshness_ms > 0 sets how far the lake may lag the log. */
+int strom_set_tiering(strom_client *c, const char *db, const char *table, bool on,
+                      int64_t freshness_ms, strom_error *err);
+/* What one tiering run did. */
+typedef struct strom_tier_info {
+    int64_t snapshot_id;        /* the lake snapshot it committed (0: nothing was new) */
+    int64_t rows, files;
+    uint64_t bytes_read, bytes_written;
+} strom_tier_info;
+/* Runs tiering for a table now (on the server) and waits for it. */
+int strom_tier_now(strom_client *c, const char *db, const char *table, strom_tier_info *out,
+                   strom_error *err);
 /* The table's description (free with strom_table_desc_free). */
 int strom_get_table(strom_client *c, const char *db, const char *table, strom_table_desc *out,
                     strom_error *err);

@@ -75,6 +75,12 @@ typedef struct strom_table_desc {
                                    and all when 0, are LAST_NON_NULL) */
     uint8_t *agg;               /* strom_agg_fn per column, owned */
     bool no_update_before;      /* the changelog omits -U rows (after-images only) */
+    /* lakehouse: tiering into a Apache Paimon table (Parquet files) */
+    bool tiering;               /* the server copies the log into the lake table */
+    int64_t tier_freshness_ms;  /* the lake lags the log by about this at most (0: the
+                                   server's default) */
+    char lake_dir[1024];        /* set by the server: the lake table's directory ("" if the
+                                   server has no warehouse) */
     int npartitions;            /* partitions that exist (partitioned tables), sorted */
     char **partitions;          /* owned */
 } strom_table_desc;

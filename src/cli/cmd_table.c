@@ -139,6 +139,10 @@ static void create_table_usage(FILE *f)
             "      --aggregate LIST      aggregate: COL=FUNCTION,... with sum, min, max, last,\n"
             "                            last_non_null (the default), first_non_null\n"
             "      --no-update-before    the changelog carries no -U rows (after-images only)\n"
+            "      --tiering             copy the table into the lake (a Paimon table of Parquet\n"
+            "                            files under the server's lake_dir; log tables)\n"
+            "      --freshness AGE       how far the lake may lag the log (default: the server's\n"
+            "                            tier_freshness, 60s)\n"
             "      --if-not-exists       an existing table is not an error\n"
             "  -s, --server HOST:PORT    the server (default $STROM_SERVER or 127.0.0.1:7070)\n"
             "\n"
@@ -202,6 +206,7 @@ int cli_cmd_create_table(int argc, char **argv)
         {"primary-key", required_argument, NULL, 'K'}, {"merge-engine", required_argument, NULL, 'E'},
         {"version-column", required_argument, NULL, 'V'}, {"aggregate", required_argument, NULL, 'A'},
         {"no-update-before", no_argument, NULL, 'N'},
+        {"tiering", no_argument, NULL, 'T'}, {"freshness", required_argument, NULL, 'F'},
         {"server", required_argument, NULL, 's'},    {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *cmd = "create-table", *columns = NULL, *key = NULL, *pcol = NULL, *server = NULL,
@@ -224,6 +229,13 @@ int cli_cmd_create_table(int argc, char **argv)
         case 'V': vcol = optarg; break;
         case 'A': agg = optarg; break;
         case 'N': d.no_update_before = true; break;
+        case 'T': d.tiering = true; break;
+        case 'F':
+            if (!strom_parse_scaled(optarg, true, &v) || v < 100)
+                return fprintf(stderr, "strom %s: --freshness '%s' is not a duration of at least "
+                               "100ms (e.g. 30s, 5m)\n", cmd, optarg), 2;
+            d.tier_freshness_ms = v;
+            break;
         case 'E':
             if (strom_merge_engine_parse(optarg, &d.merge_engine) != 0)
                 return fprintf(stderr, "strom %s: --merge-engine '%s' is not last_row, first_row, "
@@ -486,6 +498,80 @@ int cli_cmd_add_column(int argc, char **argv)
     return 0;
 }
 
+int cli_cmd_tiering(int argc, char **argv)
+{
+    const char *server = NULL, *cmd = "tiering", *fresh = NULL;
+    const char *what = "Turns tiering into the lake on or off for a log table: the server copies\n"
+                       "the log into a Paimon table (Parquet files) under its lake_dir, which\n"
+                       "other engines read; strom query reads lake and log as one table.\n"
+                       "options: --freshness AGE (how far the lake may lag, e.g. 30s)\n"
+                       "example: strom tiering market.trades on --freshness 30s";
+    char *pos[2], db[STROM_IDENT_MAX + 1], tb[STROM_IDENT_MAX + 1];
+    if (want_help(argc, argv))
+        return simple_usage(cmd, "DB.TABLE on|off [--freshness AGE]", what, false);
+    /* --freshness is taken out before the common argument parser sees the rest */
+    char *args[16];
+    int n = 0;
+    for (int i = 0; i < argc && n < 15; i++) {
+        if (!strcmp(argv[i], "--freshness") && i + 1 < argc) {
+            fresh = argv[++i];
+            continue;
+        }
+        args[n++] = argv[i];
+    }
+    args[n] = NULL;
+    if (simple_args(n, args, &server, NULL, pos, 2) < 0 ||
+        (strcmp(pos[1], "on") != 0 && strcmp(pos[1], "off") != 0))
+        return simple_usage(cmd, "DB.TABLE on|off [--freshness AGE]", what, true);
+    int64_t ms = 0;
+    if (fresh && (!strom_parse_scaled(fresh, true, &ms) || ms < 100))
+        return fprintf(stderr, "strom %s: --freshness '%s' is not a duration of at least 100ms\n",
+                       cmd, fresh), 2;
+    strom_error err;
+    if (strom_table_name_parse(pos[0], db, tb, &err) < 0)
+        return cli_fail(cmd, &err, "table name");
+    strom_client *c;
+    if (cli_connect(cmd, cli_server_addr(server), &c))
+        return 1;
+    int rc = strom_set_tiering(c, db, tb, !strcmp(pos[1], "on"), ms, &err);
+    strom_client_close(c);
+    if (rc < 0)
+        return cli_fail(cmd, &err, "%s", pos[0]);
+    printf("tiering %s for %s\n", pos[1], pos[0]);
+    return 0;
+}
+
+int cli_cmd_tier(int argc, char **argv)
+{
+    const char *server = NULL, *cmd = "tier";
+    const char *what = "Runs tiering for a table now (on the server) and prints what it copied\n"
+                       "into the lake. The server also tiers by itself, about twice per\n"
+                       "freshness interval.\nexample: strom tier market.trades";
+    char *pos[1], db[STROM_IDENT_MAX + 1], tb[STROM_IDENT_MAX + 1];
+    if (want_help(argc, argv))
+        return simple_usage(cmd, "DB.TABLE", what, false);
+    if (simple_args(argc, argv, &server, NULL, pos, 1) < 0)
+        return simple_usage(cmd, "DB.TABLE", what, true);
+    strom_error err;
+    if (strom_table_name_parse(pos[0], db, tb, &err) < 0)
+        return cli_fail(cmd, &err, "table name");
+    strom_client *c;
+    if (cli_connect(cmd, cli_server_addr(server), &c))
+        return 1;
+    strom_tier_info ti;
+    int rc = strom_tier_now(c, db, tb, &ti, &err);
+    strom_client_close(c);
+    if (rc < 0)
+        return cli_fail(cmd, &err, "%s", pos[0]);
+    if (ti.snapshot_id == 0)
+        printf("%s: nothing new to tier\n", pos[0]);
+    else
+        printf("%s: lake snapshot %" PRId64 ": %" PRId64 " rows in %" PRId64 " files, %" PRIu64
+               " log bytes read, %" PRIu64 " Parquet bytes written\n", pos[0], ti.snapshot_id,
+               ti.rows, ti.files, ti.bytes_read, ti.bytes_written);
+    return 0;
+}
+
 int cli_cmd_partition(int argc, char **argv)
 {
     bool create = !strcmp(argv[0], "create-partition");
@@ -596,6 +682,11 @@ int cli_cmd_describe(int argc, char **argv)
             }
         printf("%s\n", d.no_update_before ? "; changelog without -U" : "");
     }
+    if (d.tiering && d.tier_freshness_ms)
+        printf("tiering  on, freshness %" PRId64 " ms; lake table %s\n", d.tier_freshness_ms,
+               d.lake_dir);
+    else if (d.tiering)
+        printf("tiering  on (the server's freshness); lake table %s\n", d.lake_dir);
     if (d.retention_ms || d.retention_bytes || d.segment_bytes)
         printf("storage  retention %" PRId64 " ms, %" PRId64 " bytes; segments %" PRId64
                " bytes (0 = server default)\n",

@@ -28,6 +28,8 @@ static const struct {
     {"delete", cli_cmd_delete, "delete keys from a primary-key table"},
     {"lookup", cli_cmd_lookup, "rows of a primary-key table by key (or key prefix)"},
     {"scan", cli_cmd_scan, "the current state of a primary-key table, then its changes"},
+    {"tiering", cli_cmd_tiering, "turn tiering into the lake (Paimon) on or off for a table"},
+    {"tier", cli_cmd_tier, "run tiering for a table now"},
     {"offsets", cli_cmd_offsets, "earliest/latest offsets, or the offset at a time"},
     {"create-database", cli_cmd_create_database, "create a database"},
     {"databases", cli_cmd_databases, "list the databases"},

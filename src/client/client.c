@@ -489,7 +489,8 @@ int strom_add_column(strom_client *c, const char *db, const char *table, const c
                      strom_type type, uint32_t *schema_id, strom_error *err)
 {
     strom_msg_alter m = {{db, (uint16_t)strlen(db)}, {table, (uint16_t)strlen(table)},
-                         STROM_ALTER_ADD_COLUMN, {column, (uint16_t)strlen(column)}, type, true};
+                         STROM_ALTER_ADD_COLUMN, {column, (uint16_t)strlen(column)}, type, true,
+                         false, 0};
     strom_wire_reader rd;
     int rc = cl_begin(c, STROM_API_ALTER_TABLE);
     if (rc == 0)
@@ -502,6 +503,41 @@ int strom_add_column(strom_client *c, const char *db, const char *table, const c
     if (schema_id)
         *schema_id = (uint32_t)id;
     return strom_wire_finish(&rd, err);
+}
+
+int strom_set_tiering(strom_client *c, const char *db, const char *table, bool on,
+                      int64_t freshness_ms, strom_error *err)
+{
+    strom_msg_alter m = {{db, (uint16_t)strlen(db)}, {table, (uint16_t)strlen(table)},
+                         STROM_ALTER_SET_TIERING, {"", 0}, {0, 0, 0}, false, on, freshness_ms};
+    strom_wire_reader rd;
+    int rc = cl_begin(c, STROM_API_ALTER_TABLE);
+    if (rc == 0)
+        rc = strom_msg_alter_encode(&c->req, &m);
+    if (rc == 0)
+        rc = cl_call(c, NULL, 0, false, 0, false, &rd, err);
+    if (rc < 0)
+        return rc;
+    (void)strom_wire_u64(&rd, "schema id");
+    return strom_wire_finish(&rd, err);
+}
+
+int strom_tier_now(strom_client *c, const char *db, const char *table, strom_tier_info *out,
+                   strom_error *err)
+{
+    strom_wire_reader rd;
+    int rc = names_call(c, STROM_API_TIER, db, table, NULL, false, &rd, err);
+    if (rc < 0)
+        return rc;
+    strom_tier_info ti;
+    ti.snapshot_id = strom_wire_i64(&rd, "snapshot id");
+    ti.rows = strom_wire_i64(&rd, "rows");
+    ti.files = strom_wire_i64(&rd, "files");
+    ti.bytes_read = strom_wire_u64(&rd, "bytes read");
+    ti.bytes_written = strom_wire_u64(&rd, "bytes written");
+    if ((rc = strom_wire_finish(&rd, err)) == 0 && out)
+        *out = ti;
+    return rc;
 }
 
 int cl_get_table(strom_client *c, const char *db, const char *table, strom_table_desc *out,

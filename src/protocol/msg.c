@@ -100,6 +100,7 @@ int strom_msg_names_fields(int api_key)
     case STROM_API_DROP_TABLE:
         return STROM_NAMES_DB | STROM_NAMES_TABLE | STROM_NAMES_FLAG;
     case STROM_API_GET_TABLE_INFO:
+    case STROM_API_TIER:
         return STROM_NAMES_DB | STROM_NAMES_TABLE;
     case STROM_API_CREATE_PARTITION:
     case STROM_API_DROP_PARTITION:
@@ -258,6 +259,9 @@ int strom_msg_table_put(strom_buf *b, const strom_table_desc *d)
     for (int i = 0; i < d->nagg; i++)
         rc |= strom_wire_put_u8(b, d->agg[i]);
     rc |= strom_wire_put_u8(b, d->no_update_before ? 1 : 0);
+    rc |= strom_wire_put_u8(b, d->tiering ? 1 : 0);
+    rc |= strom_wire_put_u64(b, (uint64_t)d->tier_freshness_ms);
+    rc |= put_cstr(b, d->lake_dir);
     return rc ? STROM_ENOMEM : 0;
 }
 
@@ -331,6 +335,14 @@ int strom_msg_table_read(strom_wire_reader *r, strom_table_desc *d, strom_error 
     for (int i = 0; i < d->nagg; i++)
         d->agg[i] = strom_wire_u8(r, "aggregate function");
     d->no_update_before = strom_wire_u8(r, "changelog flags") & 1;
+    uint8_t tier = strom_wire_u8(r, "tiering flags");
+    d->tiering = tier & 1;
+    d->tier_freshness_ms = strom_wire_i64(r, "tier freshness");
+    strom_msg_str ld = rd_str(r, "lake directory");
+    if (rc == 0 && !r->failed && (tier > 1 || d->tier_freshness_ms < 0))
+        r->failed = "tiering options";
+    if (rc == 0 && !r->failed)
+        rc = strom_msg_str_copy(ld, d->lake_dir, sizeof d->lake_dir, "lake directory", err);
     if (rc == STROM_ENOMEM)
         strom_error_set(err, rc, "out of memory");
     if (rc == 0)
@@ -355,6 +367,16 @@ int strom_msg_alter_decode(strom_wire_reader *r, strom_msg_alter *m, strom_error
     m->type.precision = strom_wire_u8(r, "column precision");
     m->type.scale = strom_wire_u8(r, "column scale");
     uint8_t flags = strom_wire_u8(r, "column flags");
+    if (m->op == STROM_ALTER_SET_TIERING) {
+        m->tiering = flags & 1;
+        m->tier_freshness_ms = strom_wire_i64(r, "tier freshness");
+        int rc = strom_wire_finish(r, err);
+        if (rc < 0)
+            return rc;
+        if (flags > 1 || m->tier_freshness_ms < 0)
+            return strom_error_set(err, STROM_EPARSE, "bad tiering options");
+        return 0;
+    }
     int rc = strom_wire_finish(r, err);
     if (rc < 0)
         return rc;
@@ -375,7 +397,12 @@ int strom_msg_alter_encode(strom_buf *b, const strom_msg_alter *m)
     rc |= strom_wire_put_u8(b, (uint8_t)m->type.id);
     rc |= strom_wire_put_u8(b, m->type.precision);
     rc |= strom_wire_put_u8(b, m->type.scale);
-    rc |= strom_wire_put_u8(b, m->nullable ? 1 : 0);
+    if (m->op == STROM_ALTER_SET_TIERING) {
+        rc |= strom_wire_put_u8(b, m->tiering ? 1 : 0);
+        rc |= strom_wire_put_u64(b, (uint64_t)m->tier_freshness_ms);
+    } else {
+        rc |= strom_wire_put_u8(b, m->nullable ? 1 : 0);
+    }
     return rc ? STROM_ENOMEM : 0;
 }
 

@@ -39,7 +39,8 @@
     X(LIST_OFFSETS, 14, 0)          \
     X(PUT_KV, 15, 0)                \
     X(LOOKUP, 16, 0)                \
-    X(KV_SCAN, 17, 0)
+    X(KV_SCAN, 17, 0)               \
+    X(TIER, 18, 0)
 
 enum {
 #define STROM_API_ENUM_(name, key, ver) STROM_API_##name = (key),
@@ -101,13 +102,15 @@ int strom_msg_table_read(strom_wire_reader *r, strom_table_desc *d, strom_error 
 
 /* ---- AlterTable --------------------------------------------------------------------- */
 
-enum { STROM_ALTER_ADD_COLUMN = 1 };
+enum { STROM_ALTER_ADD_COLUMN = 1, STROM_ALTER_SET_TIERING = 2 };
 typedef struct strom_msg_alter {
     strom_msg_str database, table;
     uint8_t op;
-    strom_msg_str column;
+    strom_msg_str column;       /* ADD_COLUMN */
     strom_type type;
     bool nullable;
+    bool tiering;               /* SET_TIERING (the column flags byte), then a u64 freshness */
+    int64_t tier_freshness_ms;
 } strom_msg_alter;
 int strom_msg_alter_decode(strom_wire_reader *r, strom_msg_alter *m, strom_error *err);
 int strom_msg_alter_encode(strom_buf *b, const strom_msg_alter *m);

@@ -48,6 +48,7 @@ struct srv_catalog {
     char dir[PATH_MAX], path[PATH_MAX];
     strom_log_config logcfg;
     strom_kv_config kvcfg;
+    char lake[PATH_MAX];     /* the warehouse ("" without one) */
     srv_db *dbs;
     int ndbs;
     srv_table **tables;
@@ -255,8 +256,11 @@ static void table_free(srv_table *t)
     for (int i = 0; i < t->nparts; i++)
         part_release(t, t->parts[i], false);
     free(t->parts);
-    if (t->dropped)
+    if (t->dropped) {
         strom_rmtree(t->dir, NULL);
+        if (t->desc.lake_dir[0]) /* strom owns its lake tables: they go with the table */
+            strom_rmtree(t->desc.lake_dir, NULL);
+    }
     bool aliased = t->nschemas && t->desc.schema == t->schemas[t->nschemas - 1];
     for (uint32_t i = 0; i < t->nschemas; i++)
         strom_schema_free(t->schemas[i]);
@@ -296,6 +300,9 @@ static int table_new(srv_catalog *c, strom_table_desc *d, const uint32_t *since,
     strom_table_desc_init(d); /* ownership moved */
     pathf(t->dir, sizeof t->dir, "%s/data/%s/%s-%" PRIu64, c->dir, t->desc.database,
              t->desc.table, t->desc.table_id);
+    if (c->lake[0])
+        pathf(t->desc.lake_dir, sizeof t->desc.lake_dir, "%s/%s.db/%s", c->lake,
+              t->desc.database, t->desc.table);
     uint32_t latest = strom_schema_id(t->desc.schema);
     if (!(t->schemas = calloc(latest, sizeof *t->schemas)))
         goto oom;
@@ -428,6 +435,9 @@ static json_t *table_json(const srv_table *t)
                      (json_int_t)d->partition_retention, "partitions", parts);
     if (o && d->npk > 0)
         json_object_set_new(o, "primary_key", pk_json(d));
+    if (o && d->tiering)
+        json_object_set_new(o, "tiering", json_pack("{s:b, s:I}", "enabled", 1, "freshness_ms",
+                                                    (json_int_t)d->tier_freshness_ms));
     return o;
 }
 
@@ -524,6 +534,17 @@ static int table_from_json(json_t *jt, const char *db, strom_table_desc *d, uint
     if (pcol && (d->partition_col = strom_schema_find(d->schema, pcol, strlen(pcol))) < 0)
         return strom_error_set(err, STROM_ECORRUPT, "table %s.%s: bad partition column", db,
                                name);
+    json_t *jtier = json_object_get(jt, "tiering");
+    if (jtier) {
+        int on = 0;
+        json_int_t fresh = 0;
+        if (json_unpack_ex(jtier, &je, 0, "{s:b, s:I}", "enabled", &on, "freshness_ms",
+                           &fresh) != 0 || fresh < 0)
+            return strom_error_set(err, STROM_ECORRUPT, "table %s.%s: bad tiering: %s", db,
+                                   name, je.text);
+        d->tiering = on;
+        d->tier_freshness_ms = fresh;
+    }
     json_t *jpk = json_object_get(jt, "primary_key");
     int rc;
     if (jpk && (rc = pk_from_json(jpk, d, err)) < 0) {
@@ -688,6 +709,10 @@ int srv_catalog_open(const srv_catalog_opts *o, srv_catalog **out, strom_error *
     pthread_mutex_init(&c->mu, NULL);
     pathf(c->dir, sizeof c->dir, "%s", o->data_dir);
     pathf(c->path, sizeof c->path, "%s/catalog.json", o->data_dir);
+    if (o->lake_dir && strlen(o->lake_dir) > 1024)
+        return strom_error_set(err, STROM_ELIMIT, "lake directory path too long");
+    if (o->lake_dir)
+        pathf(c->lake, sizeof c->lake, "%s", o->lake_dir);
     c->logcfg = o->log;
     c->kvcfg = o->kv;
     int rc = strom_mkdirs(o->data_dir, err);
@@ -843,6 +868,12 @@ int srv_table_create(srv_catalog *c, strom_table_desc *d, bool if_not_exists, st
     if (d->npartitions)
         return strom_error_set(err, STROM_EINVAL, "partitions are created on write or with "
                                "CreatePartition, not with the table");
+    if (d->tiering && d->npk > 0)
+        return strom_error_set(err, STROM_EUNSUPPORTED, "tiering primary-key tables is not "
+                               "supported yet");
+    if (d->tiering && !c->lake[0])
+        return strom_error_set(err, STROM_ESTATE, "the server has no lake directory (lake_dir)");
+    d->lake_dir[0] = 0; /* the server's to set */
     pthread_mutex_lock(&c->mu);
     int at = find_table(c, d->database, d->table);
     if (!find_db(c, d->database)) {
@@ -966,6 +997,68 @@ int srv_table_add_column(srv_catalog *c, const char *db, const char *table, cons
     }
     pthread_mutex_unlock(&c->mu);
     return rc;
+}
+
+int srv_table_set_tiering(srv_catalog *c, const char *db, const char *table, bool on,
+                          int64_t freshness_ms, strom_error *err)
+{
+    pthread_mutex_lock(&c->mu);
+    int at = find_table(c, db, table), rc = 0;
+    if (at < 0) {
+        pthread_mutex_unlock(&c->mu);
+        return strom_error_set(err, STROM_ENOTFOUND, "table %s.%s does not exist", db, table);
+    }
+    srv_table *t = c->tables[at];
+    if (on && !c->lake[0])
+        rc = strom_error_set(err, STROM_ESTATE, "the server has no lake directory (lake_dir)");
+    else if (on && t->desc.npk > 0)
+        rc = strom_error_set(err, STROM_EUNSUPPORTED, "tiering primary-key tables is not "
+                             "supported yet");
+    if (rc < 0) {
+        pthread_mutex_unlock(&c->mu);
+        return rc;
+    }
+    bool was = t->desc.tiering;
+    int64_t fresh = t->desc.tier_freshness_ms;
+    t->desc.tiering = on;
+    if (freshness_ms > 0)
+        t->desc.tier_freshness_ms = freshness_ms;
+    if ((rc = catalog_save(c, err)) < 0) {
+        t->desc.tiering = was;
+        t->desc.tier_freshness_ms = fresh;
+    }
+    pthread_mutex_unlock(&c->mu);
+    return rc;
+}
+
+int srv_table_buckets(srv_table *t, srv_bucket ***out, int *n)
+{
+    srv_catalog *c = t->cat;
+    pthread_mutex_lock(&c->mu);
+    int total = t->nparts * (int)t->desc.buckets, k = 0;
+    srv_bucket **v = calloc((size_t)total + 1, sizeof *v);
+    for (int p = 0; v && p < t->nparts; p++)
+        for (uint32_t b = 0; b < t->desc.buckets; b++) {
+            v[k] = t->parts[p]->buckets[b];
+            __atomic_add_fetch(&v[k]->refs, 1, __ATOMIC_ACQ_REL);
+            k++;
+        }
+    pthread_mutex_unlock(&c->mu);
+    *out = v;
+    *n = k;
+    return v ? 0 : STROM_ENOMEM;
+}
+
+int srv_catalog_tables(srv_catalog *c, srv_table ***out, int *n)
+{
+    pthread_mutex_lock(&c->mu);
+    srv_table **v = calloc((size_t)c->ntables + 1, sizeof *v);
+    for (int i = 0; v && i < c->ntables; i++)
+        v[i] = table_ref(c->tables[i]);
+    *n = v ? c->ntables : 0;
+    pthread_mutex_unlock(&c->mu);
+    *out = v;
+    return v ? 0 : STROM_ENOMEM;
 }
 
 srv_table *srv_table_get(srv_catalog *c, const char *db, const char *table, strom_error *err)
@@ -1198,6 +1291,16 @@ static int all_buckets(srv_catalog *c, srv_bucket ***out, int *n)
     return v ? 0 : STROM_ENOMEM;
 }
 
+/* Whether the lake holds every record of a partition. */
+static bool part_tiered(const srv_table *t, const srv_partition *p)
+{
+    for (uint32_t b = 0; b < t->desc.buckets; b++)
+        if (__atomic_load_n(&p->buckets[b]->tiered, __ATOMIC_ACQUIRE) <
+            strom_log_end_offset(p->buckets[b]->log))
+            return false;
+    return true;
+}
+
 int srv_catalog_retain(srv_catalog *c, int64_t now_ms, strom_error *err)
 {
     int done = 0;
@@ -1205,6 +1308,8 @@ int srv_catalog_retain(srv_catalog *c, int64_t now_ms, strom_error *err)
     for (int i = 0; i < c->ntables; i++) {
         srv_table *t = c->tables[i];
         while (t->desc.partition_retention > 0 && t->nparts > t->desc.partition_retention) {
+            if (t->desc.tiering && !part_tiered(t, t->parts[0]))
+                break; /* the lake does not hold all of it yet */
             if (part_drop_locked(c, t, 0, err) < 0)
                 break;
             done++;
@@ -1217,9 +1322,12 @@ int srv_catalog_retain(srv_catalog *c, int64_t now_ms, strom_error *err)
         return nomem(err);
     for (int i = 0; i < n; i++) {
         int64_t hold = INT64_MAX;
+        if (v[i]->table->desc.tiering) /* only what the lake holds may go */
+            hold = __atomic_load_n(&v[i]->tiered, __ATOMIC_ACQUIRE);
         if (v[i]->kv) { /* the changelog after the latest checkpoint rebuilds the state */
             strom_kv_maybe_checkpoint(v[i]->kv, false, NULL);
-            hold = strom_kv_snapshot_offset(v[i]->kv);
+            int64_t snap = strom_kv_snapshot_offset(v[i]->kv);
+            hold = snap < hold ? snap : hold;
         }
         int r = strom_log_retain(v[i]->log, now_ms, hold, NULL);
         if (r > 0)

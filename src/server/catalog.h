@@ -39,12 +39,15 @@ typedef struct srv_bucket {
     int refs;
     char partition[STROM_PARTITION_MAX + 1];
     uint32_t bucket;
+    int64_t tiered;          /* tables with tiering: the lake holds the records below this
+                                offset (atomic; 0 until the tiering service has looked) */
 } srv_bucket;
 
 typedef struct srv_catalog_opts {
     const char *data_dir;
     strom_log_config log;    /* defaults for every bucket log (tables may override sizes) */
     strom_kv_config kv;      /* primary-key state */
+    const char *lake_dir;    /* the warehouse of lake tables (NULL: no tiering) */
 } srv_catalog_opts;
 
 /* Loads the catalog (creating an empty one) and opens every bucket log (recovery). */
@@ -68,6 +71,14 @@ int srv_table_drop(srv_catalog *c, const char *db, const char *table, bool if_ex
 /* Appends a nullable column: a new schema version; *schema_id is its id. */
 int srv_table_add_column(srv_catalog *c, const char *db, const char *table, const char *col,
                          strom_type type, strom_error *err, uint32_t *schema_id);
+
+/* Turns tiering on or off (freshness_ms > 0 replaces the table's freshness). */
+int srv_table_set_tiering(srv_catalog *c, const char *db, const char *table, bool on,
+                          int64_t freshness_ms, strom_error *err);
+/* Referenced buckets of every partition of a table (unref each, free the array). */
+int srv_table_buckets(srv_table *t, srv_bucket ***out, int *n);
+/* Referenced tables (unref each, free the array). */
+int srv_catalog_tables(srv_catalog *c, srv_table ***out, int *n);
 
 /* A referenced table, by name or by id; NULL with STROM_ENOTFOUND. */
 srv_table *srv_table_get(srv_catalog *c, const char *db, const char *table, strom_error *err);

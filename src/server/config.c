@@ -29,6 +29,8 @@ void srv_config_default(srv_config *c)
     c->max_frame = 64u << 20;
     c->shutdown_timeout_ms = 10000;
     c->log_level = SRV_INFO;
+    c->tier_freshness_ms = 60000;
+    c->tier_codec = 6; /* ZSTD */
 }
 
 /* A number with a size or duration suffix (common/units.h), checked against [min, max]. */
@@ -86,6 +88,24 @@ int srv_config_set(srv_config *c, const char *key, const char *v, strom_error *e
                                    "fsync = '%s' is not always, interval or never", v);
         return 0;
     }
+    if (!strcmp(key, "lake_dir")) {
+        if (!*v || strlen(v) >= sizeof c->lake_dir)
+            return strom_error_set(err, STROM_EINVAL, "lake_dir '%s' is empty or too long", v);
+        snprintf(c->lake_dir, sizeof c->lake_dir, "%s", v);
+        return 0;
+    }
+    if (!strcmp(key, "tier_codec")) {
+        if (!strcmp(v, "zstd"))
+            c->tier_codec = 6;
+        else if (!strcmp(v, "snappy"))
+            c->tier_codec = 1;
+        else if (!strcmp(v, "none"))
+            c->tier_codec = 0;
+        else
+            return strom_error_set(err, STROM_EINVAL,
+                                   "tier_codec = '%s' is not zstd, snappy or none", v);
+        return 0;
+    }
     if (!strcmp(key, "log_level")) {
         int l = srv_log_level_parse(v);
         if (l < 0)
@@ -110,6 +130,7 @@ int srv_config_set(srv_config *c, const char *key, const char *v, strom_error *e
     NUM("memory_limit", false, 1 << 20, 1ll << 40, c->memory_limit)
     NUM("max_frame", false, 4096, 1 << 30, c->max_frame)
     NUM("shutdown_timeout", true, 0, 3600000, c->shutdown_timeout_ms)
+    NUM("tier_freshness", true, 100, 86400000, c->tier_freshness_ms)
 #undef NUM
     return strom_error_set(err, STROM_EINVAL, "unknown configuration key '%s'", key);
 }
@@ -169,7 +190,8 @@ void srv_config_print(const srv_config *c, void *file)
                "retention_age = %lldms\nretention_check = %lldms\nmax_connections = %d\n"
                "max_inflight = %d\nmemory_limit = %llu\nmax_frame = %u\n"
                "shutdown_timeout = %lldms\nlog_level = %s\nkv_snapshot_bytes = %llu\n"
-               "kv_snapshot_age = %lldms\nkv_cache_bytes = %llu\nkv_row_cache_bytes = %llu\n",
+               "kv_snapshot_age = %lldms\nkv_cache_bytes = %llu\nkv_row_cache_bytes = %llu\n"
+               "lake_dir = %s\ntier_freshness = %lldms\ntier_codec = %s\n",
             c->data_dir, c->host, c->port, c->workers, fsyncs[c->log.fsync],
             c->log.fsync_interval_ms, (unsigned long long)c->log.segment_bytes,
             (long long)c->log.segment_ms, (unsigned long long)c->log.retention_bytes,
@@ -177,5 +199,7 @@ void srv_config_print(const srv_config *c, void *file)
             c->max_inflight, (unsigned long long)c->memory_limit, c->max_frame,
             (long long)c->shutdown_timeout_ms, levels[c->log_level],
             (unsigned long long)c->kv.snapshot_bytes, (long long)c->kv.snapshot_ms,
-            (unsigned long long)c->kv.cache_bytes, (unsigned long long)c->kv.row_cache_bytes);
+            (unsigned long long)c->kv.cache_bytes, (unsigned long long)c->kv.row_cache_bytes,
+            c->lake_dir[0] ? c->lake_dir : "(data_dir/lake)", (long long)c->tier_freshness_ms,
+            c->tier_codec == 6 ? "zstd" : c->tier_codec == 1 ? "snappy" : "none");
 }

@@ -26,6 +26,9 @@ typedef struct srv_config {
     uint32_t max_frame;          /* largest request frame */
     int64_t shutdown_timeout_ms; /* how long a clean shutdown waits for in-flight work */
     int log_level;
+    char lake_dir[1024];         /* the lake warehouse ("": <data_dir>/lake) */
+    int64_t tier_freshness_ms;   /* tables with tiering that name no freshness */
+    int tier_codec;              /* strom_pq_codec of tiered Parquet files */
 } srv_config;
 
 void srv_config_default(srv_config *c);

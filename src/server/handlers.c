@@ -17,6 +17,7 @@
 #include "server/server.h"
 #include "server/handlers_kv.h"
 #include "server/slog.h"
+#include "server/tiering.h"
 #include "strom/strom.h"
 
 #define FAIL(code_expr)   \
@@ -64,6 +65,7 @@ static int h_names(srv_server *s, srv_req *r, strom_wire_reader *rd, strom_error
     char **names = NULL;
     int n = 0;
     srv_table *t = NULL;
+    strom_tier_result tres;
     switch (r->h.api_key) {
     case STROM_API_CREATE_DATABASE:
         rc = srv_db_create(c, db, flag, err);
@@ -82,8 +84,11 @@ static int h_names(srv_server *s, srv_req *r, strom_wire_reader *rd, strom_error
     case STROM_API_GET_TABLE_INFO:
     case STROM_API_CREATE_PARTITION:
     case STROM_API_DROP_PARTITION:
+    case STROM_API_TIER:
         if (!(t = srv_table_get(c, db, tb, err)))
             return err->code;
+        if (r->h.api_key == STROM_API_TIER)
+            rc = srv_tiering_run(srv_server_tiering(s), t, &tres, err);
         if (r->h.api_key == STROM_API_CREATE_PARTITION)
             rc = srv_partition_create(c, t, part, flag, err);
         else if (r->h.api_key == STROM_API_DROP_PARTITION)
@@ -101,6 +106,12 @@ static int h_names(srv_server *s, srv_req *r, strom_wire_reader *rd, strom_error
             strom_table_desc_free(&d);
         }
     }
+    if (rc == 0 && r->h.api_key == STROM_API_TIER)
+        rc = strom_wire_put_u64(&r->resp, (uint64_t)tres.snapshot_id) |
+             strom_wire_put_u64(&r->resp, (uint64_t)tres.rows) |
+             strom_wire_put_u64(&r->resp, (uint64_t)tres.files) |
+             strom_wire_put_u64(&r->resp, tres.bytes_read) |
+             strom_wire_put_u64(&r->resp, tres.bytes_written) ? STROM_ENOMEM : 0;
     for (int i = 0; i < n; i++)
         free(names[i]);
     free(names);
@@ -137,6 +148,8 @@ static int h_create_table(srv_server *s, srv_req *r, strom_wire_reader *rd, stro
         srv_log(SRV_INFO, "table created", "table=%s.%s id=%llu buckets=%u columns=%d",
                 d.database, d.table, (unsigned long long)d.table_id, d.buckets,
                 strom_schema_ncols(d.schema));
+        if (d.tiering)
+            srv_tiering_kick(srv_server_tiering(s));
         rc = strom_wire_put_u64(&r->resp, d.table_id) ? STROM_ENOMEM : end_ok(r);
     }
     strom_table_desc_free(&d);
@@ -152,6 +165,17 @@ static int h_alter_table(srv_server *s, srv_req *r, strom_wire_reader *rd, strom
         rc = copy_name(m.database, db, "database", err);
     if (rc == 0)
         rc = copy_name(m.table, tb, "table", err);
+    if (rc == 0 && m.op == STROM_ALTER_SET_TIERING) {
+        if ((rc = srv_table_set_tiering(srv_server_catalog(s), db, tb, m.tiering,
+                                        m.tier_freshness_ms, err)) == 0 &&
+            (rc = srv_resp_begin(r)) == 0) {
+            srv_tiering_kick(srv_server_tiering(s));
+            srv_log(SRV_INFO, "tiering set", "table=%s.%s on=%d freshness_ms=%lld", db, tb,
+                    m.tiering, (long long)m.tier_freshness_ms);
+            rc = strom_wire_put_u64(&r->resp, 0) ? STROM_ENOMEM : end_ok(r);
+        }
+        return rc;
+    }
     if (rc == 0)
         rc = strom_msg_str_copy(m.column, col, sizeof col, "column name", err);
     if (rc == 0 && !m.nullable)

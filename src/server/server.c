@@ -27,6 +27,7 @@
 #include "protocol/msg.h"
 #include "server/handlers_kv.h"
 #include "server/slog.h"
+#include "server/tiering.h"
 
 #define READ_CHUNK (256u << 10)
 #define API_RETENTION 0xFFFF /* internal request: run retention on a worker */
@@ -50,6 +51,7 @@ struct srv_conn {
 struct srv_server {
     srv_config cfg;
     srv_catalog *cat;
+    srv_tiering *tier;
     int lfd, epfd, evfd, sigfd, port;
     pthread_t *threads;
     int nthreads;
@@ -721,9 +723,19 @@ int srv_server_new(const srv_config *cfg, srv_server **out, strom_error *err)
     sigaddset(&mask, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &mask, NULL);
     int64_t t0 = strom_mono_ms();
-    srv_catalog_opts co = {cfg->data_dir, cfg->log, cfg->kv};
+    char lake[2100];
+    if (cfg->lake_dir[0])
+        snprintf(lake, sizeof lake, "%s", cfg->lake_dir);
+    else
+        snprintf(lake, sizeof lake, "%s/lake", cfg->data_dir);
+    srv_catalog_opts co = {cfg->data_dir, cfg->log, cfg->kv, lake};
     int rc = srv_catalog_open(&co, &s->cat, err);
     if (rc < 0) {
+        srv_server_free(s);
+        return rc;
+    }
+    srv_tiering_opts to = {cfg->tier_freshness_ms, (strom_pq_codec)cfg->tier_codec, "stromd"};
+    if ((rc = srv_tiering_start(s->cat, &to, &s->tier, err)) < 0) {
         srv_server_free(s);
         return rc;
     }
@@ -770,6 +782,11 @@ int srv_server_port(const srv_server *s)
 srv_catalog *srv_server_catalog(srv_server *s)
 {
     return s->cat;
+}
+
+srv_tiering *srv_server_tiering(srv_server *s)
+{
+    return s->tier;
 }
 
 const srv_config *srv_server_config(srv_server *s)
@@ -911,6 +928,7 @@ void srv_server_free(srv_server *s)
             pthread_join(s->threads[i], NULL);
     }
     free(s->threads);
+    srv_tiering_stop(s->tier); /* a run in progress finishes */
     srv_kv_scans_expire(true); /* they hold buckets */
     srv_catalog_close(s->cat);
     if (s->lfd >= 0)

@@ -89,6 +89,7 @@ int srv_server_port(const srv_server *s);
 /* ---- for handlers.c ---------------------------------------------------------------------- */
 
 srv_catalog *srv_server_catalog(srv_server *s);
+struct srv_tiering *srv_server_tiering(srv_server *s);
 const srv_config *srv_server_config(srv_server *s);
 
 /* Starts the response frame (size field + response header with no error). */

@@ -1,0 +1,405 @@
+/*
+ * tier.c: log table -> Paimon append table (tier.h).
+ */
+#include "lake/tier.h"
+
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "columnar/ipc.h"
+#include "columnar/value.h"
+#include "common/fs.h"
+#include "log/record.h"
+
+#define PROP_OFFSETS "strom.offsets"
+#define PROP_TABLE "strom.table_id"
+
+void strom_tier_opts_default(strom_tier_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    strom_pq_opts_default(&o->parquet);
+    o->max_file_bytes = 256u << 20;
+    o->commit_user = "strom";
+}
+
+static void source_key(const strom_tier_source *s, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s/%u", s->partition ? s->partition : "", s->bucket);
+}
+
+int strom_tier_offsets(const strom_lake_snapshot *s, uint64_t table_id,
+                       strom_tier_source *sources, int n, strom_error *err)
+{
+    for (int i = 0; i < n; i++)
+        sources[i].tiered = 0;
+    if (s->id == 0)
+        return 0;
+    const char *tid = strom_lake_snapshot_prop(s, PROP_TABLE);
+    if (tid && strtoull(tid, NULL, 10) != table_id)
+        return strom_error_set(err, STROM_ESTATE, "the lake table holds table id %s, not %llu: "
+                               "a table of the same name was dropped; remove its lake "
+                               "directory first", tid, (unsigned long long)table_id);
+    const char *text = strom_lake_snapshot_prop(s, PROP_OFFSETS);
+    if (!text)
+        return 0;
+    json_error_t je;
+    json_t *j = json_loads(text, 0, &je);
+    if (!json_is_object(j)) {
+        json_decref(j);
+        return strom_error_set(err, STROM_ECORRUPT, "lake snapshot %lld: property %s is not a "
+                               "JSON object", (long long)s->id, PROP_OFFSETS);
+    }
+    for (int i = 0; i < n; i++) {
+        char key[STROM_PARTITION_MAX + 16];
+        source_key(&sources[i], key, sizeof key);
+        json_t *v = json_object_get(j, key);
+        if (v && (!json_is_integer(v) || json_integer_value(v) < 0)) {
+            json_decref(j);
+            return strom_error_set(err, STROM_ECORRUPT, "lake snapshot %lld: offset of %s is "
+                                   "not a non-negative integer", (long long)s->id, key);
+        }
+        sources[i].tiered = v ? json_integer_value(v) : 0;
+    }
+    json_decref(j);
+    return 0;
+}
+
+/* ---- statistics over a file ------------------------------------------------------------- */
+
+static void stat_min(strom_col_stats *a, const strom_col_stats *b)
+{
+    a->min = b->min;
+    a->min_exact = b->min_exact;
+    memcpy(a->min_bytes, b->min_bytes, sizeof a->min_bytes);
+    a->has_min = true;
+}
+
+static void stat_max(strom_col_stats *a, const strom_col_stats *b)
+{
+    a->max = b->max;
+    a->max_exact = b->max_exact;
+    memcpy(a->max_bytes, b->max_bytes, sizeof a->max_bytes);
+    a->has_max = true;
+}
+
+/* Folds the stats of one batch (columns 0..b->ncols of the file's schema) into acc. */
+static void stats_merge(strom_batch_stats *acc, const strom_batch_stats *b, int64_t rows)
+{
+    acc->rows += rows;
+    for (int c = 0; c < acc->ncols; c++) {
+        strom_col_stats *a = &acc->cols[c];
+        if (c >= b->ncols) {            /* a column the record's schema did not have */
+            a->null_count += rows;
+            continue;
+        }
+        const strom_col_stats *s = &b->cols[c];
+        a->null_count += s->null_count;
+        if (s->has_min && (!a->has_min || strom_value_cmp(&s->min, &a->min) < 0))
+            stat_min(a, s);
+        if (s->has_max && (!a->has_max || strom_value_cmp(&s->max, &a->max) > 0))
+            stat_max(a, s);
+        strom_col_stats_fix(a);
+    }
+}
+
+/* ---- one bucket -------------------------------------------------------------------------- */
+
+typedef struct tier_file {
+    strom_lake_file f;
+    char tmp[PATH_MAX];
+} tier_file;
+
+/* Copies src's records from src->tiered up to `until` (or max_file_bytes) into one new
+ * Parquet file. *made is false when there was nothing to copy. */
+static int tier_bucket(strom_lake *lk, const strom_table_desc *d, strom_tier_schema_fn schema_for,
+                       void *ctx, strom_tier_source *src, int64_t until,
+                       const strom_tier_opts *o, const int32_t *field_ids, tier_file *tf,
+                       bool *made, int64_t *next, uint64_t *bytes_read, strom_error *err)
+{
+    const strom_schema *s = d->schema;
+    int ncols = strom_schema_ncols(s), rc = 0, fd = -1;
+    int pcol = d->partition_col;
+    strom_lake_file *f = &tf->f;
+    memset(tf, 0, sizeof *tf);
+    *made = false;
+    *next = src->tiered;
+    int64_t off = src->tiered;
+    if (off < strom_log_start_offset(src->log))
+        return strom_error_set(err, STROM_ESTATE, "bucket %s/%u: log starts at %lld, past the "
+                               "lake's offset %lld (segments deleted before tiering)",
+                               src->partition, src->bucket,
+                               (long long)strom_log_start_offset(src->log), (long long)off);
+    if (off >= until)
+        return 0;
+    /* where the file goes */
+    strom_buf pbytes = STROM_BUF_INIT, buf = STROM_BUF_INIT;
+    strom_pq_writer *w = NULL;
+    strom_codec_ctx *codec = strom_codec_ctx_new();
+    strom_value pv = { .is_null = true };
+    if (!codec)
+        return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    if (pcol >= 0) {
+        strom_type pt = strom_schema_col_type(s, pcol);
+        const char *pt_text = src->partition ? src->partition : "";
+        if ((rc = strom_value_parse_text(pt, pt_text, strlen(pt_text), &pbytes, &pv, err)) != 0)
+            goto out;
+        f->has_partition = true;
+        f->partition = pv;
+        if (pv.type == STROM_TYPE_STRING) {
+            memcpy(f->part_bytes, pv.u.s.ptr, pv.u.s.len);
+            f->partition.u.s.ptr = f->part_bytes;
+        }
+    }
+    char bdir[400], dir[PATH_MAX];
+    if ((rc = strom_lake_bucket_dir(pcol >= 0 ? strom_schema_col_name(s, pcol) : NULL,
+                                    pcol >= 0 ? &f->partition : NULL, (int32_t)src->bucket, bdir,
+                                    sizeof bdir, err)) != 0)
+        goto out;
+    snprintf(dir, sizeof dir, "%s/%s", strom_lake_dir(lk), bdir);
+    if ((rc = strom_mkdirs(dir, err)) != 0)
+        goto out;
+    strom_lake_data_file_name(f->name, sizeof f->name);
+    if ((size_t)snprintf(f->path, sizeof f->path, "%.380s/%.127s", bdir, f->name) >=
+        sizeof f->path) {
+        rc = strom_error_set(err, STROM_ELIMIT, "lake file path too long");
+        goto out;
+    }
+    snprintf(tf->tmp, sizeof tf->tmp, "%s/%s", strom_lake_dir(lk), f->path);
+    fd = open(tf->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        rc = strom_sys_error(err, "create", tf->tmp);
+        goto out;
+    }
+    strom_pq_opts po = o->parquet;
+    po.field_ids = field_ids;
+    if ((rc = strom_pq_writer_open(fd, s, &po, &w, err)) != 0)
+        goto out;
+    f->stats.ncols = ncols;
+    f->stats.cols = calloc((size_t)ncols, sizeof *f->stats.cols);
+    if (!f->stats.cols) {
+        rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (int c = 0; c < ncols; c++)
+        f->stats.cols[c].min.type = f->stats.cols[c].max.type = strom_schema_col_type(s, c).id;
+    f->min_seq = -1;
+    uint64_t copied = 0;
+    while (rc == 0 && off < until && copied < o->max_file_bytes) {
+        strom_log_slice sl;
+        if ((rc = strom_log_read(src->log, off, 16u << 20, &sl, err)) != 0)
+            break;
+        strom_buf_reset(&buf);
+        rc = strom_log_slice_copy(&sl, &buf, err);
+        int64_t after = sl.next_offset;
+        strom_log_slice_release(&sl);
+        if (rc != 0 || after <= off)
+            break;
+        for (size_t at = 0; rc == 0 && at < buf.len;) {
+            strom_record r;
+            if ((rc = strom_record_parse(buf.data + at, buf.len - at, &r, err)) != 0) {
+                rc = rc > 0 ? strom_error_set(err, STROM_ECORRUPT, "truncated record") : rc;
+                break;
+            }
+            at += r.total_len;
+            int64_t last = r.info.base_offset + r.info.last_offset_delta;
+            if (last < off)
+                continue;
+            if (r.info.base_offset >= until)
+                break;
+            const strom_schema *rs = r.info.schema_id == strom_schema_id(s)
+                                         ? s : schema_for(ctx, r.info.schema_id);
+            if (!rs) {
+                rc = strom_error_set(err, STROM_ECORRUPT, "record at offset %lld has unknown "
+                                     "schema %u", (long long)r.info.base_offset,
+                                     r.info.schema_id);
+                break;
+            }
+            strom_ipc_msg m;
+            strom_batch *b = NULL;
+            strom_batch_stats st = { 0 };
+            if ((rc = strom_ipc_read_msg(r.arrow, r.arrow_len, &m, err)) == 0 &&
+                (rc = strom_ipc_decode_batch(&m, rs, s, codec, &b, err)) == 0) {
+                /* the record's own stats when it has the file's schema, else computed */
+                if (rs == s)
+                    rc = strom_record_stats(&r, &st, err);
+                else
+                    rc = strom_batch_compute_stats(b, &st, err);
+            }
+            if (rc == 0 && b->rows > 0) {
+                rc = strom_pq_write(w, b, err);
+                stats_merge(&f->stats, &st, b->rows);
+                if (f->min_seq < 0)
+                    f->min_seq = r.info.base_offset;
+                f->max_seq = last;
+                f->rows += b->rows;
+            }
+            strom_batch_stats_free(&st);
+            strom_batch_free(b);
+            if (rc != 0) {
+                if (rc > 0)
+                    rc = strom_error_set(err, STROM_ECORRUPT, "truncated record");
+                strom_error_prefix(err, "record at offset %lld", (long long)r.info.base_offset);
+                break;
+            }
+            off = last + 1;
+        }
+        copied += buf.len;
+    }
+    if (rc != 0)
+        goto out;
+    *bytes_read += copied;
+    *next = off;
+    if (f->rows == 0) {         /* only empty records: move the offset, no file */
+        strom_pq_writer_abort(w);
+        w = NULL;
+        close(fd);
+        fd = -1;
+        unlink(tf->tmp);
+        goto out;
+    }
+    rc = strom_pq_writer_close(w, err);
+    w = NULL;
+    struct stat sb;
+    if (rc == 0 && (fdatasync(fd) != 0 || fstat(fd, &sb) != 0))
+        rc = strom_sys_error(err, "fsync", tf->tmp);
+    if (rc == 0) {
+        f->size = sb.st_size;
+        f->bucket = (int32_t)src->bucket;
+        f->schema_id = (int64_t)strom_schema_id(s) - 1;
+        f->creation_ms = strom_now_ms();
+        *made = true;
+        rc = strom_fsync_dir(dir, err);
+    }
+out:
+    if (w)
+        strom_pq_writer_abort(w);
+    if (fd >= 0)
+        close(fd);
+    if (rc != 0 && tf->tmp[0])
+        unlink(tf->tmp);
+    if (rc != 0 || !*made)
+        strom_batch_stats_free(&f->stats);
+    strom_codec_ctx_free(codec);
+    strom_buf_free(&buf);
+    strom_buf_free(&pbytes);
+    if (rc != 0)
+        strom_error_prefix(err, "tiering %s.%s bucket %s/%u", d->database, d->table,
+                           src->partition ? src->partition : "", src->bucket);
+    return rc;
+}
+
+int strom_tier_run(strom_lake *lk, const strom_table_desc *d, strom_tier_schema_fn schema_for,
+                   void *ctx, strom_tier_source *sources, int n, const strom_tier_opts *o,
+                   strom_tier_result *res, strom_error *err)
+{
+    memset(res, 0, sizeof *res);
+    if (d->npk > 0)
+        return strom_error_set(err, STROM_EUNSUPPORTED, "tiering primary-key tables is not "
+                               "supported yet (%s.%s)", d->database, d->table);
+    const strom_schema *s = d->schema;
+    int ncols = strom_schema_ncols(s), rc = 0;
+    /* every schema version has its file (older files name theirs) */
+    for (uint32_t v = 1; rc == 0 && v <= strom_schema_id(s); v++) {
+        const strom_schema *vs = v == strom_schema_id(s) ? s : schema_for(ctx, v);
+        if (vs)
+            rc = strom_lake_write_schema(lk, d, vs, o->parquet.codec == STROM_PQ_SNAPPY ? "snappy"
+                                         : o->parquet.codec == STROM_PQ_ZSTD ? "zstd" : "none",
+                                         err);
+    }
+    if (rc != 0)
+        return rc;
+    strom_lake_snapshot prev;
+    if ((rc = strom_lake_latest(lk, &prev, err)) != 0)
+        return rc;
+    if ((rc = strom_tier_offsets(&prev, d->table_id, sources, n, err)) != 0) {
+        strom_lake_snapshot_free(&prev);
+        return rc;
+    }
+    int nfiles = 0;
+    int32_t *ids = calloc((size_t)ncols + 1, sizeof *ids);
+    tier_file *tf = calloc((size_t)n + 1, sizeof *tf);
+    strom_lake_file *files = calloc((size_t)n + 1, sizeof *files);
+    int64_t *next = calloc((size_t)n + 1, sizeof *next);
+    if (!ids || !tf || !files || !next) {
+        rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (int c = 0; c < ncols; c++)
+        ids[c] = c;
+    bool moved = false;
+    for (int i = 0; rc == 0 && i < n; i++) {
+        bool made = false;
+        int64_t until = strom_log_high_watermark(sources[i].log);
+        rc = tier_bucket(lk, d, schema_for, ctx, &sources[i], until, o, ids, &tf[nfiles], &made,
+                         &next[i], &res->bytes_read, err);
+        if (rc == 0 && next[i] != sources[i].tiered)
+            moved = true;
+        if (rc == 0 && made) {
+            files[nfiles] = tf[nfiles].f;
+            res->rows += files[nfiles].rows;
+            res->bytes_written += (uint64_t)files[nfiles].size;
+            nfiles++;
+        }
+    }
+    if (rc != 0 || !moved)
+        goto out;
+    /* the offsets after this run, as one property */
+    json_t *offs = json_object();
+    for (int i = 0; i < n; i++) {
+        char key[STROM_PARTITION_MAX + 16];
+        source_key(&sources[i], key, sizeof key);
+        json_object_set_new(offs, key, json_integer(next[i]));
+    }
+    /* buckets not among the sources (a dropped partition) keep their entries */
+    const char *old = strom_lake_snapshot_prop(&prev, PROP_OFFSETS);
+    json_t *oj = old ? json_loads(old, 0, NULL) : NULL;
+    if (json_is_object(oj)) {
+        const char *k;
+        json_t *v;
+        json_object_foreach(oj, k, v)
+            if (!json_object_get(offs, k))
+                json_object_set(offs, k, v);
+    }
+    json_decref(oj);
+    char *otext = json_dumps(offs, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(offs);
+    char tid[32];
+    snprintf(tid, sizeof tid, "%llu", (unsigned long long)d->table_id);
+    strom_lake_prop props[2] = { { (char *)PROP_OFFSETS, otext }, { (char *)PROP_TABLE, tid } };
+    strom_lake_commit c = { .files = files, .nfiles = nfiles, .schema = s,
+                            .schema_id = (int64_t)strom_schema_id(s) - 1,
+                            .partition_col = d->partition_col, .total_buckets = (int32_t)d->buckets,
+                            .props = props, .nprops = 2, .commit_user = o->commit_user,
+                            .commit_id = prev.id + 1 };
+    if (!otext)
+        rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+    else
+        rc = strom_lake_commit_files(lk, &prev, &c, &res->snapshot_id, err);
+    free(otext);
+    if (rc == 0) {
+        for (int i = 0; i < n; i++)
+            sources[i].tiered = next[i];
+        res->files = nfiles;
+    }
+out:
+    if (rc != 0) {
+        for (int i = 0; i < nfiles; i++)
+            unlink(tf[i].tmp);
+        res->rows = res->files = 0;
+        res->bytes_written = 0;
+    }
+    for (int i = 0; tf && i < nfiles; i++)
+        strom_batch_stats_free(&tf[i].f.stats);
+    free(ids);
+    free(tf);
+    free(files);
+    free(next);
+    strom_lake_snapshot_free(&prev);
+    return rc;
+}

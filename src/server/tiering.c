@@ -1,0 +1,213 @@
+/*
+ * tiering.c: the tiering service (tiering.h).
+ */
+#include "server/tiering.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/buf.h"
+#include "common/fs.h"
+#include "server/slog.h"
+
+typedef struct due {
+    uint64_t table_id;
+    int64_t next_ms;        /* monotonic */
+} due;
+
+struct srv_tiering {
+    srv_catalog *cat;
+    srv_tiering_opts o;
+    pthread_t th;
+    bool started;
+    pthread_mutex_t mu;     /* stop, kicked, dues */
+    pthread_cond_t cv;
+    bool stop, kicked, reset;
+    due *dues;
+    int ndues, capdues;
+    pthread_mutex_t run_mu; /* one run at a time */
+};
+
+static const strom_schema *schema_of(void *ctx, uint32_t id)
+{
+    return srv_table_schema(ctx, id);
+}
+
+int srv_tiering_run(srv_tiering *tg, srv_table *table, strom_tier_result *res, strom_error *err)
+{
+    memset(res, 0, sizeof *res);
+    strom_table_desc d;
+    int rc = srv_table_describe(table, &d, err);
+    if (rc < 0)
+        return rc;
+    if (!d.lake_dir[0]) {
+        strom_table_desc_free(&d);
+        return strom_error_set(err, STROM_ESTATE, "the server has no lake directory");
+    }
+    srv_bucket **v = NULL;
+    int n = 0;
+    strom_tier_source *src = NULL;
+    strom_lake *lk = NULL;
+    pthread_mutex_lock(&tg->run_mu);
+    int64_t t0 = strom_mono_ms();
+    if ((rc = srv_table_buckets(table, &v, &n)) < 0 ||
+        !(src = calloc((size_t)n + 1, sizeof *src))) {
+        rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (int i = 0; i < n; i++) {
+        src[i].log = v[i]->log;
+        src[i].partition = v[i]->partition;
+        src[i].bucket = v[i]->bucket;
+    }
+    if ((rc = strom_lake_open(d.lake_dir, true, &lk, err)) < 0)
+        goto out;
+    strom_tier_opts o;
+    strom_tier_opts_default(&o);
+    o.parquet.codec = tg->o.codec;
+    o.commit_user = tg->o.commit_user;
+    if ((rc = strom_tier_run(lk, &d, schema_of, table, src, n, &o, res, err)) < 0)
+        goto out;
+    for (int i = 0; i < n; i++)
+        __atomic_store_n(&v[i]->tiered, src[i].tiered, __ATOMIC_RELEASE);
+    if (res->snapshot_id > 0)
+        srv_log(SRV_INFO, "tiered", "table=%s.%s snapshot=%lld rows=%lld files=%lld "
+                "bytes_read=%llu bytes_written=%llu ms=%lld", d.database, d.table,
+                (long long)res->snapshot_id, (long long)res->rows, (long long)res->files,
+                (unsigned long long)res->bytes_read, (unsigned long long)res->bytes_written,
+                (long long)(strom_mono_ms() - t0));
+out:
+    pthread_mutex_unlock(&tg->run_mu);
+    strom_lake_close(lk);
+    for (int i = 0; i < n; i++)
+        srv_bucket_unref(v[i]);
+    free(v);
+    free(src);
+    strom_table_desc_free(&d);
+    return rc;
+}
+
+static due *due_for(srv_tiering *tg, uint64_t id)
+{
+    for (int i = 0; i < tg->ndues; i++)
+        if (tg->dues[i].table_id == id)
+            return &tg->dues[i];
+    if (strom_array_grow(&tg->dues, tg->ndues + 1, &tg->capdues, sizeof *tg->dues, 8) != 0)
+        return NULL;
+    tg->dues[tg->ndues] = (due){ id, 0 };
+    return &tg->dues[tg->ndues++];
+}
+
+static void *tier_main(void *arg)
+{
+    srv_tiering *tg = arg;
+    for (;;) {
+        pthread_mutex_lock(&tg->mu);
+        bool stop = tg->stop;
+        tg->kicked = false;
+        for (int i = 0; tg->reset && i < tg->ndues; i++)
+            tg->dues[i].next_ms = 0;
+        tg->reset = false;
+        pthread_mutex_unlock(&tg->mu);
+        if (stop)
+            break;
+        int64_t now = strom_mono_ms(), next = now + 1000;
+        srv_table **tables = NULL;
+        int n = 0;
+        srv_catalog_tables(tg->cat, &tables, &n);
+        for (int i = 0; i < n; i++) {
+            strom_table_desc d;
+            srv_table_kv_desc(tables[i], &d); /* a shallow view: tiering fields only */
+            if (d.tiering) {
+                int64_t fresh = d.tier_freshness_ms > 0 ? d.tier_freshness_ms
+                                                         : tg->o.default_freshness_ms;
+                int64_t every = fresh / 2 > 50 ? fresh / 2 : 50;
+                due *u = due_for(tg, d.table_id);
+                if (u && now >= u->next_ms) {
+                    strom_tier_result res;
+                    strom_error err;
+                    strom_error_clear(&err);
+                    if (srv_tiering_run(tg, tables[i], &res, &err) < 0)
+                        srv_log(SRV_WARN, "tiering failed", "table=%s.%s error=%s msg=\"%s\"",
+                                d.database, d.table, strom_error_name(err.code), err.msg);
+                    now = strom_mono_ms();
+                    u->next_ms = now + every;
+                }
+                if (u && u->next_ms < next)
+                    next = u->next_ms;
+            }
+            srv_table_unref(tables[i]);
+        }
+        free(tables);
+        pthread_mutex_lock(&tg->mu);
+        if (!tg->stop && !tg->kicked) {
+            int64_t wait = next - strom_mono_ms();
+            if (wait > 0) {
+                struct timespec ts;
+                clock_gettime(CLOCK_MONOTONIC, &ts);
+                ts.tv_sec += wait / 1000;
+                ts.tv_nsec += (wait % 1000) * 1000000;
+                if (ts.tv_nsec >= 1000000000) {
+                    ts.tv_sec++;
+                    ts.tv_nsec -= 1000000000;
+                }
+                pthread_cond_timedwait(&tg->cv, &tg->mu, &ts);
+            }
+        }
+        pthread_mutex_unlock(&tg->mu);
+    }
+    return NULL;
+}
+
+int srv_tiering_start(srv_catalog *c, const srv_tiering_opts *o, srv_tiering **out,
+                      strom_error *err)
+{
+    srv_tiering *tg = calloc(1, sizeof *tg);
+    if (!tg)
+        return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    tg->cat = c;
+    tg->o = *o;
+    pthread_mutex_init(&tg->mu, NULL);
+    pthread_mutex_init(&tg->run_mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&tg->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    if (pthread_create(&tg->th, NULL, tier_main, tg) != 0) {
+        srv_tiering_stop(tg);
+        return strom_error_set(err, STROM_ENOMEM, "cannot start the tiering thread");
+    }
+    tg->started = true;
+    *out = tg;
+    return 0;
+}
+
+void srv_tiering_kick(srv_tiering *tg)
+{
+    if (!tg)
+        return;
+    pthread_mutex_lock(&tg->mu);
+    tg->kicked = tg->reset = true;
+    pthread_cond_signal(&tg->cv);
+    pthread_mutex_unlock(&tg->mu);
+}
+
+void srv_tiering_stop(srv_tiering *tg)
+{
+    if (!tg)
+        return;
+    pthread_mutex_lock(&tg->mu);
+    tg->stop = true;
+    pthread_cond_signal(&tg->cv);
+    pthread_mutex_unlock(&tg->mu);
+    if (tg->started)
+        pthread_join(tg->th, NULL);
+    pthread_mutex_destroy(&tg->mu);
+    pthread_mutex_destroy(&tg->run_mu);
+    pthread_cond_destroy(&tg->cv);
+    free(tg->dues);
+    free(tg);
+}
