@@ -206,6 +206,13 @@ typedef struct strom_scan_opts {
                                    type +I), then, when following, the changelog from the
                                    offset each snapshot reflects: no change missed or seen
                                    twice. `start` is ignored. */
+    bool lake;                  /* log tables with tiering: a union read. First the rows of
+                                   the lake (the newest snapshot of the table's Paimon
+                                   table, read straight from its Parquet files with the same
+                                   projection and predicate), then each bucket's log from the
+                                   offset that snapshot holds it up to: every row once, in
+                                   batch or (follow) streaming mode. Starts at the earliest
+                                   row; without a lake table it reads the log alone. */
 } strom_scan_opts;
 
 typedef struct strom_scanner strom_scanner;

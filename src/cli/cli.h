@@ -37,6 +37,7 @@ int cli_cmd_drop_table(int argc, char **argv);
 int cli_cmd_add_column(int argc, char **argv);
 int cli_cmd_tiering(int argc, char **argv);
 int cli_cmd_tier(int argc, char **argv);
+int cli_cmd_query(int argc, char **argv);
 int cli_cmd_partition(int argc, char **argv); /* create-partition, drop-partition */
 int cli_cmd_offsets(int argc, char **argv);
 int cli_cmd_produce(int argc, char **argv);

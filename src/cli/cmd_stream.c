@@ -5,6 +5,7 @@
  */
 #include "cli/cli.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -12,6 +13,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cli/ingest.h"
@@ -611,7 +613,90 @@ static void change_batch_free(change_batch *cb)
 }
 
 /* strom consume, and strom scan (`snapshot`): the rows of a scanner, printed. */
-static int read_table(int argc, char **argv, bool snapshot)
+static void query_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: strom query \"SELECT cols FROM db.table [WHERE pred] [LIMIT n]\" [options]\n"
+            "\n"
+            "Reads a table as one: the rows tiering has moved to the lake (its Paimon table of\n"
+            "Parquet files, read straight from disk with the same projection and filter), then\n"
+            "the log from where the lake ends. The same query gives the same rows whatever has\n"
+            "been tiered. Batch mode returns the rows written before the query started;\n"
+            "--follow goes on into the live log with no row missed or repeated.\n"
+            "\n"
+            "  cols    * or a comma-separated list of columns\n"
+            "  pred    as consume --where: comparisons, IS [NOT] NULL, IN, AND, OR, NOT\n"
+            "\n"
+            "options:\n"
+            "  -F, --follow          streaming: keep waiting for new rows (Ctrl-C stops)\n"
+            "  -o, --format F        table (default on a terminal), csv, jsonl, arrow\n"
+            "      --stats           print to stderr the bytes read and the bytes a full read\n"
+            "                        would have moved (lake column chunks + log batches)\n"
+            "  -s, --server H:P      the server (default $STROM_SERVER or 127.0.0.1:7070)\n"
+            "\n"
+            "examples:\n"
+            "  strom query \"SELECT sym, price FROM market.trades WHERE price > 10 LIMIT 20\"\n"
+            "  strom query \"SELECT * FROM market.trades WHERE sym = 'ABC'\" --follow -o jsonl\n");
+}
+
+/* Splits "SELECT cols FROM db.table [WHERE pred] [LIMIT n]" (keywords in any case) into its
+ * parts, in place; cols is NULL for "*". */
+static int parse_query(char *q, char **cols, char **table, char **where, int64_t *limit,
+                       strom_error *err)
+{
+    /* find the keywords outside quotes */
+    char *kw[4] = {NULL, NULL, NULL, NULL};
+    static const char *const names[4] = {"SELECT", "FROM", "WHERE", "LIMIT"};
+    bool quoted = false;
+    for (char *p = q; *p; p++) {
+        if (*p == '\'') {
+            quoted = !quoted;
+            continue;
+        }
+        if (quoted || (p > q && !isspace((unsigned char)p[-1])))
+            continue;
+        for (int k = 0; k < 4; k++) {
+            size_t n = strlen(names[k]);
+            if (!kw[k] && strncasecmp(p, names[k], n) == 0 &&
+                (p[n] == 0 || isspace((unsigned char)p[n]))) {
+                kw[k] = p;
+                break;
+            }
+        }
+    }
+    if (!kw[0] || !kw[1] || kw[1] < kw[0] || (kw[2] && kw[2] < kw[1]) ||
+        (kw[3] && kw[3] < (kw[2] ? kw[2] : kw[1])))
+        return strom_error_set(err, STROM_EPARSE, "expected SELECT cols FROM db.table [WHERE "
+                               "predicate] [LIMIT n]");
+    for (int k = 0; k < 4; k++)
+        if (kw[k])
+            *kw[k] = 0; /* ends the part before it */
+    char *parts[4];
+    for (int k = 0; k < 4; k++) {
+        if (!kw[k]) {
+            parts[k] = NULL;
+            continue;
+        }
+        char *p = kw[k] + strlen(names[k]);
+        while (isspace((unsigned char)*p))
+            p++;
+        size_t n = strlen(p);
+        while (n && isspace((unsigned char)p[n - 1]))
+            p[--n] = 0;
+        parts[k] = p;
+    }
+    if (!parts[0][0] || !parts[1][0] || (parts[2] && !parts[2][0]))
+        return strom_error_set(err, STROM_EPARSE, "an empty SELECT, FROM or WHERE part");
+    *cols = strcmp(parts[0], "*") == 0 ? NULL : parts[0];
+    *table = parts[1];
+    *where = parts[2];
+    *limit = -1;
+    if (parts[3] && !cli_parse_i64(parts[3], 0, INT64_MAX, limit))
+        return strom_error_set(err, STROM_EPARSE, "LIMIT '%s' is not a count", parts[3]);
+    return 0;
+}
+
+static int read_table(int argc, char **argv, bool snapshot, bool query)
 {
     static const struct option longopts[] = {
         {"columns", required_argument, NULL, 'c'}, {"where", required_argument, NULL, 'w'},
@@ -620,9 +705,9 @@ static int read_table(int argc, char **argv, bool snapshot)
         {"stats", no_argument, NULL, 'T'},         {"server", required_argument, NULL, 's'},
         {"changelog", no_argument, NULL, 'C'},     {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    const char *cmd = snapshot ? "scan" : "consume", *columns = NULL, *where = NULL,
-               *from = NULL, *server = NULL;
-    void (*usage)(FILE *) = snapshot ? scan_usage : consume_usage;
+    const char *cmd = query ? "query" : snapshot ? "scan" : "consume", *columns = NULL,
+               *where = NULL, *from = NULL, *server = NULL;
+    void (*usage)(FILE *) = query ? query_usage : snapshot ? scan_usage : consume_usage;
     cli_format fmt = isatty(STDOUT_FILENO) ? CLI_FMT_TABLE : CLI_FMT_CSV;
     int64_t limit = -1;
     bool follow = false, stats = false, changelog = false;
@@ -657,19 +742,40 @@ static int read_table(int argc, char **argv, bool snapshot)
     if (snapshot && from)
         return fprintf(stderr, "strom %s: --from does not apply: a scan starts from the current "
                        "state\n", cmd), 2;
+    char *sql = NULL;
+    const char *tname = argv[optind];
+    if (query) {
+        char *qcols = NULL, *qtable = NULL, *qwhere = NULL;
+        strom_error perr;
+        if (columns || where || from || limit >= 0 || changelog)
+            return fprintf(stderr, "strom %s: columns, filter and limit go in the query; --from "
+                           "and --changelog do not apply\n", cmd), 2;
+        if (!(sql = strdup(argv[optind])))
+            return 1;
+        if (parse_query(sql, &qcols, &qtable, &qwhere, &limit, &perr) < 0) {
+            free(sql);
+            return cli_fail(cmd, &perr, "query");
+        }
+        columns = qcols;
+        where = qwhere;
+        tname = qtable;
+    }
     changelog = changelog || (snapshot && follow);
     if (fmt == CLI_FMT_ARROW && isatty(STDOUT_FILENO))
         return fprintf(stderr, "strom %s: not writing Arrow bytes to a terminal (redirect "
                        "stdout)\n", cmd), 2;
     strom_error err;
     char db[STROM_IDENT_MAX + 1], tb[STROM_IDENT_MAX + 1];
-    if (strom_table_name_parse(argv[optind], db, tb, &err) < 0)
+    if (strom_table_name_parse(tname, db, tb, &err) < 0) {
+        free(sql);
         return cli_fail(cmd, &err, "table name");
+    }
     strom_scan_opts so;
     strom_scan_opts_default(&so);
     so.follow = follow;
     so.where = where;
     so.snapshot = snapshot;
+    so.lake = query;
     int kind = STROM_START_EARLIEST;
     if (from && cli_parse_start(from, &kind, &so.start_value, &err) < 0)
         return cli_fail(cmd, &err, "--from");
@@ -683,9 +789,11 @@ static int read_table(int argc, char **argv, bool snapshot)
     strom_scanner *sc;
     if (strom_scanner_open(cli_server_addr(server), NULL, db, tb, &so, &sc, &err) < 0) {
         free(colbuf);
-        return cli_fail(cmd, &err, "%s", argv[optind]);
+        free(sql);
+        return cli_fail(cmd, &err, "%s.%s", db, tb);
     }
     free(colbuf);
+    free(sql);
     const strom_schema *os = strom_scanner_schema(sc);
     change_batch cb;
     memset(&cb, 0, sizeof cb);
@@ -784,16 +892,21 @@ static int read_table(int argc, char **argv, bool snapshot)
     strom_scanner_close(sc);
     change_batch_free(&cb);
     if (rc < 0)
-        return cli_fail(cmd, &err, "%s", argv[optind]);
+        return cli_fail(cmd, &err, "%s.%s", db, tb);
     return 0;
 }
 
 int cli_cmd_consume(int argc, char **argv)
 {
-    return read_table(argc, argv, false);
+    return read_table(argc, argv, false, false);
 }
 
 int cli_cmd_scan(int argc, char **argv)
 {
-    return read_table(argc, argv, true);
+    return read_table(argc, argv, true, false);
+}
+
+int cli_cmd_query(int argc, char **argv)
+{
+    return read_table(argc, argv, false, true);
 }

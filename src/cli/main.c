@@ -24,6 +24,7 @@ static const struct {
     {"add-column", cli_cmd_add_column, "add a nullable column to a table"},
     {"produce", cli_cmd_produce, "write rows from CSV, JSON Lines or Arrow into a table"},
     {"consume", cli_cmd_consume, "read a table: columns, filter, start position, follow"},
+    {"query", cli_cmd_query, "SELECT ... FROM a table: lake and live log as one, batch or follow"},
     {"upsert", cli_cmd_upsert, "upsert rows into a primary-key table"},
     {"delete", cli_cmd_delete, "delete keys from a primary-key table"},
     {"lookup", cli_cmd_lookup, "rows of a primary-key table by key (or key prefix)"},

@@ -112,22 +112,13 @@ static int show_decimal(strom_buf *out, strom_i128 v, int scale)
     return 0;
 }
 
-/* Shortest %.Ng text that reads back to the same value. For a float, both by strtof and by
- * strtod then rounding to float (a JSON reader gets a double): they can differ only for text
- * within a double's precision of a float rounding midpoint, never at 9 digits. */
+/* Shortest text that reads back to the same value (strom_value_format's). */
 static int show_real(strom_buf *out, double v, bool is_float)
 {
-    char tmp[40];
-    if (isnan(v))
-        return strom_buf_append(out, "NaN", 3);
-    if (isinf(v))
-        return v > 0 ? strom_buf_append(out, "Infinity", 8) : strom_buf_append(out, "-Infinity", 9);
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(tmp, sizeof tmp, "%.*g", prec, v);
-        double back = strtod(tmp, NULL);
-        if (is_float ? (float)back == (float)v && strtof(tmp, NULL) == (float)v : back == v)
-            break;
-    }
+    char tmp[48];
+    strom_value x = {.type = is_float ? STROM_TYPE_FLOAT : STROM_TYPE_DOUBLE};
+    x.u.f = v;
+    strom_value_format(&x, 0, tmp, sizeof tmp);
     return strom_buf_append(out, tmp, strlen(tmp));
 }
 

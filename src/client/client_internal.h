@@ -82,4 +82,21 @@ const struct strom_batch *cl_result_batch(const strom_result *r);
 strom_result *cl_result_own(struct strom_batch *b, uint8_t *own, const strom_schema *schema,
                             const char *partition, uint32_t bucket);
 
+/* ---- the lake half of a union read (lake_read.c) ---- */
+struct strom_pred;
+typedef struct cl_lake cl_lake;
+/* The newest lake snapshot of table t (its lake_dir; no lake table: nothing to read). The
+ * arguments must outlive the reader. */
+int cl_lake_open(const strom_table_desc *t, const struct strom_pred *pred, const int *cols,
+                 int ncols, const strom_schema *out_schema, cl_lake **out, strom_error *err);
+/* The offset the lake holds a bucket's rows up to (0: none). */
+int64_t cl_lake_offset(const cl_lake *l, const char *partition, uint32_t bucket);
+/* 1 and *out: the next batch of lake rows; 0 when the lake part is done. part_ok may rule out
+ * partitions. */
+int cl_lake_next(cl_lake *l, bool (*part_ok)(void *, const char *), void *ctx,
+                 strom_result **out, strom_error *err);
+/* Bytes of the column chunks read, and of all chunks of the row groups looked at. */
+void cl_lake_bytes(const cl_lake *l, uint64_t *read, uint64_t *total);
+void cl_lake_close(cl_lake *l);
+
 #endif /* STROM_CLIENT_INTERNAL_H */

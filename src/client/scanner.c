@@ -94,6 +94,8 @@ struct strom_scanner {
     bool pf;                 /* a Fetch is in flight (sent ahead of the caller's need) */
     int pf_active;           /* its buckets: scanner bucket index of each */
     int *pf_map;
+    cl_lake *lake;           /* union read: the lake part, read before the log */
+    uint64_t lake_read, lake_total; /* its column chunk bytes read / of the groups seen */
 };
 
 void strom_scan_opts_default(strom_scan_opts *o)
@@ -111,8 +113,8 @@ const strom_schema *strom_scanner_schema(const strom_scanner *s)
 
 void strom_scanner_bytes(const strom_scanner *s, uint64_t *received, uint64_t *stored)
 {
-    *received = s->received;
-    *stored = s->stored;
+    *received = s->received + s->lake_read;
+    *stored = s->stored + s->lake_total;
 }
 
 /* Does the predicate leave any row in partition `value`? */
@@ -180,6 +182,11 @@ static int add_bucket(strom_scanner *s, const char *partition, uint32_t bucket, 
     int rc = strom_list_offset(s->c, &s->t, partition, bucket, spec, &b->next, err);
     if (rc == 0 && !discovered && s->o.start == STROM_START_OFFSET && s->o.start_value > b->next)
         b->next = s->o.start_value;
+    if (rc == 0 && s->lake) { /* the lake holds what is below its offset */
+        int64_t lo = cl_lake_offset(s->lake, partition, bucket);
+        if (lo > b->next)
+            b->next = lo;
+    }
     if (rc == 0 && !s->o.follow)
         rc = strom_list_offset(s->c, &s->t, partition, bucket, STROM_OFFSET_SPEC_LATEST, &b->end,
                                err);
@@ -266,6 +273,14 @@ int strom_scanner_open(const char *addr, const strom_client_opts *copts, const c
     if (rc == 0 && s->o.snapshot && s->t.npk == 0)
         rc = strom_error_set(err, STROM_EINVAL, "%s.%s is a log table: a snapshot needs a "
                              "primary key (read the log from an offset instead)", db, table);
+    if (rc == 0 && s->o.lake && (s->o.snapshot || s->o.start != STROM_START_EARLIEST))
+        rc = strom_error_set(err, STROM_EINVAL, "a union read with the lake starts at the "
+                             "earliest row (no --from, no snapshot)");
+    if (rc == 0 && s->o.lake && s->t.npk > 0)
+        rc = strom_error_set(err, STROM_EUNSUPPORTED, "union reads of primary-key tables are "
+                             "not supported yet");
+    if (rc == 0 && s->o.lake)
+        rc = cl_lake_open(&s->t, s->pred, s->cols, s->ncols, s->out_schema, &s->lake, err);
     if (rc == 0)
         rc = add_partitions(s, &s->t, false, err);
     if (rc < 0) {
@@ -666,6 +681,11 @@ static int snapshot_page(strom_scanner *s, sbucket *sb, strom_error *err)
     return 0;
 }
 
+static bool lake_part_ok(void *ctx, const char *partition)
+{
+    return partition_may_match(ctx, partition);
+}
+
 int strom_scanner_next(strom_scanner *s, strom_result **out, strom_error *err)
 {
     if (s->failed.code) {
@@ -679,6 +699,14 @@ int strom_scanner_next(strom_scanner *s, strom_result **out, strom_error *err)
             return 1;
         }
         s->qhead = s->qn = 0;
+        if (s->lake) {
+            int rc = cl_lake_next(s->lake, lake_part_ok, s, out, err);
+            if (rc != 0)
+                return rc;
+            cl_lake_bytes(s->lake, &s->lake_read, &s->lake_total);
+            cl_lake_close(s->lake); /* the lake part is done */
+            s->lake = NULL;
+        }
         sbucket *snap = NULL;
         for (int i = 0; i < s->nb && !snap; i++)
             if (s->b[i].snap)
@@ -732,6 +760,7 @@ void strom_scanner_close(strom_scanner *s)
     strom_codec_ctx_free(s->codec);
     blob_unref(s->spare);
     free(s->pf_map);
+    cl_lake_close(s->lake);
     strom_table_desc_free(&s->t);
     strom_client_close(s->c);
     free(s);

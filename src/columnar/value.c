@@ -186,8 +186,14 @@ static void fmt_float(vsink *w, double f, bool single)
     for (int p = 1; p <= maxp; p++) {
         snprintf(tmp, sizeof tmp, "%.*g", p, f);
         double back = strtod(tmp, NULL);
-        if (single ? (float)back == (float)f : back == f)
+        if (single ? (float)back == (float)f : back == f) {
+            /* "2e+01" for 20: plain digits while the exponent is small */
+            char *e = strchr(tmp, 'e');
+            int x = e ? atoi(e + 1) : 0;
+            if (e && x >= p && x < 16)
+                snprintf(tmp, sizeof tmp, "%.*g", x + 1, f);
             break;
+        }
     }
     vs_puts(w, tmp);
 }

@@ -1283,9 +1283,8 @@ static int decode_stats(strom_lake_file *f, const strom_lake_schema *ls, avro_va
             avro_value_get_current_branch(&el, &b) == 0 && avro_value_get_type(&b) == AVRO_INT64)
             avro_value_get_long(&b, &nc);
         bool known = nc >= 0 && types[k].id != STROM_TYPE_TIME;
-        cs->null_count = known ? nc : f->rows;
-        /* unknown null counts: claim every row may be null and no bounds */
-        if (!known)
+        cs->null_count = known ? nc : -1;
+        if (!known) /* unknown: -1, no bounds (readers must not prune on it) */
             continue;
         cs->has_min = !lo[k].is_null;
         cs->has_max = !hi[k].is_null;

@@ -76,5 +76,15 @@ int64_t strom_pq_file_rows(const strom_pq_file *f);
 /* Appends the rows of row group g to bb (a builder of strom_pq_schema). */
 int strom_pq_read_group(const strom_pq_file *f, int g, strom_batch_builder *bb,
                         strom_error *err);
+/* Only some columns: file column cols[i] into builder column to[i] (the builder's other
+ * columns are the caller's to fill). Only those column chunks are touched. */
+int strom_pq_read_group_cols(const strom_pq_file *f, int g, const int *cols, const int *to,
+                             int n, strom_batch_builder *bb, strom_error *err);
+int64_t strom_pq_group_rows(const strom_pq_file *f, int g);
+/* Compressed bytes of a column chunk (what reading it touches). */
+uint64_t strom_pq_chunk_bytes(const strom_pq_file *f, int g, int col);
+/* The statistics of a column chunk: true when known (null count, and min/max unless every
+ * value is null); false when the file has none strom can trust. */
+bool strom_pq_chunk_stats(const strom_pq_file *f, int g, int col, strom_col_stats *out);
 
 #endif /* STROM_LAKE_PARQUET_H */

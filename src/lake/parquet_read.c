@@ -164,6 +164,11 @@ typedef struct pq_rcol {
 typedef struct pq_rchunk {
     int64_t data_off, dict_off, total_compressed, num_values;
     int codec;
+    /* statistics (pointers into the footer): min_value/max_value, or the legacy min/max */
+    const uint8_t *mn, *mx;
+    size_t mnl, mxl;
+    bool new_bounds;          /* min_value/max_value (well-defined order) */
+    int64_t nulls;            /* -1: unknown */
 } pq_rchunk;
 
 struct strom_pq_file {
@@ -301,6 +306,29 @@ static int leaf_type(pq_rcol *c, strom_error *err)
                            "(INT96 and others are not read)", c->name, c->phys);
 }
 
+static void read_statistics(trd *r, pq_rchunk *ch)
+{
+    int16_t id;
+    int t;
+    const uint8_t *omn = NULL, *omx = NULL;
+    size_t omnl = 0, omxl = 0;
+    rd_struct_begin(r);
+    while (rd_field(r, &id, &t)) {
+        if (id == 1 && t == 8) omx = rd_binary(r, &omxl);
+        else if (id == 2 && t == 8) omn = rd_binary(r, &omnl);
+        else if (id == 3 && t == 6) ch->nulls = rd_zigzag(r);
+        else if (id == 5 && t == 8) ch->mx = rd_binary(r, &ch->mxl);
+        else if (id == 6 && t == 8) ch->mn = rd_binary(r, &ch->mnl);
+        else rd_skip(r, t, 0);
+    }
+    rd_struct_end(r);
+    ch->new_bounds = ch->mn && ch->mx;
+    if (!ch->new_bounds) { /* legacy bounds: signed order for the numeric types only */
+        ch->mn = omn, ch->mnl = omnl;
+        ch->mx = omx, ch->mxl = omxl;
+    }
+}
+
 static void read_column_chunk(trd *r, pq_rchunk *ch)
 {
     int16_t id, mid;
@@ -318,6 +346,7 @@ static void read_column_chunk(trd *r, pq_rchunk *ch)
             else if (mid == 7 && mt == 6) ch->total_compressed = rd_zigzag(r);
             else if (mid == 9 && mt == 6) ch->data_off = rd_zigzag(r);
             else if (mid == 11 && mt == 6) ch->dict_off = rd_zigzag(r);
+            else if (mid == 12 && mt == 12) read_statistics(r, ch);
             else rd_skip(r, mt, 0);
         }
         rd_struct_end(r);
@@ -407,6 +436,7 @@ int strom_pq_open(const uint8_t *p, size_t n, strom_pq_file **out, strom_error *
                         for (uint32_t c = 0; c < nc && !r.bad; c++) {
                             pq_rchunk *ch = &f->chunks[(size_t)g * (size_t)f->ncols + c];
                             ch->dict_off = -1;
+                            ch->nulls = -1;
                             read_column_chunk(&r, ch);
                         }
                     } else if (gid == 3 && gt == 6) {
@@ -757,6 +787,74 @@ static int read_chunk(const strom_pq_file *f, const pq_rcol *c, const pq_rchunk 
     if (rc < 0)
         strom_error_prefix(err, "column '%s'", c->name);
     return rc;
+}
+
+int strom_pq_read_group_cols(const strom_pq_file *f, int g, const int *cols, const int *to,
+                             int n, strom_batch_builder *bb, strom_error *err)
+{
+    if (g < 0 || g >= f->ngroups)
+        return strom_error_set(err, STROM_ERANGE, "row group %d of %d", g, f->ngroups);
+    for (int i = 0; i < n; i++) {
+        if (cols[i] < 0 || cols[i] >= f->ncols)
+            return strom_error_set(err, STROM_ERANGE, "column %d of %d", cols[i], f->ncols);
+        STROM_TRY(read_chunk(f, &f->cols[cols[i]],
+                             &f->chunks[(size_t)g * (size_t)f->ncols + cols[i]],
+                             f->group_rows[g], bb, to[i], err));
+    }
+    return 0;
+}
+
+int64_t strom_pq_group_rows(const strom_pq_file *f, int g)
+{
+    return g >= 0 && g < f->ngroups ? f->group_rows[g] : 0;
+}
+
+uint64_t strom_pq_chunk_bytes(const strom_pq_file *f, int g, int col)
+{
+    if (g < 0 || g >= f->ngroups || col < 0 || col >= f->ncols)
+        return 0;
+    const pq_rchunk *ch = &f->chunks[(size_t)g * (size_t)f->ncols + col];
+    return ch->total_compressed > 0 ? (uint64_t)ch->total_compressed : 0;
+}
+
+bool strom_pq_chunk_stats(const strom_pq_file *f, int g, int col, strom_col_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    if (g < 0 || g >= f->ngroups || col < 0 || col >= f->ncols)
+        return false;
+    const pq_rchunk *ch = &f->chunks[(size_t)g * (size_t)f->ncols + col];
+    const pq_rcol *c = &f->cols[col];
+    out->min.type = out->max.type = c->t.id;
+    if (ch->nulls < 0)
+        return false;
+    out->null_count = ch->nulls;
+    if (ch->nulls >= f->group_rows[g])
+        return true; /* all null: no bounds */
+    if (!ch->mn || !ch->mx || c->phys == 0)
+        return false;
+    if (c->phys == 6 || c->phys == 7) {
+        if (!ch->new_bounds)
+            return false; /* the legacy order of byte arrays is signed: useless */
+        if (c->phys == 6) {
+            if (ch->mnl > STROM_STATS_BOUND_MAX || ch->mxl > STROM_STATS_BOUND_MAX)
+                return false;
+            memcpy(out->min_bytes, ch->mn, ch->mnl);
+            memcpy(out->max_bytes, ch->mx, ch->mxl);
+            out->min.u.s.len = (uint32_t)ch->mnl;
+            out->max.u.s.len = (uint32_t)ch->mxl;
+            out->has_min = out->has_max = true;
+            strom_col_stats_fix(out);
+            return true;
+        }
+    }
+    size_t pos = 0;
+    if (plain_get(c, ch->mn, ch->mnl, &pos, 0, &out->min, NULL) != 0)
+        return false;
+    pos = 0;
+    if (plain_get(c, ch->mx, ch->mxl, &pos, 0, &out->max, NULL) != 0)
+        return false;
+    out->has_min = out->has_max = true;
+    return true;
 }
 
 int strom_pq_read_group(const strom_pq_file *f, int g, strom_batch_builder *bb,
