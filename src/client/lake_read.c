@@ -69,7 +69,7 @@ static void part_text(const strom_lake_file *f, char *buf, size_t cap)
     if (!f->has_partition || f->partition.is_null)
         return;
     if (f->partition.type == STROM_TYPE_STRING) {
-        snprintf(buf, cap, "%.*s", (int)f->partition.u.s.len, (const char *)f->partition.u.s.ptr);
+        snprintf(buf, cap, "%.*s", (int)f->partition.u.s.len, (const char *)f->part_bytes);
         return;
     }
     char tmp[64];

@@ -1053,7 +1053,10 @@ static int entry_fill(void *ctx, int i, avro_value_t *rec, strom_error *err)
         return rc;
     if (c->partition_col >= 0) {
         strom_type pt = x->types[c->partition_col];
-        rc = strom_binrow_encode(&x->part, &pt, &f->partition, 1, err);
+        strom_value pv = f->partition;
+        if (!pv.is_null && (pt.id == STROM_TYPE_STRING || pt.id == STROM_TYPE_BYTES))
+            pv.u.s.ptr = f->part_bytes; /* the struct may have been copied */
+        rc = strom_binrow_encode(&x->part, &pt, &pv, 1, err);
     } else {
         rc = strom_binrow_encode(&x->part, NULL, NULL, 0, err);
     }
@@ -1288,6 +1291,8 @@ static int decode_stats(strom_lake_file *f, const strom_lake_schema *ls, avro_va
             continue;
         cs->has_min = !lo[k].is_null;
         cs->has_max = !hi[k].is_null;
+        /* bounds read as inclusive: weaker than a strict (incremented) bound, so always safe */
+        cs->min_exact = cs->max_exact = true;
         cs->min = lo[k];
         cs->max = hi[k];
         if (cs->has_min && (types[k].id == STROM_TYPE_STRING || types[k].id == STROM_TYPE_BYTES)) {
@@ -1295,7 +1300,6 @@ static int decode_stats(strom_lake_file *f, const strom_lake_schema *ls, avro_va
                                                                  : STROM_STATS_BOUND_MAX;
             memcpy(cs->min_bytes, lo[k].u.s.ptr, len);
             cs->min.u.s.len = len;
-            cs->min_exact = len == lo[k].u.s.len;
         }
         if (cs->has_max && (types[k].id == STROM_TYPE_STRING || types[k].id == STROM_TYPE_BYTES)) {
             if (hi[k].u.s.len > STROM_STATS_BOUND_MAX) {
@@ -1434,6 +1438,10 @@ int strom_lake_files(strom_lake *t, const strom_lake_snapshot *s, strom_lake_fil
         rc = read_avro(p, entry_each, &x, err);
     }
     free(l.v);
+    for (int i = 0; i < x.n; i++) /* the array moved as it grew: re-point string values */
+        if (x.v[i].has_partition && !x.v[i].partition.is_null &&
+            (x.v[i].partition.type == STROM_TYPE_STRING || x.v[i].partition.type == STROM_TYPE_BYTES))
+            x.v[i].partition.u.s.ptr = x.v[i].part_bytes;
     for (int i = 0; i < x.nschemas; i++)
         strom_lake_schema_free(&x.schemas[i]);
     free(x.schemas);

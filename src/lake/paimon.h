@@ -107,7 +107,9 @@ typedef struct strom_lake_file {
     char name[128];
     int32_t bucket;
     bool has_partition;
-    strom_value partition;      /* the partition column's value (strings point into part_bytes) */
+    strom_value partition;      /* the partition column's value (strings: the bytes are in
+                                   part_bytes; the pointer is set when the struct is made and
+                                   is stale after a copy) */
     uint8_t part_bytes[STROM_PARTITION_MAX];
     int64_t rows, size, min_seq, max_seq, schema_id, creation_ms;
     strom_batch_stats stats;    /* per column of schema_id's schema; ncols 0 when the manifest

@@ -825,6 +825,7 @@ bool strom_pq_chunk_stats(const strom_pq_file *f, int g, int col, strom_col_stat
     const pq_rchunk *ch = &f->chunks[(size_t)g * (size_t)f->ncols + col];
     const pq_rcol *c = &f->cols[col];
     out->min.type = out->max.type = c->t.id;
+    out->min_exact = out->max_exact = true; /* inclusive bounds */
     if (ch->nulls < 0)
         return false;
     out->null_count = ch->nulls;

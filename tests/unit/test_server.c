@@ -20,48 +20,24 @@
 #include "server/server.h"
 #include "server/slog.h"
 #include "strom/client.h"
+#include "inproc_server.h"
 #include "test.h"
 
-static srv_server *server;
-static pthread_t server_thread;
-static char addr[64];
-
-static void *run_server(void *arg)
+static void tune(srv_config *cfg)
 {
-    (void)arg;
-    srv_server_run(server);
-    return NULL;
+    cfg->max_inflight = 4;          /* the pipelining tests run into it: backpressure, no loss */
+    cfg->memory_limit = 1u << 20;   /* ... and the writers into the memory limit */
 }
 
 /* Starts the server: on a new data directory and a free port, or (restart) on the same ones. */
 static void start_at(bool restart, int port)
 {
-    srv_config cfg;
-    srv_config_default(&cfg);
-    snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s/server", STROM_TEST_TMP);
-    if (!restart)
-        strom_rmtree(cfg.data_dir, NULL);
-    cfg.port = port;
-    cfg.workers = 4;
-    cfg.log_level = SRV_WARN;
-    cfg.max_inflight = 4;          /* the pipelining tests run into it: backpressure, no loss */
-    cfg.memory_limit = 1u << 20;   /* ... and the writers into the memory limit */
-    strom_error err;
-    CHECK_OK(srv_server_new(&cfg, &server, &err), &err);
-    snprintf(addr, sizeof addr, "127.0.0.1:%d", srv_server_port(server));
-    pthread_create(&server_thread, NULL, run_server, NULL);
+    start_server("server", restart, port, tune);
 }
 
 static void start(void)
 {
     start_at(false, 0);
-}
-
-static void stop(void)
-{
-    srv_server_stop(server);
-    pthread_join(server_thread, NULL);
-    srv_server_free(server);
 }
 
 /* ---- raw frames -------------------------------------------------------------------------- */
