@@ -14,6 +14,10 @@
  *                               (strom_ipc_project: new metadata + original body ranges)
  *   filtered_zstd.arrows        batches of all_some_zstd decoded, filtered and re-encoded
  *                               (strom_batch_select)
+ *   pq_<nulls>_<codec>.parquet  the rows of all_<nulls> in Parquet (DuckDB: parquet.mjs)
+ *   lake/interop.db/all/        a Paimon table tiered from a 2-bucket log of the rows of
+ *                               all_some (two tiering runs: two snapshots), beside lake.json
+ *                               (the expected values, by k) and lake_half.json (snapshot 1)
  *
  * Values cycle through edge cases (integer extremes, 2^53+1, NaN, -0.0, infinities,
  * subnormals, 38-digit decimals, empty / non-ASCII / NUL-holding strings, extreme dates and
@@ -28,8 +32,11 @@
 
 #include "canon.h"
 #include "columnar/ipc.h"
-#include "lake/parquet.h"
 #include "common/common.h"
+#include "common/fs.h"
+#include "lake/parquet.h"
+#include "lake/tier.h"
+#include "log/record.h"
 
 enum { NULLS_NONE, NULLS_SOME, NULLS_ALL };
 static const char *const null_names[] = {"none", "some", "all"};
@@ -477,6 +484,129 @@ static int write_parquet(const char *dir, const strom_schema *s, int nulls, stro
     return rc;
 }
 
+/* Appends the rows [first, first + n) of all_some as one record to log l. */
+static int append_rows(strom_log *l, strom_batch_builder *bb, const strom_schema *s,
+                       int64_t first, int64_t n, strom_error *err)
+{
+    strom_buf msg = STROM_BUF_INIT, rec = STROM_BUF_INIT;
+    strom_value vals[NCOLS];
+    static uint8_t scratch[NCOLS][320];
+    strom_batch_stats st;
+    int rc = 0;
+    for (int64_t r = first; rc == 0 && r < first + n; r++) {
+        for (int c = 0; c < NCOLS; c++)
+            gen_value(s, c, r, NULLS_SOME, &vals[c], scratch[c]);
+        rc = strom_bb_append_row(bb, vals, err);
+    }
+    strom_seal_opts so = {first % 2 ? STROM_CODEC_ZSTD : STROM_CODEC_NONE, 0};
+    if (rc == 0 && (rc = strom_bb_seal(bb, &so, &msg, &st, err)) == 0) {
+        strom_record_info info = {0, (int32_t)n - 1, 0, strom_now_ms(), 0, 1, -1, -1, (int32_t)n};
+        int64_t base;
+        if ((rc = strom_record_write(&rec, &info, &st, NULL, msg.data, msg.len, err)) == 0)
+            rc = strom_log_append(l, rec.data, rec.len, &base, err);
+        strom_batch_stats_free(&st);
+    }
+    strom_buf_free(&msg);
+    strom_buf_free(&rec);
+    return rc;
+}
+
+static const strom_schema *no_older(void *ctx, uint32_t id)
+{
+    (void)ctx;
+    (void)id;
+    return NULL;
+}
+
+/* Writes the expected canonical JSON of rows [0, n) of all_some to dir/name. */
+static int lake_expect(const char *dir, const char *name, const strom_schema *s, int64_t n,
+                       strom_error *err)
+{
+    json_t *columns = json_array();
+    static uint8_t scratch[320];
+    for (int c = 0; c < NCOLS; c++) {
+        json_t *col = json_array();
+        for (int64_t r = 0; r < n; r++) {
+            strom_value v;
+            gen_value(s, c, r, NULLS_SOME, &v, scratch);
+            json_array_append_new(col, canon_value(&v, strom_schema_col_type(s, c)));
+        }
+        json_array_append_new(columns, col);
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    json_t *root = json_pack("{s:o, s:[I], s:o}", "schema", canon_schema(s), "batches",
+                             (json_int_t)n, "columns", columns);
+    int rc = !root || json_dump_file(root, path, JSON_COMPACT) < 0
+                 ? strom_error_set(err, STROM_EIO, "%s: cannot write", path) : 0;
+    json_decref(root);
+    return rc;
+}
+
+/* A 2-bucket log table of the all_some rows, tiered twice into a Paimon table. */
+static int write_lake(const char *dir, const strom_schema *s, strom_error *err)
+{
+    char path[4096];
+    strom_log *logs[2] = {NULL, NULL};
+    strom_lake *lk = NULL;
+    strom_batch_builder *bb = strom_bb_new(s);
+    strom_log_config lc;
+    strom_log_config_default(&lc);
+    strom_table_desc d;
+    strom_table_desc_init(&d);
+    snprintf(d.database, sizeof d.database, "interop");
+    snprintf(d.table, sizeof d.table, "all");
+    d.table_id = 7;
+    d.schema = (strom_schema *)s;
+    d.buckets = 2;
+    int rc = 0;
+    for (int b = 0; rc == 0 && b < 2; b++) {
+        snprintf(path, sizeof path, "%s/lake_log/%d", dir, b);
+        strom_rmtree(path, NULL);
+        if ((rc = strom_mkdirs(path, err)) == 0)
+            rc = strom_log_open(path, &lc, &logs[b], err);
+    }
+    snprintf(path, sizeof path, "%s/lake/interop.db/all", dir);
+    strom_rmtree(path, NULL);
+    if (rc == 0)
+        rc = strom_lake_open(path, true, &lk, err);
+    strom_tier_source src[2] = {{logs[0], "", 0, 0}, {logs[1], "", 1, 0}};
+    strom_tier_opts to;
+    strom_tier_opts_default(&to);
+    to.parquet.row_group_rows = 100;
+    to.commit_user = "interop";
+    strom_tier_result res;
+    /* batches of the case's sizes, alternating between the buckets; a run after 572 rows */
+    int64_t first = 0, half = 0;
+    for (int round = 0; rc == 0 && round < 2; round++) {
+        for (int bi = 0; rc == 0 && bi < NBATCHES; bi++) {
+            if (batch_rows[bi] > 0)
+                rc = append_rows(logs[(first / 7) % 2], bb, s, first, batch_rows[bi], err);
+            first += batch_rows[bi];
+        }
+        if (rc == 0)
+            rc = strom_tier_run(lk, &d, no_older, NULL, src, 2, &to, &res, err);
+        if (rc == 0 && res.rows != first - half)
+            rc = strom_error_set(err, STROM_ESTATE, "tier run %d copied %lld rows, not %lld",
+                                 round, (long long)res.rows, (long long)(first - half));
+        if (rc == 0 && round == 0) {
+            rc = lake_expect(dir, "lake_half.json", s, first, err);
+            half = first;
+        }
+    }
+    if (rc == 0)
+        rc = lake_expect(dir, "lake.json", s, first, err);
+    for (int b = 0; b < 2; b++)
+        strom_log_close(logs[b]);
+    strom_lake_close(lk);
+    strom_bb_free(bb);
+    d.schema = NULL;
+    strom_table_desc_free(&d);
+    if (rc < 0)
+        strom_error_prefix(err, "lake");
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     static const strom_codec codecs[] = {STROM_CODEC_NONE, STROM_CODEC_LZ4_FRAME, STROM_CODEC_ZSTD};
@@ -506,6 +636,8 @@ int main(int argc, char **argv)
         for (size_t c = 0; rc == 0 && c < STROM_ARRAY_LEN(pq_codecs); c++)
             for (int dict = 0; rc == 0 && dict <= 1; dict++, n++)
                 rc = write_parquet(argv[1], s, nulls, pq_codecs[c], dict, &err);
+    if (rc == 0 && (rc = write_lake(argv[1], s, &err)) == 0)
+        n++;
     strom_schema_free(s);
     if (rc < 0) {
         fprintf(stderr, "interop_write: %s (%s)\n", err.msg, strom_error_name(rc));
