@@ -184,6 +184,12 @@ static int add_bucket(strom_scanner *s, const char *partition, uint32_t bucket, 
         b->next = s->o.start_value;
     if (rc == 0 && s->lake) { /* the lake holds what is below its offset */
         int64_t lo = cl_lake_offset(s->lake, partition, bucket);
+        if (lo > 0 && lo < b->next && !discovered)
+            return strom_error_set(err, STROM_ESTATE, "%s%sbucket %u: the log now starts at "
+                                   "%lld, past the lake snapshot this read took (offset %lld): "
+                                   "tiering and retention moved on while the read started",
+                                   partition, partition[0] ? " " : "", bucket,
+                                   (long long)b->next, (long long)lo);
         if (lo > b->next)
             b->next = lo;
     }
@@ -283,6 +289,14 @@ int strom_scanner_open(const char *addr, const strom_client_opts *copts, const c
         rc = cl_lake_open(&s->t, s->pred, s->cols, s->ncols, s->out_schema, &s->lake, err);
     if (rc == 0)
         rc = add_partitions(s, &s->t, false, err);
+    if (rc == STROM_ESTATE && s->lake) { /* a newer lake snapshot holds the gap: once more */
+        cl_lake_close(s->lake);
+        s->lake = NULL;
+        s->nb = 0;
+        rc = cl_lake_open(&s->t, s->pred, s->cols, s->ncols, s->out_schema, &s->lake, err);
+        if (rc == 0)
+            rc = add_partitions(s, &s->t, false, err);
+    }
     if (rc < 0) {
         strom_scanner_close(s);
         return rc;

@@ -39,8 +39,13 @@ typedef struct srv_bucket {
     int refs;
     char partition[STROM_PARTITION_MAX + 1];
     uint32_t bucket;
-    int64_t tiered;          /* tables with tiering: the lake holds the records below this
-                                offset (atomic; 0 until the tiering service has looked) */
+    int64_t tiered;          /* tables with tiering: the retention hold: the lake has held
+                                the records below this offset for at least the read grace
+                                (atomic; 0 until the tiering service has looked) */
+    /* the tiering service's own (its runs are serialized): recent lake offsets and when
+     * they were committed, newest last */
+    int64_t tier_ms[4], tier_off[4];
+    int tier_n;
 } srv_bucket;
 
 typedef struct srv_catalog_opts {

@@ -31,6 +31,7 @@ void srv_config_default(srv_config *c)
     c->log_level = SRV_INFO;
     c->tier_freshness_ms = 60000;
     c->tier_codec = 6; /* ZSTD */
+    c->tier_read_grace_ms = 60000;
 }
 
 /* A number with a size or duration suffix (common/units.h), checked against [min, max]. */
@@ -131,6 +132,7 @@ int srv_config_set(srv_config *c, const char *key, const char *v, strom_error *e
     NUM("max_frame", false, 4096, 1 << 30, c->max_frame)
     NUM("shutdown_timeout", true, 0, 3600000, c->shutdown_timeout_ms)
     NUM("tier_freshness", true, 100, 86400000, c->tier_freshness_ms)
+    NUM("tier_read_grace", true, 0, 86400000, c->tier_read_grace_ms)
 #undef NUM
     return strom_error_set(err, STROM_EINVAL, "unknown configuration key '%s'", key);
 }
@@ -191,7 +193,8 @@ void srv_config_print(const srv_config *c, void *file)
                "max_inflight = %d\nmemory_limit = %llu\nmax_frame = %u\n"
                "shutdown_timeout = %lldms\nlog_level = %s\nkv_snapshot_bytes = %llu\n"
                "kv_snapshot_age = %lldms\nkv_cache_bytes = %llu\nkv_row_cache_bytes = %llu\n"
-               "lake_dir = %s\ntier_freshness = %lldms\ntier_codec = %s\n",
+               "lake_dir = %s\ntier_freshness = %lldms\ntier_codec = %s\n"
+               "tier_read_grace = %lldms\n",
             c->data_dir, c->host, c->port, c->workers, fsyncs[c->log.fsync],
             c->log.fsync_interval_ms, (unsigned long long)c->log.segment_bytes,
             (long long)c->log.segment_ms, (unsigned long long)c->log.retention_bytes,
@@ -201,5 +204,6 @@ void srv_config_print(const srv_config *c, void *file)
             (unsigned long long)c->kv.snapshot_bytes, (long long)c->kv.snapshot_ms,
             (unsigned long long)c->kv.cache_bytes, (unsigned long long)c->kv.row_cache_bytes,
             c->lake_dir[0] ? c->lake_dir : "(data_dir/lake)", (long long)c->tier_freshness_ms,
-            c->tier_codec == 6 ? "zstd" : c->tier_codec == 1 ? "snappy" : "none");
+            c->tier_codec == 6 ? "zstd" : c->tier_codec == 1 ? "snappy" : "none",
+            (long long)c->tier_read_grace_ms);
 }

@@ -35,6 +35,37 @@ static const strom_schema *schema_of(void *ctx, uint32_t id)
     return srv_table_schema(ctx, id);
 }
 
+/* Records that the lake holds b below `off` from now on, and moves the retention hold to the
+ * newest offset held for at least `grace` ms (a union read that took an older snapshot still
+ * finds the log after it). */
+static void note_tiered(srv_bucket *b, int64_t off, int64_t grace)
+{
+    int64_t now = strom_mono_ms();
+    if (b->tier_n == 0 || b->tier_off[b->tier_n - 1] != off) {
+        if (b->tier_n == 4) { /* full: the oldest goes (holds stay conservative) */
+            memmove(b->tier_ms, b->tier_ms + 1, 3 * sizeof *b->tier_ms);
+            memmove(b->tier_off, b->tier_off + 1, 3 * sizeof *b->tier_off);
+            b->tier_n = 3;
+        }
+        b->tier_ms[b->tier_n] = now;
+        b->tier_off[b->tier_n++] = off;
+    }
+    int64_t hold = __atomic_load_n(&b->tiered, __ATOMIC_ACQUIRE);
+    int keep = 0;
+    for (int i = 0; i < b->tier_n; i++)
+        if (now - b->tier_ms[i] >= grace) {
+            if (b->tier_off[i] > hold)
+                hold = b->tier_off[i];
+            keep = i; /* entries before the newest old-enough one are not needed */
+        }
+    if (keep > 0) {
+        memmove(b->tier_ms, b->tier_ms + keep, (size_t)(b->tier_n - keep) * sizeof *b->tier_ms);
+        memmove(b->tier_off, b->tier_off + keep, (size_t)(b->tier_n - keep) * sizeof *b->tier_off);
+        b->tier_n -= keep;
+    }
+    __atomic_store_n(&b->tiered, hold, __ATOMIC_RELEASE);
+}
+
 int srv_tiering_run(srv_tiering *tg, srv_table *table, strom_tier_result *res, strom_error *err)
 {
     memset(res, 0, sizeof *res);
@@ -71,7 +102,7 @@ int srv_tiering_run(srv_tiering *tg, srv_table *table, strom_tier_result *res, s
     if ((rc = strom_tier_run(lk, &d, schema_of, table, src, n, &o, res, err)) < 0)
         goto out;
     for (int i = 0; i < n; i++)
-        __atomic_store_n(&v[i]->tiered, src[i].tiered, __ATOMIC_RELEASE);
+        note_tiered(v[i], src[i].tiered, tg->o.read_grace_ms);
     if (res->snapshot_id > 0)
         srv_log(SRV_INFO, "tiered", "table=%s.%s snapshot=%lld rows=%lld files=%lld "
                 "bytes_read=%llu bytes_written=%llu ms=%lld", d.database, d.table,

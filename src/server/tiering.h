@@ -18,6 +18,9 @@ typedef struct srv_tiering_opts {
     int64_t default_freshness_ms;   /* tables that name none */
     strom_pq_codec codec;
     const char *commit_user;
+    int64_t read_grace_ms;          /* retention keeps a tiered segment this long after the
+                                       snapshot that holds it, for union reads that started
+                                       from an older snapshot */
 } srv_tiering_opts;
 
 int srv_tiering_start(srv_catalog *c, const srv_tiering_opts *o, srv_tiering **out,

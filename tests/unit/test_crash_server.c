@@ -2,7 +2,9 @@
  * test_crash_server.c: kill -9 of a real stromd process while a writer produces with durable
  * acknowledgements, then restart: every acknowledged row is there exactly once, rows sent but
  * not acknowledged are there at most once, nothing else is there. Several rounds on the same
- * data directory, each killed at a random moment.
+ * data directory, each killed at a random moment. The log table is tiered every 100 ms and
+ * retention deletes tiered segments every 100 ms, so kills land during tiering too: rows are
+ * then counted by a union read (lake + log), which must hold each of them once.
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -43,7 +45,8 @@ static void start_server(void)
         if (!freopen(logpath, "a", stderr) || !freopen("/dev/null", "w", stdout))
             _exit(127);
         prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the test */
-        execl(STROMD_PATH, "stromd", "-d", dir, "-l", "127.0.0.1:0", "-w", "4", (char *)NULL);
+        execl(STROMD_PATH, "stromd", "-d", dir, "-l", "127.0.0.1:0", "-w", "4", "--set",
+              "retention_check=100ms", "--set", "tier_read_grace=3s", (char *)NULL);
         _exit(127);
     }
     for (int i = 0; i < 400; i++) {
@@ -124,6 +127,56 @@ static void *writer_thread(void *p)
     return NULL;
 }
 
+/* Every row now on disk (lake + log), by id: each acknowledged one once, each sent one at
+ * most once, nothing else. */
+static void verify_rows(const round_state *rs, int round)
+{
+    strom_error err;
+    /* every row now on disk, by id */
+    int64_t nids = (round + 1) * ROUND_IDS;
+    uint8_t *seen = calloc((size_t)nids, 1);
+    strom_scanner *s;
+    strom_scan_opts so;
+    strom_scan_opts_default(&so);
+    so.lake = true;
+    CHECK_OK(strom_scanner_open(addr, NULL, "crash", "t", &so, &s, &err), &err);
+    strom_result *res;
+    int k, bad = 0;
+    while ((k = strom_scanner_next(s, &res, &err)) == 1) {
+        for (int64_t i = 0; i < strom_result_rows(res); i++) {
+            int64_t id = strom_result_int(res, i, 0);
+            if (id < 0 || id >= nids) {
+                bad++;
+                continue;
+            }
+            if (strom_result_int(res, i, 1) != (id % ROUND_IDS) * 7)
+                bad++;
+            if (seen[id] < 255)
+                seen[id]++;
+        }
+        strom_result_free(res);
+    }
+    CHECK_EQ(k, 0);
+    CHECK_EQ(bad, 0);
+    strom_scanner_close(s);
+    int missing = 0, dup = 0, extra = 0;
+    for (int q = 0; q <= round; q++) {
+        for (int64_t i = 0; i < ROUND_IDS; i++) {
+            uint8_t n = seen[rs[q].base + i];
+            if (i < rs[q].acked && n != 1)
+                n == 0 ? missing++ : dup++;
+            else if (i >= rs[q].acked && i < rs[q].sent && n > 1)
+                dup++;
+            else if (i >= rs[q].sent && n > 0)
+                extra++;
+        }
+    }
+    CHECK_EQ(missing, 0);
+    CHECK_EQ(dup, 0);
+    CHECK_EQ(extra, 0);
+    free(seen);
+}
+
 TEST(kill_during_acknowledged_production)
 {
     snprintf(dir, sizeof dir, "%s/crash-server", STROM_TEST_TMP);
@@ -145,6 +198,9 @@ TEST(kill_during_acknowledged_production)
     strom_schema_add(d.schema, "v", strom_type_of(STROM_TYPE_BIGINT), false, NULL);
     d.buckets = 3;
     d.segment_bytes = 256 << 10; /* several segments per bucket */
+    d.retention_bytes = 256 << 10; /* ... deleted once tiered */
+    d.tiering = true;
+    d.tier_freshness_ms = 200;
     CHECK_OK(strom_create_table(c, &d, false, &err), &err);
     strom_table_desc_free(&d);
     strom_client_close(c);
@@ -166,50 +222,40 @@ TEST(kill_during_acknowledged_production)
         total_acked += r->acked;
         start_server();
 
-        /* every row now on disk, by id */
-        int64_t nids = (round + 1) * ROUND_IDS;
-        uint8_t *seen = calloc((size_t)nids, 1);
-        strom_scanner *s;
-        CHECK_OK(strom_scanner_open(addr, NULL, "crash", "t", NULL, &s, &err), &err);
-        strom_result *res;
-        int k, bad = 0;
-        while ((k = strom_scanner_next(s, &res, &err)) == 1) {
-            for (int64_t i = 0; i < strom_result_rows(res); i++) {
-                int64_t id = strom_result_int(res, i, 0);
-                if (id < 0 || id >= nids) {
-                    bad++;
-                    continue;
-                }
-                if (strom_result_int(res, i, 1) != (id % ROUND_IDS) * 7)
-                    bad++;
-                if (seen[id] < 255)
-                    seen[id]++;
-            }
-            strom_result_free(res);
-        }
-        CHECK_EQ(k, 0);
-        CHECK_EQ(bad, 0);
-        strom_scanner_close(s);
-        int missing = 0, dup = 0, extra = 0;
-        for (int q = 0; q <= round; q++) {
-            for (int64_t i = 0; i < ROUND_IDS; i++) {
-                uint8_t n = seen[rs[q].base + i];
-                if (i < rs[q].acked && n != 1)
-                    n == 0 ? missing++ : dup++;
-                else if (i >= rs[q].acked && i < rs[q].sent && n > 1)
-                    dup++;
-                else if (i >= rs[q].sent && n > 0)
-                    extra++;
-            }
-        }
-        CHECK_EQ(missing, 0);
-        CHECK_EQ(dup, 0);
-        CHECK_EQ(extra, 0);
-        free(seen);
+        verify_rows(rs, round);
         printf("  round %d: %lld rows acknowledged before kill -9 (%lld sent); all there once\n",
                round, (long long)r->acked, (long long)r->sent);
     }
     CHECK(total_acked > 0);
+    /* once the read grace has passed, retention deletes tiered segments: the rows are still
+     * all there, from the lake */
+    strom_client *c2;
+    CHECK_OK(strom_client_connect(addr, NULL, &c2, &err), &err);
+    int64_t earliest = 0;
+    strom_table_desc td;
+    CHECK_OK(strom_get_table(c2, "crash", "t", &td, &err), &err);
+    for (int64_t until = strom_mono_ms() + 20000; earliest == 0 && strom_mono_ms() < until;) {
+        struct timespec ts = {0, 200 * 1000000};
+        nanosleep(&ts, NULL);
+        for (uint32_t b = 0; b < td.buckets; b++) {
+            int64_t e = 0;
+            CHECK_OK(strom_list_offset(c2, &td, "", b, STROM_OFFSET_SPEC_EARLIEST, &e, &err),
+                     &err);
+            earliest += e;
+        }
+    }
+    verify_rows(rs, ROUNDS - 1);
+    char latest[2048];
+    snprintf(latest, sizeof latest, "%s/snapshot/LATEST", td.lake_dir);
+    char *text = NULL;
+    size_t tn = 0;
+    CHECK_OK(strom_read_file(latest, 64, &text, &tn, &err), &err);
+    printf("  the lake is at snapshot %s; retention deleted the first %lld rows of the log\n",
+           text ? text : "?", (long long)earliest);
+    CHECK(earliest > 0);
+    free(text);
+    strom_table_desc_free(&td);
+    strom_client_close(c2);
     kill_server(SIGTERM);
 }
 

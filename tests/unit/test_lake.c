@@ -23,6 +23,7 @@
 static void tune(srv_config *cfg)
 {
     cfg->tier_freshness_ms = 86400000; /* the service runs once at start and when kicked */
+    cfg->tier_read_grace_ms = 0;       /* retention may delete what was just tiered */
 }
 
 /* id BIGINT, region STRING (partition), amount DOUBLE, note STRING; 2 buckets by id. */
