@@ -16,7 +16,7 @@ PACKAGES=(
   libzstd-dev liblz4-dev libjansson-dev          # compression, JSON
   librocksdb-dev                                 # primary-key state (src/kv)
   libsnappy-dev                                  # Parquet SNAPPY pages (src/lake)
-  libavro-dev avro-bin                           # Paimon manifests (src/lake), avrocat in tests
+  libavro-dev avro-bin zlib1g-dev                # Paimon manifests (src/lake: avro-c, deflate)
   zstd lz4                                       # reference CLIs (benchmarks, interop codecs)
   fio                                            # disk benchmarks
   redis-server libhiredis-dev                    # peers of the server benchmark (bench/)

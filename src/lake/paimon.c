@@ -19,6 +19,7 @@
 
 #include "common/common.h"
 #include "common/fs.h"
+#include "lake/avro_read.h"
 
 #define MAX_META_FILE (64u << 20)   /* schema / snapshot JSON */
 #define AVRO_BLOCK (1u << 20)
@@ -649,11 +650,6 @@ static const char ENTRY_SCHEMA_C[] =
     "\"default\":null},{\"name\":\"_EXTERNAL_PATH\",\"type\":[\"null\",\"string\"],\"default\":"
     "null}]}}]}";
 
-static int avro_fail(strom_error *err, const char *what, const char *path)
-{
-    return strom_error_set(err, STROM_ECORRUPT, "%s %s: %s", what, path, avro_strerror());
-}
-
 static avro_schema_t schema_of(const char *const *parts, int n)
 {
     strom_buf b = STROM_BUF_INIT;
@@ -816,122 +812,94 @@ typedef struct rd {
     int rc;
 } rd;
 
-static bool rd_get(rd *r, avro_value_t *rec, const char *name, avro_type_t want, bool optional,
-                   avro_value_t *out)
+static bool rd_get(rd *r, const strom_av_value *rec, const char *name, strom_av_kind want,
+                   bool optional, const strom_av_value **out)
 {
     if (r->rc)
         return false;
-    avro_value_t f;
-    if (avro_value_get_by_name(rec, name, &f, NULL) != 0) {
+    const strom_av_value *f = strom_av_field(rec, name);
+    if (!f || f->kind == STROM_AV_NULL) {
         if (!optional)
-            r->rc = strom_error_set(r->err, STROM_ECORRUPT, "%s: no field %s", r->path, name);
+            r->rc = strom_error_set(r->err, STROM_ECORRUPT, "%s: field %s is %s", r->path, name,
+                                    f ? "null" : "missing");
         return false;
     }
-    if (avro_value_get_type(&f) == AVRO_UNION) {
-        avro_value_t b;
-        if (avro_value_get_current_branch(&f, &b) != 0) {
-            r->rc = avro_fail(r->err, "union of", r->path);
-            return false;
-        }
-        f = b;
-        if (avro_value_get_type(&f) == AVRO_NULL) {
-            if (!optional)
-                r->rc = strom_error_set(r->err, STROM_ECORRUPT, "%s: field %s is null", r->path,
-                                        name);
-            return false;
-        }
-    }
-    if (avro_value_get_type(&f) != want) {
+    if (f->kind != want && !(want == STROM_AV_LONG && f->kind == STROM_AV_INT)) {
         r->rc = strom_error_set(r->err, STROM_ECORRUPT, "%s: field %s has Avro type %d, not %d",
-                                r->path, name, (int)avro_value_get_type(&f), (int)want);
+                                r->path, name, (int)f->kind, (int)want);
         return false;
     }
     *out = f;
     return true;
 }
 
-static int64_t rd_long(rd *r, avro_value_t *rec, const char *name, bool optional, int64_t def)
+static int64_t rd_long(rd *r, const strom_av_value *rec, const char *name, bool optional,
+                       int64_t def)
 {
-    avro_value_t f;
-    int64_t v = def;
-    if (rd_get(r, rec, name, AVRO_INT64, optional, &f) && avro_value_get_long(&f, &v) != 0)
-        r->rc = avro_fail(r->err, "read", r->path);
-    return v;
+    const strom_av_value *f;
+    return rd_get(r, rec, name, STROM_AV_LONG, optional, &f) ? f->u.i : def;
 }
 
-static int32_t rd_int(rd *r, avro_value_t *rec, const char *name, bool optional, int32_t def)
+static int32_t rd_int(rd *r, const strom_av_value *rec, const char *name, bool optional,
+                      int32_t def)
 {
-    avro_value_t f;
-    int32_t v = def;
-    if (rd_get(r, rec, name, AVRO_INT32, optional, &f) && avro_value_get_int(&f, &v) != 0)
-        r->rc = avro_fail(r->err, "read", r->path);
-    return v;
+    const strom_av_value *f;
+    return rd_get(r, rec, name, STROM_AV_INT, optional, &f) ? (int32_t)f->u.i : def;
 }
 
-static const void *rd_bytes(rd *r, avro_value_t *rec, const char *name, size_t *n)
+static const void *rd_bytes(rd *r, const strom_av_value *rec, const char *name, size_t *n)
 {
-    avro_value_t f;
-    const void *p = NULL;
+    const strom_av_value *f;
     *n = 0;
-    if (rd_get(r, rec, name, AVRO_BYTES, false, &f) && avro_value_get_bytes(&f, &p, n) != 0)
-        r->rc = avro_fail(r->err, "read", r->path);
-    return p;
+    if (!rd_get(r, rec, name, STROM_AV_BYTES, false, &f))
+        return NULL;
+    *n = f->u.s.n;
+    return f->u.s.p;
 }
 
-static const char *rd_string(rd *r, avro_value_t *rec, const char *name)
+/* A string field copied into buf (NUL-terminated); false (and r->rc) when it does not fit. */
+static bool rd_string(rd *r, const strom_av_value *rec, const char *name, char *buf, size_t cap)
 {
-    avro_value_t f;
-    const char *s = NULL;
-    size_t n = 0;
-    if (rd_get(r, rec, name, AVRO_STRING, false, &f) && avro_value_get_string(&f, &s, &n) != 0)
-        r->rc = avro_fail(r->err, "read", r->path);
-    return s;
+    const strom_av_value *f;
+    if (!rd_get(r, rec, name, STROM_AV_STRING, false, &f))
+        return false;
+    if (f->u.s.n == 0 || f->u.s.n >= cap || memchr(f->u.s.p, 0, f->u.s.n)) {
+        r->rc = strom_error_set(r->err, STROM_ECORRUPT, "%s: field %s is empty, too long or "
+                                "holds a NUL", r->path, name);
+        return false;
+    }
+    memcpy(buf, f->u.s.p, f->u.s.n);
+    buf[f->u.s.n] = 0;
+    return true;
 }
 
 /* Reads every record of an Avro file through each(ctx, rec). */
-typedef int (*each_fn)(void *ctx, avro_value_t *rec, rd *r);
+typedef int (*each_fn)(void *ctx, const strom_av_value *rec, rd *r);
 
 static int read_avro(const char *path, each_fn each, void *ctx, strom_error *err)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return errno == ENOENT ? strom_error_set(err, STROM_ENOTFOUND, "lake manifest %s is "
-                                                 "missing", path)
-                               : strom_sys_error(err, "open", path);
-    avro_file_reader_t fr;
-    if (avro_file_reader_fp(fp, path, 1, &fr) != 0)
-        return avro_fail(err, "lake manifest", path);
-    avro_schema_t ws = avro_file_reader_get_writer_schema(fr);
-    avro_value_iface_t *iface = ws ? avro_generic_class_from_schema(ws) : NULL;
-    avro_value_t rec;
-    int rc = 0;
-    if (!iface || avro_generic_value_new(iface, &rec) != 0) {
-        rc = avro_fail(err, "lake manifest", path);
-    } else {
+    char *buf = NULL;
+    size_t n = 0;
+    int rc = strom_read_file(path, MAX_META_FILE, &buf, &n, err);
+    if (rc != 0)
+        return rc == STROM_ENOTFOUND ? strom_error_set(err, STROM_ENOTFOUND, "lake manifest %s "
+                                                       "is missing", path) : rc;
+    char what[256];
+    const char *base = strrchr(path, '/');
+    snprintf(what, sizeof what, "lake manifest %.200s", base ? base + 1 : path);
+    strom_av_file *f;
+    if ((rc = strom_av_open((const uint8_t *)buf, n, what, &f, err)) == 0) {
         rd r = { path, err, 0 };
-        for (;;) {
-            int x = avro_file_reader_read_value(fr, &rec);
-            if (x == EOF)
-                break;
-            if (x != 0) {
-                rc = avro_fail(err, "lake manifest", path);
-                break;
-            }
-            if (avro_value_get_type(&rec) != AVRO_RECORD) {
-                rc = strom_error_set(err, STROM_ECORRUPT, "lake manifest %s holds no records",
-                                     path);
-                break;
-            }
-            if ((rc = each(ctx, &rec, &r)) != 0 || (rc = r.rc) != 0)
-                break;
-        }
-        avro_value_decref(&rec);
+        const strom_av_value *rec;
+        int k;
+        while (rc == 0 && (k = strom_av_next(f, &rec, err)) == 1)
+            if ((rc = each(ctx, rec, &r)) == 0)
+                rc = r.rc;
+        if (rc == 0 && k < 0)
+            rc = k;
+        strom_av_close(f);
     }
-    if (iface)
-        avro_value_iface_decref(iface);
-    if (ws)
-        avro_schema_decref(ws);
-    avro_file_reader_close(fr);
+    free(buf);
     return rc;
 }
 
@@ -948,7 +916,7 @@ typedef struct mlist {
     int n, cap;
 } mlist;
 
-static int list_each(void *ctx, avro_value_t *rec, rd *r)
+static int list_each(void *ctx, const strom_av_value *rec, rd *r)
 {
     mlist *l = ctx;
     if (strom_array_grow(&l->v, l->n + 1, &l->cap, sizeof *l->v, 8) != 0)
@@ -956,7 +924,7 @@ static int list_each(void *ctx, avro_value_t *rec, rd *r)
     mfile *m = &l->v[l->n];
     memset(m, 0, sizeof *m);
     int32_t ver = rd_int(r, rec, "_VERSION", false, 0);
-    const char *nm = rd_string(r, rec, "_FILE_NAME");
+    rd_string(r, rec, "_FILE_NAME", m->name, sizeof m->name);
     m->size = rd_long(r, rec, "_FILE_SIZE", false, 0);
     m->added = rd_long(r, rec, "_NUM_ADDED_FILES", false, 0);
     m->deleted = rd_long(r, rec, "_NUM_DELETED_FILES", false, 0);
@@ -968,9 +936,8 @@ static int list_each(void *ctx, avro_value_t *rec, rd *r)
     if (ver != 2)
         return strom_error_set(r->err, STROM_EUNSUPPORTED, "%s: manifest list version %d",
                                r->path, ver);
-    if (!nm || !*nm || strlen(nm) >= sizeof m->name || strchr(nm, '/') || m->size < 0)
+    if (strchr(m->name, '/') || !strcmp(m->name, "..") || m->size < 0)
         return strom_error_set(r->err, STROM_ECORRUPT, "%s: bad manifest name or size", r->path);
-    snprintf(m->name, sizeof m->name, "%s", nm);
     l->n++;
     return 0;
 }
@@ -1240,20 +1207,18 @@ static strom_lake_schema *schema_for(files_ctx *x, int64_t id, strom_error *err)
     return s;
 }
 
-static int decode_stats(strom_lake_file *f, const strom_lake_schema *ls, avro_value_t *st,
-                        rd *r)
+static int decode_stats(strom_lake_file *f, const strom_lake_schema *ls,
+                        const strom_av_value *st, rd *r)
 {
     int ncols = strom_schema_ncols(ls->schema);
     size_t nmn, nmx;
     const uint8_t *mn = rd_bytes(r, st, "_MIN_VALUES", &nmn);
     const uint8_t *mx = rd_bytes(r, st, "_MAX_VALUES", &nmx);
-    avro_value_t arr;
-    bool has_nulls = rd_get(r, st, "_NULL_COUNTS", AVRO_ARRAY, true, &arr);
+    const strom_av_value *arr = NULL;
+    bool has_nulls = rd_get(r, st, "_NULL_COUNTS", STROM_AV_ARRAY, true, &arr);
     if (r->rc)
         return r->rc;
-    size_t nn = 0;
-    if (has_nulls)
-        avro_value_get_size(&arr, &nn);
+    size_t nn = has_nulls ? arr->u.list.n : 0;
     /* stats over a subset of the columns, or none, or timestamps in Paimon's compact form
      * (precision <= 3, which strom does not write): unknown */
     if (nn != (size_t)ncols || ls->compact_ts)
@@ -1280,11 +1245,8 @@ static int decode_stats(strom_lake_file *f, const strom_lake_schema *ls, avro_va
     f->stats.rows = f->rows;
     for (int k = 0; k < ncols; k++) {
         strom_col_stats *cs = &f->stats.cols[k];
-        avro_value_t el, b;
-        int64_t nc = -1;
-        if (avro_value_get_by_index(&arr, (size_t)k, &el, NULL) == 0 &&
-            avro_value_get_current_branch(&el, &b) == 0 && avro_value_get_type(&b) == AVRO_INT64)
-            avro_value_get_long(&b, &nc);
+        const strom_av_value *el = &arr->u.list.v[k];
+        int64_t nc = el->kind == STROM_AV_LONG || el->kind == STROM_AV_INT ? el->u.i : -1;
         bool known = nc >= 0 && types[k].id != STROM_TYPE_TIME;
         cs->null_count = known ? nc : -1;
         if (!known) /* unknown: -1, no bounds (readers must not prune on it) */
@@ -1322,7 +1284,7 @@ out:
     return rc;
 }
 
-static int entry_each(void *ctx, avro_value_t *rec, rd *r)
+static int entry_each(void *ctx, const strom_av_value *rec, rd *r)
 {
     files_ctx *x = ctx;
     int32_t ver = rd_int(r, rec, "_VERSION", false, 0);
@@ -1330,20 +1292,22 @@ static int entry_each(void *ctx, avro_value_t *rec, rd *r)
     size_t plen;
     const uint8_t *part = rd_bytes(r, rec, "_PARTITION", &plen);
     int32_t bucket = rd_int(r, rec, "_BUCKET", false, 0);
-    avro_value_t file;
-    if (!rd_get(r, rec, "_FILE", AVRO_RECORD, false, &file))
+    const strom_av_value *file;
+    if (!rd_get(r, rec, "_FILE", STROM_AV_RECORD, false, &file))
         return r->rc;
-    const char *name = rd_string(r, &file, "_FILE_NAME");
     strom_lake_file f;
     memset(&f, 0, sizeof f);
-    f.size = rd_long(r, &file, "_FILE_SIZE", false, 0);
-    f.rows = rd_long(r, &file, "_ROW_COUNT", false, 0);
-    f.min_seq = rd_long(r, &file, "_MIN_SEQUENCE_NUMBER", false, 0);
-    f.max_seq = rd_long(r, &file, "_MAX_SEQUENCE_NUMBER", false, 0);
-    f.schema_id = rd_long(r, &file, "_SCHEMA_ID", false, 0);
-    f.creation_ms = rd_long(r, &file, "_CREATION_TIME", true, 0);
-    avro_value_t ext;
-    if (rd_get(r, &file, "_EXTERNAL_PATH", AVRO_STRING, true, &ext))
+    char name[sizeof f.name];
+    name[0] = 0;
+    rd_string(r, file, "_FILE_NAME", name, sizeof name);
+    f.size = rd_long(r, file, "_FILE_SIZE", false, 0);
+    f.rows = rd_long(r, file, "_ROW_COUNT", false, 0);
+    f.min_seq = rd_long(r, file, "_MIN_SEQUENCE_NUMBER", false, 0);
+    f.max_seq = rd_long(r, file, "_MAX_SEQUENCE_NUMBER", false, 0);
+    f.schema_id = rd_long(r, file, "_SCHEMA_ID", false, 0);
+    f.creation_ms = rd_long(r, file, "_CREATION_TIME", true, 0);
+    const strom_av_value *ext;
+    if (rd_get(r, file, "_EXTERNAL_PATH", STROM_AV_STRING, true, &ext))
         return strom_error_set(r->err, STROM_EUNSUPPORTED, "%s: data files outside the "
                                "warehouse (_EXTERNAL_PATH) are not read", r->path);
     if (r->rc)
@@ -1353,8 +1317,7 @@ static int entry_each(void *ctx, avro_value_t *rec, rd *r)
                                r->path, ver);
     if (kind != 0 && kind != 1)
         return strom_error_set(r->err, STROM_ECORRUPT, "%s: entry kind %d", r->path, kind);
-    if (!name || !*name || strlen(name) >= sizeof f.name || strchr(name, '/') ||
-        strcmp(name, "..") == 0 || f.size < 0 || f.rows < 0 || bucket < 0)
+    if (strchr(name, '/') || strcmp(name, "..") == 0 || f.size < 0 || f.rows < 0 || bucket < 0)
         return strom_error_set(r->err, STROM_ECORRUPT, "%s: bad data file name, size, rows or "
                                "bucket", r->path);
     snprintf(f.name, sizeof f.name, "%s", name);
@@ -1398,10 +1361,10 @@ static int entry_each(void *ctx, avro_value_t *rec, rd *r)
             }
         return 0;
     }
-    avro_value_t vs;
-    if (!rd_get(r, &file, "_VALUE_STATS", AVRO_RECORD, false, &vs))
+    const strom_av_value *vs;
+    if (!rd_get(r, file, "_VALUE_STATS", STROM_AV_RECORD, false, &vs))
         return r->rc;
-    if ((rc = decode_stats(&f, ls, &vs, r)) != 0) {
+    if ((rc = decode_stats(&f, ls, vs, r)) != 0) {
         strom_batch_stats_free(&f.stats);
         return rc;
     }
