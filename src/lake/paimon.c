@@ -1350,7 +1350,8 @@ static int entry_each(void *ctx, const strom_av_value *rec, rd *r)
     if ((rc = strom_lake_bucket_dir(pcol, f.has_partition ? &f.partition : NULL,
                                     ls->buckets < 0 ? 0 : bucket, bdir, sizeof bdir, r->err)) != 0)
         return rc;
-    snprintf(f.path, sizeof f.path, "%s/%s", bdir, name);
+    if ((size_t)snprintf(f.path, sizeof f.path, "%.380s/%.127s", bdir, name) >= sizeof f.path)
+        return strom_error_set(r->err, STROM_ELIMIT, "%s: a data file path too long", r->path);
     /* a DELETE cancels the ADD of the same file */
     if (kind == 1) {
         for (int i = 0; i < x->n; i++)
