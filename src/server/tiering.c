@@ -73,9 +73,14 @@ int srv_tiering_run(srv_tiering *tg, srv_table *table, strom_tier_result *res, s
     int rc = srv_table_describe(table, &d, err);
     if (rc < 0)
         return rc;
-    if (!d.lake_dir[0]) {
+    if (!d.lake_dir[0] || !d.tiering) {
+        rc = !d.lake_dir[0] ? strom_error_set(err, STROM_ESTATE, "the server has no lake "
+                                              "directory")
+                            : strom_error_set(err, STROM_ESTATE, "tiering is off for %s.%s "
+                                              "(turn it on: strom tiering %s.%s on)", d.database,
+                                              d.table, d.database, d.table);
         strom_table_desc_free(&d);
-        return strom_error_set(err, STROM_ESTATE, "the server has no lake directory");
+        return rc;
     }
     srv_bucket **v = NULL;
     int n = 0;

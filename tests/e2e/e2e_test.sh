@@ -2,8 +2,8 @@
 # e2e_test.sh: stromd and the strom CLI end to end, on loopback, as a user runs them:
 # tables, produce (CSV, JSON Lines, Arrow), consume with projection and filter (exact rows and
 # fewer bytes), follow (long-poll), offsets, schema evolution, partitions and pruning, bad
-# input (clear errors, nothing lost, the server keeps serving), kill -9 and restart, clean
-# shutdown, drop.
+# input (clear errors, nothing lost, the server keeps serving), primary-key tables, tiering
+# into the lake and queries over lake and log, kill -9 and restart, clean shutdown, drop.
 #
 # usage: e2e_test.sh STROMD STROM WORKDIR
 set -uo pipefail
@@ -47,7 +47,7 @@ trap 'kill -9 $SERVER_PID 2>/dev/null' EXIT
 check
 for c in create-table tables describe drop-table add-column produce consume offsets \
          create-database databases drop-database create-partition drop-partition \
-         upsert delete lookup scan; do
+         upsert delete lookup scan tiering tier query; do
   out=$("$STROM" "$c" --help) || fail "strom $c --help exit status"
   expect_contains "strom $c --help" "usage: strom $c" "$out"
 done
@@ -254,13 +254,57 @@ expect_contains "perday bucket key" "buckets  3 by day" "$("$STROM" describe dem
 for t in 1 2 3 4 5 6; do printf 'day,total\n2026-12-01,%s\n' $t | "$STROM" upsert -q demo.perday || fail "upsert perday"; done
 expect_eq "perday: one row per key whatever the batches" "$(printf 'day,total\n2026-12-01,6')" "$("$STROM" scan demo.perday --format csv)"
 
+# ---- lakehouse: tiering into Paimon, one query over lake and log -------------------------
+"$STROM" create-table lake.events --buckets 2 --bucket-key id --partition-by region \
+  --columns "id BIGINT NOT NULL, region STRING NOT NULL, amount DOUBLE, note STRING" >/dev/null ||
+  fail "create-table lake.events"
+{ echo "id,region,amount,note"; for i in $(seq 1 300); do echo "$i,r$((i % 3)),$((i % 50)).5,n$i"; done; } >ev1.csv
+"$STROM" produce -q lake.events ev1.csv || fail "produce lake.events"
+Q="SELECT id, amount FROM lake.events WHERE region = 'r1' AND amount > 40"
+before=$("$STROM" query "$Q" --format csv | sort -n)
+expect_eq "query before tiering = consume" "$("$STROM" consume lake.events --columns id,amount --where "region = 'r1' AND amount > 40" --format csv | sort -n)" "$before"
+"$STROM" tier lake.events 2>err.txt; rc=$?
+expect_eq "tier without tiering on: exit status" 1 "$rc"
+expect_contains "tier without tiering on" "tiering is off for lake.events" "$(cat err.txt)"
+"$STROM" tiering lake.events on --freshness 1h >/dev/null || fail "tiering on"
+expect_contains "describe shows tiering" "tiering  on, freshness 3600000 ms; lake table" "$("$STROM" describe lake.events)"
+# turning it on wakes the service, which may be first: either way the lake holds 300 rows
+out=$("$STROM" tier lake.events) || fail "tier"
+case "$out" in *"300 rows in 6 files"*|*"nothing new to tier"*) check ;; *) fail "tier: $out" ;; esac
+expect_contains "lake snapshot rows" '"totalRecordCount": 300' "$(cat data/lake/lake.db/events/snapshot/snapshot-1)"
+check; ls data/lake/lake.db/events/region=r1/bucket-0/*.parquet >/dev/null 2>&1 || fail "no Parquet files under data/lake"
+check; [ -f data/lake/lake.db/events/snapshot/snapshot-1 ] || fail "no lake snapshot"
+expect_eq "query after tiering: the same rows" "$before" "$("$STROM" query "$Q" --format csv | sort -n)"
+{ echo "id,region,amount,note"; for i in $(seq 301 400); do echo "$i,r$((i % 3)),$((i % 50)).5,n$i"; done; } >ev2.csv
+"$STROM" produce -q lake.events ev2.csv || fail "produce more"
+expect_eq "half tiered: lake + log" "400" "$("$STROM" query "SELECT id FROM lake.events" --format csv | tail -n +2 | sort -un | wc -l | tr -d ' ')"
+expect_eq "LIMIT" "3" "$("$STROM" query "select id from lake.events limit 3" --format csv | tail -n +2 | wc -l | tr -d ' ')"
+expect_eq "jsonl out" '{"id":301,"note":"n301"}' "$("$STROM" query "SELECT id, note FROM lake.events WHERE id = 301" --format jsonl)"
+"$STROM" query "SELECT id FROM lake.events WHERE nope > 1" 2>err.txt; rc=$?
+expect_eq "bad query column exit status" 1 "$rc"
+expect_contains "bad query column message" "nope" "$(cat err.txt)"
+"$STROM" query "SELEKT id FROM lake.events" 2>err.txt; rc=$?
+expect_contains "malformed query" "expected SELECT cols FROM db.table" "$(cat err.txt)"
+"$STROM" query "SELECT id FROM lake.events" --stats --format csv >/dev/null 2>err.txt || fail "query --stats"
+expect_contains "query --stats" "rows in" "$(cat err.txt)"
+# follow: rows written while the query waits arrive once
+"$STROM" query "SELECT id FROM lake.events WHERE id > 400" --follow --format csv >follow.csv 2>/dev/null &
+QPID=$!
+sleep 0.5
+{ echo "id,region,amount,note"; for i in $(seq 401 410); do echo "$i,r0,1.5,n$i"; done; } | "$STROM" produce -q lake.events --format csv
+for _ in $(seq 50); do [ "$(tail -n +2 follow.csv | wc -l)" -ge 10 ] && break; sleep 0.1; done
+kill $QPID 2>/dev/null; wait $QPID 2>/dev/null
+expect_eq "query --follow" "$(seq 401 410)" "$(tail -n +2 follow.csv | sort -n)"
+"$STROM" tiering lake.events off >/dev/null || fail "tiering off"
+expect_eq "the lake stays readable with tiering off" "410" "$("$STROM" query "SELECT id FROM lake.events" --format csv | tail -n +2 | wc -l | tr -d ' ')"
+
 # ---- databases ------------------------------------------------------------------------------
 "$STROM" create-database scratch || fail "create-database"
-expect_eq "databases" "$(printf 'demo\nmarket\nscratch')" "$("$STROM" databases)"
+expect_eq "databases" "$(printf 'demo\nlake\nmarket\nscratch')" "$("$STROM" databases)"
 "$STROM" drop-database market 2>err.txt
 expect_contains "non-empty database refused" "still has" "$(cat err.txt)"
 "$STROM" drop-database scratch || fail "drop-database"
-expect_eq "databases after drop" "$(printf 'demo\nmarket')" "$("$STROM" databases)"
+expect_eq "databases after drop" "$(printf 'demo\nlake\nmarket')" "$("$STROM" databases)"
 
 # ---- kill -9 and restart: acknowledged rows survive ---------------------------------------
 { echo "ts,sym,price,qty"; for i in $(seq 1 2000); do echo "2026-12-01 12:00:00,K$i,1.00,$i"; done; } >k.csv
@@ -278,6 +322,8 @@ expect_eq "schema after restart" "5" "$("$STROM" consume market.trades --limit 1
 "$STROM" drop-table market.daily >/dev/null || fail "drop-table"
 expect_eq "tables after drop" "$(printf 'hourly\ntrades')" "$("$STROM" tables market)"
 check; ls data/data/market | grep -q daily && fail "dropped table's files remain"
+"$STROM" drop-table lake.events >/dev/null || fail "drop-table lake.events"
+check; [ -d data/lake/lake.db/events ] && fail "a dropped table's lake table remains"
 kill -TERM $SERVER_PID; wait $SERVER_PID; rc=$?
 expect_eq "SIGTERM exit status" 0 "$rc"
 expect_contains "clean shutdown logged" 'msg="stopped"' "$(tail -1 stromd.log)"
