@@ -49,6 +49,12 @@ struct cl_lake {
     strom_pq_file *pf;
     int group;
     int *fcol;                        /* per latest column: file column, or -1 */
+    int *needcols;                    /* the needed latest columns, in table order */
+    int nneed;
+    strom_schema *need_schema;        /* those columns */
+    strom_col_view *wide_cols;        /* a batch of the table's width over them */
+    bool as_is;                       /* no predicate and the chosen columns are needcols in
+                                         order: the decoded batch is the result */
     strom_batch_builder *bb;
     strom_buf msg;
     uint8_t *sel;
@@ -97,6 +103,9 @@ void cl_lake_close(cl_lake *l)
     free(l->need);
     free(l->pcols);
     free(l->fcol);
+    free(l->needcols);
+    free(l->wide_cols);
+    strom_schema_free(l->need_schema);
     free(l->sel);
     strom_bb_free(l->bb);
     strom_buf_free(&l->msg);
@@ -157,9 +166,10 @@ int cl_lake_open(const strom_table_desc *t, const strom_pred *pred, const int *c
     l->need = calloc((size_t)l->nlatest, 1);
     l->pcols = calloc((size_t)l->nlatest, 1);
     l->fcol = calloc((size_t)l->nlatest, sizeof *l->fcol);
-    l->bb = strom_bb_new(t->schema);
+    l->needcols = calloc((size_t)l->nlatest + 1, sizeof *l->needcols);
+    l->wide_cols = calloc((size_t)l->nlatest + 1, sizeof *l->wide_cols);
     l->codec = strom_codec_ctx_new();
-    if (!l->need || !l->pcols || !l->fcol || !l->bb || !l->codec) {
+    if (!l->need || !l->pcols || !l->fcol || !l->needcols || !l->wide_cols || !l->codec) {
         cl_lake_close(l);
         return nomem(err);
     }
@@ -169,6 +179,17 @@ int cl_lake_open(const strom_table_desc *t, const strom_pred *pred, const int *c
         l->need[i] = l->pcols[i];
     for (int i = 0; i < ncols; i++)
         l->need[cols[i]] = 1;
+    for (int c = 0; c < l->nlatest; c++)
+        if (l->need[c])
+            l->needcols[l->nneed++] = c;
+    l->as_is = !pred && ncols == l->nneed;
+    for (int i = 0; l->as_is && i < ncols; i++)
+        l->as_is = cols[i] == l->needcols[i];
+    if (!(l->need_schema = strom_schema_project(t->schema, l->needcols, l->nneed)) ||
+        !(l->bb = strom_bb_new(l->need_schema))) {
+        cl_lake_close(l);
+        return nomem(err);
+    }
     int rc = 0;
     strom_lake_snapshot s = {0};
     if (!t->lake_dir[0] || strom_lake_open(t->lake_dir, false, &l->lk, NULL) != 0) {
@@ -311,7 +332,9 @@ static int open_file(cl_lake *l, int i, bool (*part_ok)(void *, const char *), v
     return 0;
 }
 
-/* Reads row group g of the open file into a result (NULL when no row is left). */
+/* Reads row group g of the open file into a result (NULL when no row is left): the needed
+ * columns only (chosen + predicate), decoded into a batch of those; the predicate and the
+ * projection then see them at their table positions. */
 static int read_group(cl_lake *l, int g, strom_result **out, strom_error *err)
 {
     *out = NULL;
@@ -336,37 +359,35 @@ static int read_group(cl_lake *l, int g, strom_result **out, strom_error *err)
     }
     strom_bb_reset(l->bb);
     int rc = 0;
-    for (int c = 0; rc == 0 && c < l->nlatest; c++) {
-        if (l->need[c] && l->fcol[c] >= 0) {
-            rc = strom_pq_read_group_cols(l->pf, g, &l->fcol[c], &c, 1, l->bb, err);
+    for (int i = 0; rc == 0 && i < l->nneed; i++) {
+        int c = l->needcols[i];
+        if (l->fcol[c] >= 0) {
+            rc = strom_pq_read_group_cols(l->pf, g, &l->fcol[c], &i, 1, l->bb, err);
             used += strom_pq_chunk_bytes(l->pf, g, l->fcol[c]);
-        } else if (l->need[c]) { /* a column added after the file: null */
-            for (int64_t r = 0; rc == 0 && r < rows; r++)
-                if (strom_bb_append_null(l->bb, c) != 0)
-                    rc = strom_error_set(err, STROM_ECORRUPT, "lake file %s: column %s is "
-                                         "missing and NOT NULL", f->path,
-                                         strom_schema_col_name(l->t->schema, c));
-        } else { /* not read: a placeholder that no one looks at (NOT NULL columns too) */
-            strom_value z;
-            memset(&z, 0, sizeof z);
-            z.type = strom_schema_col_type(l->t->schema, c).id;
-            z.u.s.ptr = (const uint8_t *)"";
-            bool nullable = strom_schema_col_nullable(l->t->schema, c);
-            for (int64_t r = 0; rc == 0 && r < rows; r++)
-                if ((nullable ? strom_bb_append_null(l->bb, c)
-                              : strom_bb_append_value(l->bb, c, &z)) != 0)
-                    rc = nomem(err);
+            continue;
         }
+        for (int64_t r = 0; rc == 0 && r < rows; r++) /* added after the file: null */
+            if (strom_bb_append_null(l->bb, i) != 0)
+                rc = strom_error_set(err, STROM_ECORRUPT, "lake file %s: column %s is missing "
+                                     "and NOT NULL", f->path,
+                                     strom_schema_col_name(l->t->schema, c));
     }
     l->bytes_read += used;
-    strom_batch *b = NULL, *ob = NULL;
+    strom_batch *nb = NULL, *ob = NULL;
     strom_ipc_msg m;
     strom_buf omsg = STROM_BUF_INIT;
+    strom_buf_reset(&l->msg);
+    if (rc == 0 && (rc = strom_bb_seal(l->bb, NULL, &l->msg, NULL, err)) == 0 &&
+        (rc = strom_ipc_read_msg(l->msg.data, l->msg.len, &m, err)) == 0)
+        rc = strom_ipc_decode_batch(&m, l->need_schema, l->need_schema, l->codec, &nb, err);
+    /* the needed columns at their table positions (the others are never looked at) */
+    strom_batch wide = {l->t->schema, rows, l->nlatest, l->wide_cols, NULL};
     if (rc == 0) {
-        strom_buf_reset(&l->msg);
-        if ((rc = strom_bb_seal(l->bb, NULL, &l->msg, NULL, err)) == 0 &&
-            (rc = strom_ipc_read_msg(l->msg.data, l->msg.len, &m, err)) == 0)
-            rc = strom_ipc_decode_batch(&m, l->t->schema, l->t->schema, l->codec, &b, err);
+        memset(l->wide_cols, 0, sizeof *l->wide_cols * (size_t)l->nlatest);
+        for (int c = 0; c < l->nlatest; c++)
+            l->wide_cols[c].length = rows;
+        for (int i = 0; i < l->nneed; i++)
+            l->wide_cols[l->needcols[i]] = nb->cols[i];
     }
     int64_t nsel = rows;
     if (rc == 0 && l->pred) {
@@ -376,30 +397,39 @@ static int read_group(cl_lake *l, int g, strom_result **out, strom_error *err)
         else
             l->sel = sel;
         if (rc == 0)
-            rc = strom_pred_eval_rows(l->pred, b, l->sel, &nsel, err);
+            rc = strom_pred_eval_rows(l->pred, &wide, l->sel, &nsel, err);
     }
-    if (rc == 0 && nsel > 0) {
-        if ((rc = strom_batch_select(b, l->pred ? l->sel : NULL, l->cols, l->ncols,
+    uint8_t *own = NULL;
+    if (rc == 0 && nsel > 0 && l->as_is && nsel == rows) {
+        ob = nb; /* the decoded batch is the result: its message is the memory it views */
+        nb = NULL;
+        size_t n;
+        own = strom_buf_detach(&l->msg, &n);
+    } else if (rc == 0 && nsel > 0) {
+        if ((rc = strom_batch_select(&wide, l->pred ? l->sel : NULL, l->cols, l->ncols,
                                      l->out_schema, NULL, &omsg, NULL, err)) == 0 &&
             (rc = strom_ipc_read_msg(omsg.data, omsg.len, &m, err)) == 0)
             rc = strom_ipc_decode_batch(&m, l->out_schema, l->out_schema, NULL, &ob, err);
-        if (rc > 0)
-            rc = strom_error_set(err, STROM_ECORRUPT, "truncated batch");
-        if (rc == 0) {
-            char part[STROM_PARTITION_MAX + 1];
-            part_text(f, part, sizeof part);
-            size_t n;
-            uint8_t *own = strom_buf_detach(&omsg, &n);
-            if (!(*out = cl_result_own(ob, own, l->out_schema, part, (uint32_t)f->bucket))) {
-                free(own);
-                strom_batch_free(ob);
-                rc = nomem(err);
-            } else {
-                l->rows_read += ob->rows;
-            }
-        }
+        size_t n;
+        own = strom_buf_detach(&omsg, &n);
     }
-    strom_batch_free(b);
+    if (rc > 0)
+        rc = strom_error_set(err, STROM_ECORRUPT, "truncated batch");
+    if (rc == 0 && ob) {
+        char part[STROM_PARTITION_MAX + 1];
+        part_text(f, part, sizeof part);
+        if (!(*out = cl_result_own(ob, own, l->out_schema, part, (uint32_t)f->bucket))) {
+            free(own);
+            strom_batch_free(ob);
+            rc = nomem(err);
+        } else {
+            l->rows_read += ob->rows;
+        }
+    } else {
+        free(own);
+        strom_batch_free(ob);
+    }
+    strom_batch_free(nb);
     strom_buf_free(&omsg);
     if (rc != 0)
         strom_error_prefix(err, "lake file %s row group %d", f->path, g);

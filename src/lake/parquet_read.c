@@ -665,6 +665,77 @@ static int plain_get(const pq_rcol *c, const uint8_t *p, size_t n, size_t *pos, 
     return 0;
 }
 
+/* The width of a column whose stored PLAIN values are its Arrow values byte for byte (INT32
+ * as INT or DATE, INT64 as BIGINT or microsecond temporals, FLOAT, DOUBLE), else 0. */
+static int direct_width(const pq_rcol *c)
+{
+    switch (c->t.id) {
+    case STROM_TYPE_INT:
+    case STROM_TYPE_DATE:
+        return c->phys == 1 ? 4 : 0;
+    case STROM_TYPE_BIGINT:
+        return c->phys == 2 ? 8 : 0;
+    case STROM_TYPE_TIME:
+    case STROM_TYPE_TIMESTAMP:
+    case STROM_TYPE_TIMESTAMP_LTZ:
+        return c->phys == 2 && !c->ts_millis ? 8 : 0;
+    case STROM_TYPE_FLOAT:
+        return c->phys == 4 ? 4 : 0;
+    case STROM_TYPE_DOUBLE:
+        return c->phys == 5 ? 8 : 0;
+    default:
+        return 0;
+    }
+}
+
+/* Appends a page of a direct-width column: PLAIN values (vals) or dictionary indices into
+ * dict (ndict entries of w bytes); nulls where levels[i] == 0. */
+static int append_direct(const pq_rcol *c, strom_batch_builder *bb, int col, int w,
+                         const uint32_t *levels, int64_t n, int64_t present,
+                         const uint8_t *vals, size_t vlen, const uint32_t *idx,
+                         const uint8_t *dict, int64_t ndict, strom_buf *scratch,
+                         strom_error *err)
+{
+    (void)c;
+    strom_col_view v = {.length = n, .null_count = n - present};
+    size_t vbytes = (size_t)n * (size_t)w, vmap = ((size_t)n + 7) / 8;
+    if (!idx && present == n) { /* PLAIN without nulls: the page itself */
+        if (vbytes > vlen)
+            return bad(err, "values past their page");
+        v.values = vals;
+        v.values_len = (int64_t)vbytes;
+    } else {
+        strom_buf_reset(scratch);
+        if (strom_buf_zeros(scratch, vbytes + vmap) != 0)
+            return strom_error_set(err, STROM_ENOMEM, "out of memory");
+        uint8_t *out = scratch->data, *valid = scratch->data + vbytes;
+        if (!idx && (size_t)present * (size_t)w > vlen)
+            return bad(err, "values past their page");
+        int64_t k = 0;
+        for (int64_t i = 0; i < n; i++) {
+            if (!levels[i])
+                continue;
+            valid[i >> 3] |= (uint8_t)(1u << (i & 7));
+            const uint8_t *from;
+            if (idx) {
+                if (idx[k] >= (uint64_t)ndict)
+                    return bad(err, "a dictionary index past the dictionary");
+                from = dict + (size_t)idx[k] * (size_t)w;
+            } else {
+                from = vals + (size_t)k * (size_t)w;
+            }
+            memcpy(out + (size_t)i * (size_t)w, from, (size_t)w);
+            k++;
+        }
+        v.values = out;
+        v.values_len = (int64_t)vbytes;
+        v.validity = present < n ? valid : NULL;
+    }
+    int rc = strom_bb_append_column(bb, col, &v, 0, n);
+    return rc == 0 ? 0 : bad(err, rc == STROM_ENOMEM ? "out of memory"
+                                                      : "a null in a NOT NULL column");
+}
+
 /* Reads column chunk ch of a row group (rows values) into column `col` of bb. */
 static int read_chunk(const strom_pq_file *f, const pq_rcol *c, const pq_rchunk *ch,
                       int64_t rows, strom_batch_builder *bb, int col, strom_error *err)
@@ -674,7 +745,7 @@ static int read_chunk(const strom_pq_file *f, const pq_rcol *c, const pq_rchunk 
         (uint64_t)ch->total_compressed > f->n - (uint64_t)start)
         return bad(err, "a column chunk past the file");
     const uint8_t *p = f->p + start, *end = p + ch->total_compressed;
-    strom_buf payload = STROM_BUF_INIT, dict = STROM_BUF_INIT;
+    strom_buf payload = STROM_BUF_INIT, dict = STROM_BUF_INIT, scratch = STROM_BUF_INIT;
     size_t *doff = NULL;
     int64_t ndict = 0, done = 0;
     uint32_t *levels = malloc(sizeof *levels * (size_t)(rows + 1));
@@ -757,6 +828,15 @@ static int read_chunk(const strom_pq_file *f, const pq_rcol *c, const pq_rchunk 
         int64_t k = 0;
         const uint8_t *vals = payload.data + at;
         size_t vlen = payload.len - at, vpos = 0;
+        int w = direct_width(c);
+        if (w > 0) { /* the stored values are the Arrow values: whole runs, no per-value work */
+            bool dictp = pg.encoding == 8 || pg.encoding == 2;
+            rc = append_direct(c, bb, col, w, levels, n, present, dictp ? NULL : vals, vlen,
+                               dictp ? idx : NULL, dictp ? dict.data : NULL, ndict, &scratch,
+                               err);
+            done += n;
+            continue;
+        }
         for (int64_t i = 0; rc == 0 && i < n; i++) {
             strom_value v;
             if (!levels[i]) {
@@ -784,6 +864,7 @@ static int read_chunk(const strom_pq_file *f, const pq_rcol *c, const pq_rchunk 
     free(doff);
     strom_buf_free(&payload);
     strom_buf_free(&dict);
+    strom_buf_free(&scratch);
     if (rc < 0)
         strom_error_prefix(err, "column '%s'", c->name);
     return rc;
