@@ -9,7 +9,9 @@
  * Each prints one JSON line. The same rows through DuckDB (COPY ... TO parquet, and scans
  * of strom's files): bench/lake_bench.mjs; both from bench/lake_bench.sh.
  *
- *   strom-lake-bench DIR [--rows N] [--codec none|snappy|zstd] [--repeat K]
+ *   strom-lake-bench DIR [--rows N] [--codec none|snappy|zstd] [--buckets B] [--threads T]
+ *                        [--repeat K]
+ * (B bucket logs, records dealt round robin; tiering runs T buckets at once.)
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -95,7 +97,7 @@ int main(int argc, char **argv)
     }
     const char *dir = argv[1], *codec = "zstd";
     int64_t rows = 5000000;
-    int repeat = 1;
+    int repeat = 1, buckets = 1, threads = 1;
     for (int i = 2; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--rows"))
             rows = atoll(argv[i + 1]);
@@ -103,6 +105,14 @@ int main(int argc, char **argv)
             codec = argv[i + 1];
         else if (!strcmp(argv[i], "--repeat"))
             repeat = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--buckets"))
+            buckets = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--threads"))
+            threads = atoi(argv[i + 1]);
+    }
+    if (buckets < 1 || buckets > 64 || threads < 1) {
+        fprintf(stderr, "strom-lake-bench: --buckets 1..64, --threads >= 1\n");
+        return 2;
     }
     strom_error err;
     strom_table_desc d;
@@ -110,7 +120,7 @@ int main(int argc, char **argv)
     snprintf(d.database, sizeof d.database, "bench");
     snprintf(d.table, sizeof d.table, "lake");
     d.table_id = 1;
-    d.buckets = 1;
+    d.buckets = (uint32_t)buckets;
     d.schema = strom_schema_new(1);
     for (int c = 0; c < NCOLS; c++) {
         char name[8];
@@ -119,15 +129,17 @@ int main(int argc, char **argv)
     }
     char path[4096];
     for (int run = 0; run < repeat; run++) {
-        /* the log: not timed */
-        snprintf(path, sizeof path, "%s/log", dir);
+        /* the logs: not timed */
         strom_rmtree(dir, NULL);
         strom_log_config lc;
         strom_log_config_default(&lc);
         lc.fsync = STROM_LOG_FSYNC_NEVER;
-        strom_log *log;
-        if (strom_mkdirs(path, &err) < 0 || strom_log_open(path, &lc, &log, &err) < 0)
-            die("log", &err);
+        strom_log *logs[64];
+        for (int b = 0; b < buckets; b++) {
+            snprintf(path, sizeof path, "%s/log/%d", dir, b);
+            if (strom_mkdirs(path, &err) < 0 || strom_log_open(path, &lc, &logs[b], &err) < 0)
+                die("log", &err);
+        }
         strom_batch_builder *bb = strom_bb_new(d.schema);
         strom_buf msg = STROM_BUF_INIT, rec = STROM_BUF_INIT;
         for (int64_t first = 0; first < rows; first += BATCH) {
@@ -143,12 +155,14 @@ int main(int argc, char **argv)
             int64_t base;
             if (strom_bb_seal(bb, NULL, &msg, &st, &err) < 0 ||
                 strom_record_write(&rec, &info, &st, NULL, msg.data, msg.len, &err) < 0 ||
-                strom_log_append(log, rec.data, rec.len, &base, &err) < 0)
+                strom_log_append(logs[(first / BATCH) % buckets], rec.data, rec.len, &base,
+                                 &err) < 0)
                 die("append", &err);
             strom_batch_stats_free(&st);
             strom_bb_reset(bb);
         }
-        strom_log_flush(log, NULL);
+        for (int b = 0; b < buckets; b++)
+            strom_log_flush(logs[b], NULL);
         strom_buf_free(&msg);
         strom_buf_free(&rec);
         strom_bb_free(bb);
@@ -157,25 +171,30 @@ int main(int argc, char **argv)
         strom_lake *lk;
         if (strom_lake_open(d.lake_dir, true, &lk, &err) < 0)
             die("lake", &err);
-        strom_tier_source src = {log, "", 0, 0};
+        strom_tier_source src[64];
+        for (int b = 0; b < buckets; b++)
+            src[b] = (strom_tier_source){logs[b], "", (uint32_t)b, 0};
         strom_tier_opts to;
         strom_tier_opts_default(&to);
         to.parquet.codec = !strcmp(codec, "none")     ? STROM_PQ_UNCOMPRESSED
                            : !strcmp(codec, "snappy") ? STROM_PQ_SNAPPY
                                                       : STROM_PQ_ZSTD;
         to.max_file_bytes = UINT64_MAX;
+        to.threads = threads;
         strom_tier_result res;
         int64_t t0 = now_ns();
-        if (strom_tier_run(lk, &d, no_older, NULL, &src, 1, &to, &res, &err) < 0)
+        if (strom_tier_run(lk, &d, no_older, NULL, src, buckets, &to, &res, &err) < 0)
             die("tier", &err);
         double secs = (double)(now_ns() - t0) / 1e9;
-        printf("{\"system\":\"strom\",\"op\":\"tier\",\"codec\":\"%s\",\"rows\":%" PRId64
+        printf("{\"system\":\"strom\",\"op\":\"tier\",\"codec\":\"%s\",\"buckets\":%d,"
+               "\"threads\":%d,\"rows\":%" PRId64
                ",\"secs\":%.3f,\"rows_s\":%.0f,\"mb_s\":%.1f,\"log_bytes\":%" PRIu64
                ",\"file_bytes\":%" PRIu64 "}\n",
-               codec, res.rows, secs, (double)res.rows / secs,
+               codec, buckets, threads, res.rows, secs, (double)res.rows / secs,
                (double)res.rows * NCOLS * 8 / secs / 1e6, res.bytes_read, res.bytes_written);
         strom_lake_close(lk);
-        strom_log_close(log);
+        for (int b = 0; b < buckets; b++)
+            strom_log_close(logs[b]);
         /* scans of the lake half */
         int all[NCOLS];
         for (int c = 0; c < NCOLS; c++)

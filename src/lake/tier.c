@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@ void strom_tier_opts_default(strom_tier_opts *o)
     strom_pq_opts_default(&o->parquet);
     o->max_file_bytes = 256u << 20;
     o->commit_user = "strom";
+    o->threads = 1;
 }
 
 static void source_key(const strom_tier_source *s, char *buf, size_t cap)
@@ -113,6 +115,8 @@ static void stats_merge(strom_batch_stats *acc, const strom_batch_stats *b, int6
 typedef struct tier_file {
     strom_lake_file f;
     char tmp[PATH_MAX];
+    bool made;                  /* a file was written */
+    uint64_t bytes_read;
 } tier_file;
 
 /* Copies src's records from src->tiered up to `until` (or max_file_bytes) into one new
@@ -294,6 +298,53 @@ out:
     return rc;
 }
 
+/* The buckets of one run, taken one at a time by each thread. */
+typedef struct tier_job {
+    strom_lake *lk;
+    const strom_table_desc *d;
+    strom_tier_schema_fn schema_for;
+    void *ctx;
+    strom_tier_source *sources;
+    int n;
+    const strom_tier_opts *o;
+    const int32_t *ids;
+    tier_file *tf;
+    int64_t *next;
+    int taken;                  /* atomic */
+    int rc;                     /* the first error (under mu) */
+    strom_error err;
+    pthread_mutex_t mu;
+} tier_job;
+
+static void *tier_worker(void *arg)
+{
+    tier_job *j = arg;
+    for (;;) {
+        int i = __atomic_fetch_add(&j->taken, 1, __ATOMIC_ACQ_REL);
+        if (i >= j->n)
+            return NULL;
+        pthread_mutex_lock(&j->mu);
+        bool failed = j->rc != 0;
+        pthread_mutex_unlock(&j->mu);
+        if (failed)
+            return NULL;
+        strom_error e;
+        strom_error_clear(&e);
+        int64_t until = strom_log_high_watermark(j->sources[i].log);
+        int rc = tier_bucket(j->lk, j->d, j->schema_for, j->ctx, &j->sources[i], until, j->o,
+                             j->ids, &j->tf[i], &j->tf[i].made, &j->next[i],
+                             &j->tf[i].bytes_read, &e);
+        if (rc != 0) {
+            pthread_mutex_lock(&j->mu);
+            if (j->rc == 0) {
+                j->rc = rc;
+                j->err = e;
+            }
+            pthread_mutex_unlock(&j->mu);
+        }
+    }
+}
+
 int strom_tier_run(strom_lake *lk, const strom_table_desc *d, strom_tier_schema_fn schema_for,
                    void *ctx, strom_tier_source *sources, int n, const strom_tier_opts *o,
                    strom_tier_result *res, strom_error *err)
@@ -333,21 +384,36 @@ int strom_tier_run(strom_lake *lk, const strom_table_desc *d, strom_tier_schema_
     for (int c = 0; c < ncols; c++)
         ids[c] = c;
     bool moved = false;
-    for (int i = 0; rc == 0 && i < n; i++) {
-        bool made = false;
-        int64_t until = strom_log_high_watermark(sources[i].log);
-        rc = tier_bucket(lk, d, schema_for, ctx, &sources[i], until, o, ids, &tf[nfiles], &made,
-                         &next[i], &res->bytes_read, err);
-        if (rc == 0 && next[i] != sources[i].tiered)
+    /* the buckets, on up to o->threads threads */
+    tier_job job = {lk, d, schema_for, ctx, sources, n, o, ids, tf, next, 0, 0, {0, {0}},
+                    PTHREAD_MUTEX_INITIALIZER};
+    int nth = o->threads > 1 ? (o->threads < n ? o->threads : n) : 1;
+    pthread_t th[16];
+    int started = 0;
+    for (int t = 1; t < nth && t < 16; t++)
+        if (pthread_create(&th[started], NULL, tier_worker, &job) == 0)
+            started++;
+    tier_worker(&job);
+    for (int t = 0; t < started; t++)
+        pthread_join(th[t], NULL);
+    pthread_mutex_destroy(&job.mu);
+    if ((rc = job.rc) != 0) {
+        if (err)
+            *err = job.err;
+        goto out;
+    }
+    for (int i = 0; i < n; i++) {
+        if (next[i] != sources[i].tiered)
             moved = true;
-        if (rc == 0 && made) {
-            files[nfiles] = tf[nfiles].f;
+        res->bytes_read += tf[i].bytes_read;
+        if (tf[i].made) {
+            files[nfiles] = tf[i].f;
             res->rows += files[nfiles].rows;
             res->bytes_written += (uint64_t)files[nfiles].size;
             nfiles++;
         }
     }
-    if (rc != 0 || !moved)
+    if (!moved)
         goto out;
     /* the offsets after this run, as one property */
     json_t *offs = json_object();
@@ -388,14 +454,16 @@ int strom_tier_run(strom_lake *lk, const strom_table_desc *d, strom_tier_schema_
         res->files = nfiles;
     }
 out:
-    if (rc != 0) {
-        for (int i = 0; i < nfiles; i++)
+    for (int i = 0; tf && i < n; i++) {
+        if (rc != 0 && tf[i].made)
             unlink(tf[i].tmp);
+        if (tf[i].made)
+            strom_batch_stats_free(&tf[i].f.stats);
+    }
+    if (rc != 0) {
         res->rows = res->files = 0;
         res->bytes_written = 0;
     }
-    for (int i = 0; tf && i < nfiles; i++)
-        strom_batch_stats_free(&tf[i].f.stats);
     free(ids);
     free(tf);
     free(files);

@@ -37,6 +37,7 @@ typedef struct strom_tier_opts {
     uint64_t max_file_bytes;    /* stop a bucket's file at this many bytes of records read
                                    (256 MiB); the rest waits for the next run */
     const char *commit_user;    /* e.g. "strom-<data dir id>" */
+    int threads;                /* buckets tiered at once (1) */
 } strom_tier_opts;
 
 void strom_tier_opts_default(strom_tier_opts *o);

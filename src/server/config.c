@@ -32,6 +32,7 @@ void srv_config_default(srv_config *c)
     c->tier_freshness_ms = 60000;
     c->tier_codec = 6; /* ZSTD */
     c->tier_read_grace_ms = 60000;
+    c->tier_threads = 1;
 }
 
 /* A number with a size or duration suffix (common/units.h), checked against [min, max]. */
@@ -133,6 +134,7 @@ int srv_config_set(srv_config *c, const char *key, const char *v, strom_error *e
     NUM("shutdown_timeout", true, 0, 3600000, c->shutdown_timeout_ms)
     NUM("tier_freshness", true, 100, 86400000, c->tier_freshness_ms)
     NUM("tier_read_grace", true, 0, 86400000, c->tier_read_grace_ms)
+    NUM("tier_threads", false, 1, 16, c->tier_threads)
 #undef NUM
     return strom_error_set(err, STROM_EINVAL, "unknown configuration key '%s'", key);
 }
@@ -194,7 +196,7 @@ void srv_config_print(const srv_config *c, void *file)
                "shutdown_timeout = %lldms\nlog_level = %s\nkv_snapshot_bytes = %llu\n"
                "kv_snapshot_age = %lldms\nkv_cache_bytes = %llu\nkv_row_cache_bytes = %llu\n"
                "lake_dir = %s\ntier_freshness = %lldms\ntier_codec = %s\n"
-               "tier_read_grace = %lldms\n",
+               "tier_read_grace = %lldms\ntier_threads = %d\n",
             c->data_dir, c->host, c->port, c->workers, fsyncs[c->log.fsync],
             c->log.fsync_interval_ms, (unsigned long long)c->log.segment_bytes,
             (long long)c->log.segment_ms, (unsigned long long)c->log.retention_bytes,
@@ -205,5 +207,5 @@ void srv_config_print(const srv_config *c, void *file)
             (unsigned long long)c->kv.cache_bytes, (unsigned long long)c->kv.row_cache_bytes,
             c->lake_dir[0] ? c->lake_dir : "(data_dir/lake)", (long long)c->tier_freshness_ms,
             c->tier_codec == 6 ? "zstd" : c->tier_codec == 1 ? "snappy" : "none",
-            (long long)c->tier_read_grace_ms);
+            (long long)c->tier_read_grace_ms, c->tier_threads);
 }

@@ -30,6 +30,7 @@ typedef struct srv_config {
     int64_t tier_freshness_ms;   /* tables with tiering that name no freshness */
     int tier_codec;              /* strom_pq_codec of tiered Parquet files */
     int64_t tier_read_grace_ms;  /* tiered log segments outlive their snapshot this long */
+    int tier_threads;            /* buckets of a table tiered at once */
 } srv_config;
 
 void srv_config_default(srv_config *c);

@@ -104,6 +104,7 @@ int srv_tiering_run(srv_tiering *tg, srv_table *table, strom_tier_result *res, s
     strom_tier_opts_default(&o);
     o.parquet.codec = tg->o.codec;
     o.commit_user = tg->o.commit_user;
+    o.threads = tg->o.threads;
     if ((rc = strom_tier_run(lk, &d, schema_of, table, src, n, &o, res, err)) < 0)
         goto out;
     for (int i = 0; i < n; i++)

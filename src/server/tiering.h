@@ -18,6 +18,7 @@ typedef struct srv_tiering_opts {
     int64_t default_freshness_ms;   /* tables that name none */
     strom_pq_codec codec;
     const char *commit_user;
+    int threads;                    /* buckets of a table tiered at once */
     int64_t read_grace_ms;          /* retention keeps a tiered segment this long after the
                                        snapshot that holds it, for union reads that started
                                        from an older snapshot */

@@ -24,6 +24,7 @@ static void tune(srv_config *cfg)
 {
     cfg->tier_freshness_ms = 86400000; /* the service runs once at start and when kicked */
     cfg->tier_read_grace_ms = 0;       /* retention may delete what was just tiered */
+    cfg->tier_threads = 2;             /* buckets tiered in parallel */
 }
 
 /* id BIGINT, region STRING (partition), amount DOUBLE, note STRING; 2 buckets by id. */
