@@ -10,7 +10,9 @@ BIN=$ROOT/build-release/bench/strom-lake-bench
 TMP=${TMPDIR:-/tmp}/strom-lake-bench
 for run in $(seq "$RUNS"); do
   echo "# run $run"
-  "$BIN" "$TMP" --rows "$ROWS" --codec "$CODEC"
+  # a table of 2 buckets, tiered on 1 then 2 threads (the scans read the last one's files)
+  "$BIN" "$TMP" --rows "$ROWS" --codec "$CODEC" --buckets 2 --threads 1 | head -1
+  "$BIN" "$TMP" --rows "$ROWS" --codec "$CODEC" --buckets 2 --threads 2
   for threads in 1 2; do
     node "$ROOT/bench/lake_bench.mjs" "$TMP/lake/bench.db/lake" "$ROWS" "$CODEC" "$threads" "$TMP/duck.parquet"
   done
