@@ -9,9 +9,14 @@
  * Pruning: files by partition and by their manifest statistics, row groups by their chunk
  * statistics; rows that remain are filtered by the predicate, and only the chosen columns are
  * decoded (the predicate's too).
+ *
+ * Row groups are decoded by worker threads (2, started at the first read), each taking the
+ * next row group in file order; results are handed out in that same order (a window of
+ * slots bounds how far the workers run ahead), so a bucket's rows come in offset order.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +33,39 @@
 #include "lake/parquet.h"
 #include "lake/tier.h"
 
+#define LAKE_THREADS 2
+#define LAKE_WINDOW 6                 /* row groups decoded ahead of the reader at most */
+
+/* An open data file, shared by the tasks of its row groups. */
+typedef struct lfile {
+    int refs;                         /* under the reader's mutex */
+    int index;                        /* in files[] */
+    uint8_t *map;
+    size_t maplen;
+    strom_pq_file *pf;
+    int *fcol;                        /* per table column: file column, or -1 */
+} lfile;
+
+/* One decoding thread's buffers. */
+typedef struct lworker {
+    struct cl_lake *l;
+    pthread_t th;
+    bool started;
+    strom_batch_builder *bb;
+    strom_buf msg;
+    uint8_t *sel;
+    strom_col_view *wide_cols;        /* a batch of the table's width over the needed columns */
+    strom_codec_ctx *codec;
+    strom_batch_stats st;             /* scratch for pruning, table width */
+} lworker;
+
+typedef struct lslot {
+    bool ready;
+    int rc;
+    strom_error err;
+    strom_result *res;                /* NULL: the row group had no row left */
+} lslot;
+
 struct cl_lake {
     strom_lake *lk;
     const strom_table_desc *t;        /* the scanner's (latest schema) */
@@ -36,31 +74,35 @@ struct cl_lake {
     int ncols;
     const strom_schema *out_schema;
     int nlatest;
-    uint8_t *need;                    /* per latest column: chosen or read by the predicate */
-    uint8_t *pcols;                   /* per latest column: read by the predicate */
-    strom_lake_file *files;
-    int nfiles, next;
-    strom_tier_source *offs;          /* tiered offsets per bucket */
-    int noffs;
-    /* the file being read */
-    int cur;
-    uint8_t *map;
-    size_t maplen;
-    strom_pq_file *pf;
-    int group;
-    int *fcol;                        /* per latest column: file column, or -1 */
-    int *needcols;                    /* the needed latest columns, in table order */
+    uint8_t *need;                    /* per table column: chosen or read by the predicate */
+    uint8_t *pcols;                   /* per table column: read by the predicate */
+    int *needcols;                    /* the needed table columns, in table order */
     int nneed;
     strom_schema *need_schema;        /* those columns */
-    strom_col_view *wide_cols;        /* a batch of the table's width over them */
     bool as_is;                       /* no predicate and the chosen columns are needcols in
                                          order: the decoded batch is the result */
-    strom_batch_builder *bb;
-    strom_buf msg;
-    uint8_t *sel;
-    strom_codec_ctx *codec;
-    uint64_t bytes_read, bytes_total;
-    int64_t files_skipped, groups_skipped, rows_read;
+    strom_lake_file *files;
+    int nfiles;
+    strom_tier_source *offs;          /* tiered offsets per bucket */
+    int noffs;
+    bool (*part_ok)(void *, const char *);
+    void *part_ctx;
+    /* shared by the workers and the reader, under mu */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool started, stop, exhausted;    /* no row group left to hand out */
+    int next_file;
+    lfile *cur;                       /* the file whose row groups are being handed out */
+    int next_group;
+    int64_t seq_out;                  /* tasks handed to workers */
+    int64_t seq_in;                   /* the next result the reader takes */
+    lslot slots[LAKE_WINDOW];
+    int failed;                       /* an error while handing out (opening a file) */
+    strom_error fail_err;
+    int64_t fail_seq;                 /* ... taking effect at this sequence number */
+    lworker workers[LAKE_THREADS];
+    uint64_t bytes_read, bytes_total; /* atomic */
+    int64_t files_skipped, groups_skipped;
 };
 
 static int nomem(strom_error *err)
@@ -87,31 +129,6 @@ static void part_text(const strom_lake_file *f, char *buf, size_t cap)
     } else {
         snprintf(buf, cap, "%s", tmp);
     }
-}
-
-void cl_lake_close(cl_lake *l)
-{
-    if (!l)
-        return;
-    strom_pq_close(l->pf);
-    if (l->map)
-        munmap(l->map, l->maplen);
-    strom_lake_files_free(l->files, l->nfiles);
-    for (int i = 0; i < l->noffs; i++)
-        free((char *)l->offs[i].partition);
-    free(l->offs);
-    free(l->need);
-    free(l->pcols);
-    free(l->fcol);
-    free(l->needcols);
-    free(l->wide_cols);
-    strom_schema_free(l->need_schema);
-    free(l->sel);
-    strom_bb_free(l->bb);
-    strom_buf_free(&l->msg);
-    strom_codec_ctx_free(l->codec);
-    strom_lake_close(l->lk);
-    free(l);
 }
 
 /* The offsets of every bucket the snapshot names, from its strom.offsets property. */
@@ -155,21 +172,18 @@ int cl_lake_open(const strom_table_desc *t, const strom_pred *pred, const int *c
     cl_lake *l = calloc(1, sizeof *l);
     if (!l)
         return nomem(err);
+    pthread_mutex_init(&l->mu, NULL);
+    pthread_cond_init(&l->cv, NULL);
     l->t = t;
     l->pred = pred;
     l->cols = cols;
     l->ncols = ncols;
     l->out_schema = out_schema;
     l->nlatest = strom_schema_ncols(t->schema);
-    l->cur = -1;
-    l->msg = (strom_buf)STROM_BUF_INIT;
     l->need = calloc((size_t)l->nlatest, 1);
     l->pcols = calloc((size_t)l->nlatest, 1);
-    l->fcol = calloc((size_t)l->nlatest, sizeof *l->fcol);
     l->needcols = calloc((size_t)l->nlatest + 1, sizeof *l->needcols);
-    l->wide_cols = calloc((size_t)l->nlatest + 1, sizeof *l->wide_cols);
-    l->codec = strom_codec_ctx_new();
-    if (!l->need || !l->pcols || !l->fcol || !l->needcols || !l->wide_cols || !l->codec) {
+    if (!l->need || !l->pcols || !l->needcols) {
         cl_lake_close(l);
         return nomem(err);
     }
@@ -185,10 +199,21 @@ int cl_lake_open(const strom_table_desc *t, const strom_pred *pred, const int *c
     l->as_is = !pred && ncols == l->nneed;
     for (int i = 0; l->as_is && i < ncols; i++)
         l->as_is = cols[i] == l->needcols[i];
-    if (!(l->need_schema = strom_schema_project(t->schema, l->needcols, l->nneed)) ||
-        !(l->bb = strom_bb_new(l->need_schema))) {
+    if (!(l->need_schema = strom_schema_project(t->schema, l->needcols, l->nneed))) {
         cl_lake_close(l);
         return nomem(err);
+    }
+    for (int i = 0; i < LAKE_THREADS; i++) {
+        lworker *w = &l->workers[i];
+        w->l = l;
+        w->bb = strom_bb_new(l->need_schema);
+        w->wide_cols = calloc((size_t)l->nlatest + 1, sizeof *w->wide_cols);
+        w->st.cols = calloc((size_t)l->nlatest + 1, sizeof *w->st.cols);
+        w->codec = strom_codec_ctx_new();
+        if (!w->bb || !w->wide_cols || !w->st.cols || !w->codec) {
+            cl_lake_close(l);
+            return nomem(err);
+        }
     }
     int rc = 0;
     strom_lake_snapshot s = {0};
@@ -219,14 +244,26 @@ int64_t cl_lake_offset(const cl_lake *l, const char *partition, uint32_t bucket)
 
 void cl_lake_bytes(const cl_lake *l, uint64_t *read, uint64_t *total)
 {
-    *read = l ? l->bytes_read : 0;
-    *total = l ? l->bytes_total : 0;
+    *read = l ? __atomic_load_n(&l->bytes_read, __ATOMIC_ACQUIRE) : 0;
+    *total = l ? __atomic_load_n(&l->bytes_total, __ATOMIC_ACQUIRE) : 0;
 }
 
-/* Stats of the latest schema's columns for a file or a row group: NULL-safe pruning. Returns
- * false when a column the predicate reads has unknown stats (then nothing is pruned). */
-static bool stats_for_pred(cl_lake *l, strom_batch_stats *st, int64_t rows,
-                           const strom_batch_stats *file, int g)
+static void file_unref(cl_lake *l, lfile *f)
+{
+    (void)l;
+    if (!f || --f->refs > 0)
+        return;
+    strom_pq_close(f->pf);
+    if (f->map)
+        munmap(f->map, f->maplen);
+    free(f->fcol);
+    free(f);
+}
+
+/* Stats of the table's columns for a file (its manifest stats) or a row group (its chunk
+ * stats); false when a column the predicate reads has unknown stats (nothing is pruned). */
+static bool stats_for_pred(const cl_lake *l, strom_batch_stats *st, int64_t rows,
+                           const strom_batch_stats *file, const lfile *lf, int g)
 {
     st->rows = rows;
     st->ncols = l->nlatest;
@@ -246,11 +283,11 @@ static bool stats_for_pred(cl_lake *l, strom_batch_stats *st, int64_t rows,
             *cs = file->cols[c];
             strom_col_stats_fix(cs);
         } else {
-            if (l->fcol[c] < 0) {
+            if (lf->fcol[c] < 0) {
                 cs->null_count = rows;
                 continue;
             }
-            if (!strom_pq_chunk_stats(l->pf, g, l->fcol[c], cs))
+            if (!strom_pq_chunk_stats(lf->pf, g, lf->fcol[c], cs))
                 return false;
             if (cs->has_min && cs->min.type != strom_schema_col_type(l->t->schema, c).id)
                 return false;
@@ -259,39 +296,19 @@ static bool stats_for_pred(cl_lake *l, strom_batch_stats *st, int64_t rows,
     return true;
 }
 
-static void close_file(cl_lake *l)
-{
-    strom_pq_close(l->pf);
-    l->pf = NULL;
-    if (l->map)
-        munmap(l->map, l->maplen);
-    l->map = NULL;
-    l->cur = -1;
-}
-
-/* Opens file i unless its partition or statistics rule it out (*skip). */
-static int open_file(cl_lake *l, int i, bool (*part_ok)(void *, const char *), void *ctx,
-                     bool *skip, strom_error *err)
+/* Opens file i (NULL in *out when its partition or statistics rule it out). */
+static int open_file(cl_lake *l, int i, strom_batch_stats *scratch, lfile **out,
+                     strom_error *err)
 {
     strom_lake_file *f = &l->files[i];
     char part[STROM_PARTITION_MAX + 1];
     part_text(f, part, sizeof part);
-    *skip = false;
-    if (part_ok && f->has_partition && !part_ok(ctx, part)) {
-        *skip = true;
+    *out = NULL;
+    if (l->part_ok && f->has_partition && !l->part_ok(l->part_ctx, part))
         return 0;
-    }
-    if (l->pred && f->stats.ncols > 0) {
-        strom_batch_stats st = {0};
-        st.cols = calloc((size_t)l->nlatest, sizeof *st.cols);
-        if (!st.cols)
-            return nomem(err);
-        bool ok = stats_for_pred(l, &st, f->rows, &f->stats, -1);
-        *skip = ok && strom_pred_eval_stats(l->pred, &st) == STROM_MATCH_NONE;
-        free(st.cols);
-        if (*skip)
-            return 0;
-    }
+    if (l->pred && f->stats.ncols > 0 && stats_for_pred(l, scratch, f->rows, &f->stats, NULL, 0) &&
+        strom_pred_eval_stats(l->pred, scratch) == STROM_MATCH_NONE)
+        return 0;
     char path[2048];
     snprintf(path, sizeof path, "%s/%s", strom_lake_dir(l->lk), f->path);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -304,114 +321,114 @@ static int open_file(cl_lake *l, int i, bool (*part_ok)(void *, const char *), v
         return strom_error_set(err, STROM_ECORRUPT, "lake file %s is %lld bytes, its manifest "
                                "says %lld", path, (long long)sb.st_size, (long long)f->size);
     }
-    l->maplen = (size_t)sb.st_size;
-    l->map = l->maplen ? mmap(NULL, l->maplen, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
+    lfile *lf = calloc(1, sizeof *lf);
+    if (lf)
+        lf->fcol = calloc((size_t)l->nlatest + 1, sizeof *lf->fcol);
+    if (!lf || !lf->fcol) {
+        close(fd);
+        free(lf);
+        return nomem(err);
+    }
+    lf->refs = 1;
+    lf->index = i;
+    lf->maplen = (size_t)sb.st_size;
+    lf->map = lf->maplen ? mmap(NULL, lf->maplen, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
     close(fd);
-    if (l->map == MAP_FAILED) {
-        l->map = NULL;
-        return strom_error_set(err, STROM_EIO, "mmap %s: %s", path, strerror(errno));
+    int rc = 0;
+    if (lf->map == MAP_FAILED) {
+        lf->map = NULL;
+        rc = strom_error_set(err, STROM_EIO, "mmap %s: %s", path, strerror(errno));
+    } else if ((rc = strom_pq_open(lf->map, lf->maplen, &lf->pf, err)) != 0) {
+        strom_error_prefix(err, "lake file %s", path);
     }
-    int rc = strom_pq_open(l->map, l->maplen, &l->pf, err);
-    if (rc != 0) {
-        close_file(l);
-        return strom_error_prefix(err, "lake file %s", path), rc;
-    }
-    const strom_schema *fs = strom_pq_schema(l->pf);
-    for (int c = 0; c < l->nlatest; c++) {
+    const strom_schema *fs = rc == 0 ? strom_pq_schema(lf->pf) : NULL;
+    for (int c = 0; rc == 0 && c < l->nlatest; c++) {
         const char *nm = strom_schema_col_name(l->t->schema, c);
-        l->fcol[c] = strom_schema_find(fs, nm, strlen(nm));
-        if (l->fcol[c] >= 0 && l->need[c] &&
-            strom_schema_col_type(fs, l->fcol[c]).id != strom_schema_col_type(l->t->schema, c).id) {
-            close_file(l);
-            return strom_error_set(err, STROM_ECORRUPT, "lake file %s: column %s has another "
-                                   "type than the table's", path, nm);
-        }
+        lf->fcol[c] = strom_schema_find(fs, nm, strlen(nm));
+        if (lf->fcol[c] >= 0 && l->need[c] &&
+            strom_schema_col_type(fs, lf->fcol[c]).id != strom_schema_col_type(l->t->schema, c).id)
+            rc = strom_error_set(err, STROM_ECORRUPT, "lake file %s: column %s has another "
+                                 "type than the table's", path, nm);
     }
-    l->cur = i;
-    l->group = 0;
+    if (rc != 0) {
+        file_unref(l, lf);
+        return rc;
+    }
+    *out = lf;
     return 0;
 }
 
-/* Reads row group g of the open file into a result (NULL when no row is left): the needed
- * columns only (chosen + predicate), decoded into a batch of those; the predicate and the
- * projection then see them at their table positions. */
-static int read_group(cl_lake *l, int g, strom_result **out, strom_error *err)
+/* Decodes row group g of lf into a result (NULL when no row is left): the needed columns
+ * only, decoded into a batch of those; the predicate and the projection then see them at
+ * their table positions. */
+static int read_group(cl_lake *l, lworker *w, const lfile *lf, int g, strom_result **out,
+                      strom_error *err)
 {
     *out = NULL;
-    int64_t rows = strom_pq_group_rows(l->pf, g);
-    const strom_lake_file *f = &l->files[l->cur];
+    int64_t rows = strom_pq_group_rows(lf->pf, g);
+    const strom_lake_file *f = &l->files[lf->index];
     uint64_t all = 0, used = 0;
-    for (int c = 0; c < strom_schema_ncols(strom_pq_schema(l->pf)); c++)
-        all += strom_pq_chunk_bytes(l->pf, g, c);
-    l->bytes_total += all;
-    if (l->pred) {
-        strom_batch_stats st = {0};
-        st.cols = calloc((size_t)l->nlatest, sizeof *st.cols);
-        if (!st.cols)
-            return nomem(err);
-        bool ok = stats_for_pred(l, &st, rows, NULL, g);
-        bool none = ok && strom_pred_eval_stats(l->pred, &st) == STROM_MATCH_NONE;
-        free(st.cols);
-        if (none) {
-            l->groups_skipped++;
-            return 0;
-        }
+    for (int c = 0; c < strom_schema_ncols(strom_pq_schema(lf->pf)); c++)
+        all += strom_pq_chunk_bytes(lf->pf, g, c);
+    __atomic_add_fetch(&l->bytes_total, all, __ATOMIC_ACQ_REL);
+    if (l->pred && stats_for_pred(l, &w->st, rows, NULL, lf, g) &&
+        strom_pred_eval_stats(l->pred, &w->st) == STROM_MATCH_NONE) {
+        __atomic_add_fetch(&l->groups_skipped, 1, __ATOMIC_ACQ_REL);
+        return 0;
     }
-    strom_bb_reset(l->bb);
+    strom_bb_reset(w->bb);
     int rc = 0;
     for (int i = 0; rc == 0 && i < l->nneed; i++) {
         int c = l->needcols[i];
-        if (l->fcol[c] >= 0) {
-            rc = strom_pq_read_group_cols(l->pf, g, &l->fcol[c], &i, 1, l->bb, err);
-            used += strom_pq_chunk_bytes(l->pf, g, l->fcol[c]);
+        if (lf->fcol[c] >= 0) {
+            rc = strom_pq_read_group_cols(lf->pf, g, &lf->fcol[c], &i, 1, w->bb, err);
+            used += strom_pq_chunk_bytes(lf->pf, g, lf->fcol[c]);
             continue;
         }
         for (int64_t r = 0; rc == 0 && r < rows; r++) /* added after the file: null */
-            if (strom_bb_append_null(l->bb, i) != 0)
+            if (strom_bb_append_null(w->bb, i) != 0)
                 rc = strom_error_set(err, STROM_ECORRUPT, "lake file %s: column %s is missing "
                                      "and NOT NULL", f->path,
                                      strom_schema_col_name(l->t->schema, c));
     }
-    l->bytes_read += used;
+    __atomic_add_fetch(&l->bytes_read, used, __ATOMIC_ACQ_REL);
     strom_batch *nb = NULL, *ob = NULL;
     strom_ipc_msg m;
     strom_buf omsg = STROM_BUF_INIT;
-    strom_buf_reset(&l->msg);
-    if (rc == 0 && (rc = strom_bb_seal(l->bb, NULL, &l->msg, NULL, err)) == 0 &&
-        (rc = strom_ipc_read_msg(l->msg.data, l->msg.len, &m, err)) == 0)
-        rc = strom_ipc_decode_batch(&m, l->need_schema, l->need_schema, l->codec, &nb, err);
-    /* the needed columns at their table positions (the others are never looked at) */
-    strom_batch wide = {l->t->schema, rows, l->nlatest, l->wide_cols, NULL};
+    strom_buf_reset(&w->msg);
+    if (rc == 0 && (rc = strom_bb_seal(w->bb, NULL, &w->msg, NULL, err)) == 0 &&
+        (rc = strom_ipc_read_msg(w->msg.data, w->msg.len, &m, err)) == 0)
+        rc = strom_ipc_decode_batch(&m, l->need_schema, l->need_schema, w->codec, &nb, err);
+    strom_batch wide = {l->t->schema, rows, l->nlatest, w->wide_cols, NULL};
     if (rc == 0) {
-        memset(l->wide_cols, 0, sizeof *l->wide_cols * (size_t)l->nlatest);
+        memset(w->wide_cols, 0, sizeof *w->wide_cols * (size_t)l->nlatest);
         for (int c = 0; c < l->nlatest; c++)
-            l->wide_cols[c].length = rows;
+            w->wide_cols[c].length = rows;
         for (int i = 0; i < l->nneed; i++)
-            l->wide_cols[l->needcols[i]] = nb->cols[i];
+            w->wide_cols[l->needcols[i]] = nb->cols[i];
     }
     int64_t nsel = rows;
     if (rc == 0 && l->pred) {
-        uint8_t *sel = realloc(l->sel, (size_t)(rows + 7) / 8 + 1);
+        uint8_t *sel = realloc(w->sel, (size_t)(rows + 7) / 8 + 1);
         if (!sel)
             rc = nomem(err);
         else
-            l->sel = sel;
+            w->sel = sel;
         if (rc == 0)
-            rc = strom_pred_eval_rows(l->pred, &wide, l->sel, &nsel, err);
+            rc = strom_pred_eval_rows(l->pred, &wide, w->sel, &nsel, err);
     }
     uint8_t *own = NULL;
+    size_t ownlen;
     if (rc == 0 && nsel > 0 && l->as_is && nsel == rows) {
         ob = nb; /* the decoded batch is the result: its message is the memory it views */
         nb = NULL;
-        size_t n;
-        own = strom_buf_detach(&l->msg, &n);
+        own = strom_buf_detach(&w->msg, &ownlen);
     } else if (rc == 0 && nsel > 0) {
-        if ((rc = strom_batch_select(&wide, l->pred ? l->sel : NULL, l->cols, l->ncols,
+        if ((rc = strom_batch_select(&wide, l->pred ? w->sel : NULL, l->cols, l->ncols,
                                      l->out_schema, NULL, &omsg, NULL, err)) == 0 &&
             (rc = strom_ipc_read_msg(omsg.data, omsg.len, &m, err)) == 0)
             rc = strom_ipc_decode_batch(&m, l->out_schema, l->out_schema, NULL, &ob, err);
-        size_t n;
-        own = strom_buf_detach(&omsg, &n);
+        own = strom_buf_detach(&omsg, &ownlen);
     }
     if (rc > 0)
         rc = strom_error_set(err, STROM_ECORRUPT, "truncated batch");
@@ -422,8 +439,6 @@ static int read_group(cl_lake *l, int g, strom_result **out, strom_error *err)
             free(own);
             strom_batch_free(ob);
             rc = nomem(err);
-        } else {
-            l->rows_read += ob->rows;
         }
     } else {
         free(own);
@@ -436,32 +451,168 @@ static int read_group(cl_lake *l, int g, strom_result **out, strom_error *err)
     return rc;
 }
 
+/* Under mu: the next task (file + row group + sequence number), opening files as needed.
+ * False when there is none left, or after an error (recorded for the reader). */
+static bool next_task(cl_lake *l, lworker *w, lfile **lf, int *g, int64_t *seq)
+{
+    for (;;) {
+        if (l->stop || l->exhausted || l->failed)
+            return false;
+        if (l->cur && l->next_group < strom_pq_groups(l->cur->pf)) {
+            *lf = l->cur;
+            l->cur->refs++;
+            *g = l->next_group++;
+            *seq = l->seq_out++;
+            return true;
+        }
+        file_unref(l, l->cur);
+        l->cur = NULL;
+        if (l->next_file >= l->nfiles) {
+            l->exhausted = true;
+            pthread_cond_broadcast(&l->cv);
+            return false;
+        }
+        strom_error e;
+        strom_error_clear(&e);
+        int rc = open_file(l, l->next_file++, &w->st, &l->cur, &e);
+        if (rc != 0) {
+            l->failed = rc;
+            l->fail_err = e;
+            l->fail_seq = l->seq_out;
+            pthread_cond_broadcast(&l->cv);
+            return false;
+        }
+        if (!l->cur)
+            l->files_skipped++;
+        l->next_group = 0;
+    }
+}
+
+static void *lake_worker(void *arg)
+{
+    lworker *w = arg;
+    cl_lake *l = w->l;
+    pthread_mutex_lock(&l->mu);
+    for (;;) {
+        lfile *lf;
+        int g;
+        int64_t seq;
+        if (!next_task(l, w, &lf, &g, &seq))
+            break;
+        while (!l->stop && seq >= l->seq_in + LAKE_WINDOW) /* too far ahead of the reader */
+            pthread_cond_wait(&l->cv, &l->mu);
+        if (l->stop) {
+            file_unref(l, lf);
+            break;
+        }
+        pthread_mutex_unlock(&l->mu);
+        strom_result *res = NULL;
+        strom_error e;
+        strom_error_clear(&e);
+        int rc = read_group(l, w, lf, g, &res, &e);
+        pthread_mutex_lock(&l->mu);
+        file_unref(l, lf);
+        lslot *sl = &l->slots[seq % LAKE_WINDOW];
+        sl->ready = true;
+        sl->rc = rc;
+        sl->err = e;
+        sl->res = res;
+        pthread_cond_broadcast(&l->cv);
+    }
+    pthread_mutex_unlock(&l->mu);
+    return NULL;
+}
+
+static void worker_free(lworker *w)
+{
+    strom_bb_free(w->bb);
+    strom_buf_free(&w->msg);
+    free(w->sel);
+    free(w->wide_cols);
+    free(w->st.cols);
+    strom_codec_ctx_free(w->codec);
+}
+
+void cl_lake_close(cl_lake *l)
+{
+    if (!l)
+        return;
+    pthread_mutex_lock(&l->mu);
+    l->stop = true;
+    pthread_cond_broadcast(&l->cv);
+    pthread_mutex_unlock(&l->mu);
+    for (int i = 0; i < LAKE_THREADS; i++) {
+        if (l->workers[i].started)
+            pthread_join(l->workers[i].th, NULL);
+        worker_free(&l->workers[i]);
+    }
+    for (int i = 0; i < LAKE_WINDOW; i++)
+        strom_result_free(l->slots[i].res);
+    file_unref(l, l->cur);
+    pthread_mutex_destroy(&l->mu);
+    pthread_cond_destroy(&l->cv);
+    strom_lake_files_free(l->files, l->nfiles);
+    for (int i = 0; i < l->noffs; i++)
+        free((char *)l->offs[i].partition);
+    free(l->offs);
+    free(l->need);
+    free(l->pcols);
+    free(l->needcols);
+    strom_schema_free(l->need_schema);
+    strom_lake_close(l->lk);
+    free(l);
+}
+
 int cl_lake_next(cl_lake *l, bool (*part_ok)(void *, const char *), void *ctx,
                  strom_result **out, strom_error *err)
 {
     *out = NULL;
-    if (!l)
+    if (!l || l->nfiles == 0)
         return 0;
-    for (;;) {
-        if (l->cur < 0) {
-            if (l->next >= l->nfiles)
-                return 0;
-            bool skip;
-            int rc = open_file(l, l->next++, part_ok, ctx, &skip, err);
-            if (rc != 0)
-                return rc;
-            if (skip) {
-                l->files_skipped++;
-                continue;
-            }
+    pthread_mutex_lock(&l->mu);
+    if (!l->started) {
+        l->started = true;
+        l->part_ok = part_ok;
+        l->part_ctx = ctx;
+        for (int i = 0; i < LAKE_THREADS; i++)
+            l->workers[i].started =
+                pthread_create(&l->workers[i].th, NULL, lake_worker, &l->workers[i]) == 0;
+        if (!l->workers[0].started && !l->workers[1].started) {
+            pthread_mutex_unlock(&l->mu);
+            return strom_error_set(err, STROM_ENOMEM, "cannot start the lake readers");
         }
-        while (l->group < strom_pq_groups(l->pf)) {
-            int rc = read_group(l, l->group++, out, err);
-            if (rc != 0)
-                return rc;
-            if (*out)
-                return 1;
-        }
-        close_file(l);
     }
+    int rc = 0;
+    for (;;) {
+        lslot *sl = &l->slots[l->seq_in % LAKE_WINDOW];
+        if (sl->ready) {
+            sl->ready = false;
+            l->seq_in++;
+            pthread_cond_broadcast(&l->cv);
+            if (sl->rc != 0) {
+                rc = sl->rc;
+                if (err)
+                    *err = sl->err;
+                break;
+            }
+            if (sl->res) {
+                *out = sl->res;
+                sl->res = NULL;
+                rc = 1;
+                break;
+            }
+            continue; /* a pruned or emptied row group */
+        }
+        if (l->failed && l->seq_in >= l->fail_seq) {
+            rc = l->failed;
+            if (err)
+                *err = l->fail_err;
+            break;
+        }
+        if (l->exhausted && l->seq_in >= l->seq_out)
+            break; /* every row group handed out has been taken */
+        pthread_cond_wait(&l->cv, &l->mu);
+    }
+    pthread_mutex_unlock(&l->mu);
+    return rc;
 }
