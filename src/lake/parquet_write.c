@@ -839,6 +839,55 @@ static bool plain_as_is(const pq_col *c)
     }
 }
 
+/* The bounds of a run of n non-null fixed-width values (a plain_as_is type) in one pass over
+ * the typed values, then folded into the chunk's like any two values. */
+#define RUN_MINMAX(T, LOAD)                                                                  \
+    do {                                                                                     \
+        bool any = false;                                                                    \
+        T lo = 0, hi = 0;                                                                    \
+        for (int64_t i = 0; i < n; i++) {                                                    \
+            T x;                                                                             \
+            memcpy(&x, p + (size_t)i * sizeof(T), sizeof(T));                                \
+            if (x != x)                                                                      \
+                continue; /* NaN: left out of the bounds */                                  \
+            if (!any || x < lo)                                                              \
+                lo = x;                                                                      \
+            if (!any || x > hi)                                                              \
+                hi = x;                                                                      \
+            any = true;                                                                      \
+        }                                                                                    \
+        if (any) {                                                                           \
+            strom_value a = {.type = c->t.id}, b = {.type = c->t.id};                        \
+            LOAD(a, lo);                                                                     \
+            LOAD(b, hi);                                                                     \
+            (void)track_stats(c, &a);                                                        \
+            (void)track_stats(c, &b);                                                        \
+        }                                                                                    \
+    } while (0)
+#define AS_INT(v, x) ((v).u.i = (int64_t)(x))
+#define AS_REAL(v, x) ((v).u.f = (double)(x))
+
+static void run_stats(pq_col *c, const uint8_t *p, int64_t n)
+{
+    if (!c->stats_ok)
+        return;
+    switch (c->t.id) {
+    case STROM_TYPE_INT:
+    case STROM_TYPE_DATE:
+        RUN_MINMAX(int32_t, AS_INT);
+        break;
+    case STROM_TYPE_FLOAT:
+        RUN_MINMAX(float, AS_REAL);
+        break;
+    case STROM_TYPE_DOUBLE:
+        RUN_MINMAX(double, AS_REAL);
+        break;
+    default: /* BIGINT and the 64-bit temporals */
+        RUN_MINMAX(int64_t, AS_INT);
+        break;
+    }
+}
+
 /* Rows [r0, r0 + n) of column view v into column c. */
 static int add_range(strom_pq_writer *w, pq_col *c, const strom_col_view *v, int64_t r0,
                      int64_t n, strom_error *err)
@@ -868,15 +917,10 @@ static int add_range(strom_pq_writer *w, pq_col *c, const strom_col_view *v, int
     }
     if (strom_buf_append(&c->values, p, (size_t)n * (size_t)width) != 0)
         return strom_error_set(err, STROM_ENOMEM, "out of memory");
-    for (int64_t r = 0; r < n; r++) {
-        strom_value x;
-        strom_col_get(v, c->t, r0 + r, &x);
-        if (track_stats(c, &x) != 0)
+    run_stats(c, p, n);
+    for (int64_t r = 0; w->o.dictionary && !c->dict.dead && r < n; r++)
+        if (dict_add(&c->dict, p + (size_t)r * (size_t)width, (size_t)width, false) != 0)
             return strom_error_set(err, STROM_ENOMEM, "out of memory");
-        if (w->o.dictionary && !c->dict.dead &&
-            dict_add(&c->dict, p + (size_t)r * (size_t)width, (size_t)width, false) != 0)
-            return strom_error_set(err, STROM_ENOMEM, "out of memory");
-    }
     return 0;
 }
 
