@@ -95,6 +95,11 @@ int64_t cl_lake_offset(const cl_lake *l, const char *partition, uint32_t bucket)
  * partitions. */
 int cl_lake_next(cl_lake *l, bool (*part_ok)(void *, const char *), void *ctx,
                  strom_result **out, strom_error *err);
+/* Primary-key tables: every row of every file (partitions part_ok rules out skipped) folded
+ * by key into f (by _SEQUENCE_NUMBER and _VALUE_KIND). */
+struct strom_pkfold;
+int cl_lake_fold(cl_lake *l, bool (*part_ok)(void *, const char *), void *ctx,
+                 struct strom_pkfold *f, strom_error *err);
 /* Bytes of the column chunks read, and of all chunks of the row groups looked at. */
 void cl_lake_bytes(const cl_lake *l, uint64_t *read, uint64_t *total);
 void cl_lake_close(cl_lake *l);

@@ -31,7 +31,9 @@
 #include "columnar/value.h"
 #include "lake/paimon.h"
 #include "lake/parquet.h"
+#include "lake/pkfold.h"
 #include "lake/tier.h"
+#include "log/record.h"
 
 #define LAKE_THREADS 2
 #define LAKE_WINDOW 6                 /* row groups decoded ahead of the reader at most */
@@ -614,5 +616,77 @@ int cl_lake_next(cl_lake *l, bool (*part_ok)(void *, const char *), void *ctx,
         pthread_cond_wait(&l->cv, &l->mu);
     }
     pthread_mutex_unlock(&l->mu);
+    return rc;
+}
+
+int cl_lake_fold(cl_lake *l, bool (*part_ok)(void *, const char *), void *ctx,
+                 strom_pkfold *f, strom_error *err)
+{
+    if (!l)
+        return 0;
+    l->part_ok = part_ok;
+    l->part_ctx = ctx;
+    int n = l->nlatest, rc = 0;
+    strom_value *vals = calloc((size_t)n + 1, sizeof *vals);
+    strom_batch_stats scratch = {0};
+    scratch.cols = calloc((size_t)n + 1, sizeof *scratch.cols);
+    strom_buf msg = STROM_BUF_INIT;
+    if (!vals || !scratch.cols)
+        rc = nomem(err);
+    for (int i = 0; rc == 0 && i < l->nfiles; i++) {
+        lfile *lf = NULL;
+        if ((rc = open_file(l, i, &scratch, &lf, err)) != 0 || !lf)
+            continue;
+        const strom_schema *fs = strom_pq_schema(lf->pf);
+        int seqc = strom_schema_find(fs, "_SEQUENCE_NUMBER", 16);
+        int kindc = strom_schema_find(fs, "_VALUE_KIND", 11);
+        if (seqc < 0 || kindc < 0)
+            rc = strom_error_set(err, STROM_ECORRUPT, "lake file %s of a primary-key table has "
+                                 "no _SEQUENCE_NUMBER or _VALUE_KIND", l->files[i].path);
+        strom_batch_builder *bb = rc == 0 ? strom_bb_new(fs) : NULL;
+        if (rc == 0 && !bb)
+            rc = nomem(err);
+        for (int g = 0; rc == 0 && g < strom_pq_groups(lf->pf); g++) {
+            strom_batch *b = NULL;
+            strom_ipc_msg m;
+            strom_bb_reset(bb);
+            strom_buf_reset(&msg);
+            if ((rc = strom_pq_read_group(lf->pf, g, bb, err)) == 0 &&
+                (rc = strom_bb_seal(bb, NULL, &msg, NULL, err)) == 0 &&
+                (rc = strom_ipc_read_msg(msg.data, msg.len, &m, err)) == 0)
+                rc = strom_ipc_decode_batch(&m, fs, fs, NULL, &b, err);
+            for (int64_t r = 0; rc == 0 && r < b->rows; r++) {
+                for (int c = 0; c < n; c++) {
+                    if (lf->fcol[c] < 0) {
+                        vals[c] = (strom_value){.type = strom_schema_col_type(l->t->schema, c).id,
+                                                .is_null = true};
+                        continue;
+                    }
+                    strom_col_get(&b->cols[lf->fcol[c]], strom_schema_col_type(fs, lf->fcol[c]), r,
+                                  &vals[c]);
+                }
+                strom_value sv, kv;
+                strom_col_get(&b->cols[seqc], strom_schema_col_type(fs, seqc), r, &sv);
+                strom_col_get(&b->cols[kindc], strom_schema_col_type(fs, kindc), r, &kv);
+                if (sv.is_null || kv.is_null || kv.u.i < 0 || kv.u.i > 3) {
+                    rc = strom_error_set(err, STROM_ECORRUPT, "lake file %s: a row without a "
+                                         "sequence number or value kind", l->files[i].path);
+                    break;
+                }
+                static const uint8_t ct[4] = {STROM_CHANGE_INSERT, STROM_CHANGE_UPDATE_BEFORE,
+                                              STROM_CHANGE_UPDATE_AFTER, STROM_CHANGE_DELETE};
+                if (strom_pkfold_add(f, vals, ct[kv.u.i], sv.u.i) != 0)
+                    rc = nomem(err);
+            }
+            if (rc > 0)
+                rc = strom_error_set(err, STROM_ECORRUPT, "truncated batch");
+            strom_batch_free(b);
+        }
+        strom_bb_free(bb);
+        file_unref(l, lf);
+    }
+    free(vals);
+    free(scratch.cols);
+    strom_buf_free(&msg);
     return rc;
 }

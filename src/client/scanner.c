@@ -25,6 +25,7 @@
 #include "columnar/predicate.h"
 #include "columnar/value.h"
 #include "common/fs.h"
+#include "lake/pkfold.h"
 #include "log/record.h"
 
 /* The bytes of one Fetch response, shared by the results decoded from it (their views point
@@ -50,6 +51,13 @@ static void blob_ref(blob *b)
 {
     __atomic_add_fetch(&b->refs, 1, __ATOMIC_ACQ_REL);
 }
+
+/* A bucket's start offset for an internal scanner. */
+typedef struct cl_start {
+    char partition[STROM_PARTITION_MAX + 1];
+    uint32_t bucket;
+    int64_t offset;
+} cl_start;
 
 typedef struct sbucket {
     char partition[STROM_PARTITION_MAX + 1];
@@ -95,6 +103,11 @@ struct strom_scanner {
     int pf_active;           /* its buckets: scanner bucket index of each */
     int *pf_map;
     cl_lake *lake;           /* union read: the lake part, read before the log */
+    struct pku *pku;         /* union read of a primary-key table (below) */
+    const cl_lake *offsets_from; /* internal: start each bucket where this lake ends */
+    const cl_start *starts;  /* internal: per-bucket start offsets (partitions not named
+                                start at their earliest) */
+    int nstarts;
     uint64_t lake_read, lake_total; /* its column chunk bytes read / of the groups seen */
 };
 
@@ -182,8 +195,13 @@ static int add_bucket(strom_scanner *s, const char *partition, uint32_t bucket, 
     int rc = strom_list_offset(s->c, &s->t, partition, bucket, spec, &b->next, err);
     if (rc == 0 && !discovered && s->o.start == STROM_START_OFFSET && s->o.start_value > b->next)
         b->next = s->o.start_value;
-    if (rc == 0 && s->lake) { /* the lake holds what is below its offset */
-        int64_t lo = cl_lake_offset(s->lake, partition, bucket);
+    for (int i = 0; rc == 0 && !discovered && i < s->nstarts; i++)
+        if (s->starts[i].bucket == bucket && !strcmp(s->starts[i].partition, partition) &&
+            s->starts[i].offset > b->next)
+            b->next = s->starts[i].offset;
+    const cl_lake *ol = s->lake ? s->lake : s->offsets_from;
+    if (rc == 0 && ol) { /* the lake holds what is below its offset */
+        int64_t lo = cl_lake_offset(ol, partition, bucket);
         if (lo > 0 && lo < b->next && !discovered)
             return strom_error_set(err, STROM_ESTATE, "%s%sbucket %u: the log now starts at "
                                    "%lld, past the lake snapshot this read took (offset %lld): "
@@ -228,13 +246,22 @@ static int add_partitions(strom_scanner *s, const strom_table_desc *t, bool disc
     return rc;
 }
 
-int strom_scanner_open(const char *addr, const strom_client_opts *copts, const char *db,
-                       const char *table, const strom_scan_opts *o, strom_scanner **out,
-                       strom_error *err)
+static int pku_open(strom_scanner *s, const char *addr, const strom_client_opts *copts,
+                    strom_error *err);
+
+/* The scanner; the internal scanners of a primary-key union read pass `offsets_from` (start
+ * each bucket where that lake snapshot ends) or explicit per-bucket `starts`. */
+static int scanner_open(const char *addr, const strom_client_opts *copts, const char *db,
+                        const char *table, const strom_scan_opts *o,
+                        const cl_lake *offsets_from, const cl_start *starts, int nstarts,
+                        strom_scanner **out, strom_error *err)
 {
     strom_scanner *s = calloc(1, sizeof *s);
     if (!s)
         return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    s->offsets_from = offsets_from;
+    s->starts = starts;
+    s->nstarts = nstarts;
     strom_table_desc_init(&s->t);
     if (o)
         s->o = *o;
@@ -282,9 +309,16 @@ int strom_scanner_open(const char *addr, const strom_client_opts *copts, const c
     if (rc == 0 && s->o.lake && (s->o.snapshot || s->o.start != STROM_START_EARLIEST))
         rc = strom_error_set(err, STROM_EINVAL, "a union read with the lake starts at the "
                              "earliest row (no --from, no snapshot)");
-    if (rc == 0 && s->o.lake && s->t.npk > 0)
-        rc = strom_error_set(err, STROM_EUNSUPPORTED, "union reads of primary-key tables are "
-                             "not supported yet");
+    if (rc == 0 && s->o.lake && s->t.npk > 0) {
+        /* a primary-key table: the lake's rows merged by key with the log's later changes */
+        if ((rc = pku_open(s, addr, copts, err)) < 0) {
+            strom_scanner_close(s);
+            return rc;
+        }
+        s->last_refresh = strom_mono_ms();
+        *out = s;
+        return 0;
+    }
     if (rc == 0 && s->o.lake)
         rc = cl_lake_open(&s->t, s->pred, s->cols, s->ncols, s->out_schema, &s->lake, err);
     if (rc == 0)
@@ -304,6 +338,13 @@ int strom_scanner_open(const char *addr, const strom_client_opts *copts, const c
     s->last_refresh = strom_mono_ms();
     *out = s;
     return 0;
+}
+
+int strom_scanner_open(const char *addr, const strom_client_opts *copts, const char *db,
+                       const char *table, const strom_scan_opts *o, strom_scanner **out,
+                       strom_error *err)
+{
+    return scanner_open(addr, copts, db, table, o, NULL, NULL, 0, out, err);
 }
 
 /* ---- results ------------------------------------------------------------------------------ */
@@ -700,8 +741,12 @@ static bool lake_part_ok(void *ctx, const char *partition)
     return partition_may_match(ctx, partition);
 }
 
+static int pku_next(strom_scanner *s, strom_result **out, strom_error *err);
+
 int strom_scanner_next(strom_scanner *s, strom_result **out, strom_error *err)
 {
+    if (s->pku)
+        return pku_next(s, out, err);
     if (s->failed.code) {
         if (err)
             *err = s->failed;
@@ -756,6 +801,8 @@ int strom_scanner_next(strom_scanner *s, strom_result **out, strom_error *err)
     }
 }
 
+static void pku_free(struct pku *u);
+
 void strom_scanner_close(strom_scanner *s)
 {
     if (!s)
@@ -774,10 +821,244 @@ void strom_scanner_close(strom_scanner *s)
     strom_codec_ctx_free(s->codec);
     blob_unref(s->spare);
     free(s->pf_map);
+    pku_free(s->pku);
     cl_lake_close(s->lake);
     strom_table_desc_free(&s->t);
     strom_client_close(s->c);
     free(s);
+}
+
+/* ---- union reads of primary-key tables ------------------------------------------------------
+ *
+ * The lake's files hold, per bucket, one row per key and tiering run (with its sequence
+ * number, the changelog offset, and its value kind); the log holds the changes after the
+ * snapshot's offsets. Both are folded by key (the newest change wins; a delete removes the
+ * key), then the rows left are filtered and projected and handed out as inserts. Following,
+ * the changelog goes on from where the fold stopped, with the caller's columns and predicate
+ * pushed down as usual: no change missed or seen twice. The fold holds the table's current
+ * rows in memory (in their compact row form).
+ */
+typedef struct pku {
+    strom_pkfold fold;
+    cl_lake *lake;
+    int *allcols;
+    strom_scanner *logs;     /* the log after the lake: every column, no predicate, to the end */
+    strom_scanner *follow;   /* then, following: the caller's columns and predicate */
+    char addr[256];
+    strom_client_opts copts;
+    bool has_copts;
+    uint32_t *order;
+    size_t at;
+    int phase;               /* 0 fold, 1 hand out the rows, 2 follow, 3 done */
+    strom_batch_builder *bb; /* the table's latest schema */
+    strom_buf msg;
+    uint8_t *sel;
+    cl_start *ends;
+    int nends;
+} pku;
+
+static void pku_free(pku *u)
+{
+    if (!u)
+        return;
+    strom_pkfold_free(&u->fold);
+    cl_lake_close(u->lake);
+    strom_scanner_close(u->logs);
+    strom_scanner_close(u->follow);
+    free(u->allcols);
+    free(u->order);
+    strom_bb_free(u->bb);
+    strom_buf_free(&u->msg);
+    free(u->sel);
+    free(u->ends);
+    free(u);
+}
+
+static int pku_open(strom_scanner *s, const char *addr, const strom_client_opts *copts,
+                    strom_error *err)
+{
+    pku *u = calloc(1, sizeof *u);
+    if (!u)
+        return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    s->pku = u;
+    snprintf(u->addr, sizeof u->addr, "%s", addr);
+    if (copts) {
+        u->copts = *copts;
+        u->has_copts = true;
+    }
+    int n = strom_schema_ncols(s->t.schema);
+    u->allcols = malloc(sizeof(int) * (size_t)(n + 1));
+    u->bb = strom_bb_new(s->t.schema);
+    if (!u->allcols || !u->bb || strom_pkfold_init(&u->fold, s->t.schema, s->t.pk, s->t.npk) != 0)
+        return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    for (int c = 0; c < n; c++)
+        u->allcols[c] = c;
+    /* the lake's newest snapshot, and the log from where it ends (every column, to the end
+     * now); once more if retention moved past that snapshot meanwhile */
+    strom_scan_opts lo;
+    strom_scan_opts_default(&lo);
+    lo.max_bytes = s->o.max_bytes;
+    int rc = 0;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        cl_lake_close(u->lake);
+        u->lake = NULL;
+        if ((rc = cl_lake_open(&s->t, NULL, u->allcols, n, s->t.schema, &u->lake, err)) < 0)
+            return rc;
+        rc = scanner_open(addr, copts, s->t.database, s->t.table, &lo, u->lake, NULL, 0,
+                          &u->logs, err);
+        if (rc != STROM_ESTATE)
+            break;
+    }
+    return rc;
+}
+
+static int pku_fold(strom_scanner *s, pku *u, strom_error *err)
+{
+    int rc = cl_lake_fold(u->lake, lake_part_ok, s, &u->fold, err);
+    if (rc < 0)
+        return rc;
+    cl_lake_close(u->lake);
+    u->lake = NULL;
+    uint8_t *changes = NULL;
+    strom_result *r;
+    int k;
+    while (rc == 0 && (k = strom_scanner_next(u->logs, &r, err)) == 1) {
+        int64_t rows = strom_result_rows(r);
+        uint8_t *nc = realloc(changes, (size_t)rows + 1);
+        if (!nc) {
+            strom_result_free(r);
+            rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+            break;
+        }
+        changes = nc;
+        for (int64_t i = 0; i < rows; i++)
+            changes[i] = (uint8_t)strom_result_change(r, i);
+        if (strom_pkfold_batch(&u->fold, cl_result_batch(r), changes,
+                               strom_result_base_offset(r)) != 0)
+            rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+        strom_result_free(r);
+    }
+    free(changes);
+    if (rc == 0 && k < 0)
+        rc = k;
+    if (rc < 0)
+        return rc;
+    /* where each bucket's log was read up to: the follow scanner starts there */
+    strom_scanner *ls = u->logs;
+    u->ends = calloc((size_t)ls->nb + 1, sizeof *u->ends);
+    if (!u->ends)
+        return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    for (int i = 0; i < ls->nb; i++) {
+        snprintf(u->ends[i].partition, sizeof u->ends[i].partition, "%s", ls->b[i].partition);
+        u->ends[i].bucket = ls->b[i].bucket;
+        u->ends[i].offset = ls->b[i].next;
+    }
+    u->nends = ls->nb;
+    strom_scanner_close(u->logs);
+    u->logs = NULL;
+    if (!(u->order = strom_pkfold_sorted(&u->fold)))
+        return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    u->phase = 1;
+    return 0;
+}
+
+/* The next batch of current rows (filtered and projected), NULL when none is left. */
+static int pku_rows(strom_scanner *s, pku *u, strom_result **out, strom_error *err)
+{
+    *out = NULL;
+    int n = strom_schema_ncols(s->t.schema), rc = 0;
+    strom_value *vals = calloc((size_t)n + 1, sizeof *vals);
+    if (!vals)
+        return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    while (rc == 0 && !*out && u->at < u->fold.n) {
+        strom_bb_reset(u->bb);
+        int64_t rows = 0;
+        for (; rc == 0 && u->at < u->fold.n && rows < 8192; u->at++) {
+            const strom_pkfold_entry *e = &u->fold.e[u->order[u->at]];
+            if (e->kind == 3)
+                continue; /* deleted */
+            if ((rc = strom_pkfold_row(&u->fold, e, vals, err)) == 0)
+                rc = strom_bb_append_row(u->bb, vals, err);
+            rows++;
+        }
+        if (rc != 0 || rows == 0)
+            break;
+        strom_batch *b = NULL, *ob = NULL;
+        strom_ipc_msg m;
+        strom_buf omsg = STROM_BUF_INIT;
+        strom_buf_reset(&u->msg);
+        int64_t nsel = rows;
+        if ((rc = strom_bb_seal(u->bb, NULL, &u->msg, NULL, err)) == 0 &&
+            (rc = strom_ipc_read_msg(u->msg.data, u->msg.len, &m, err)) == 0)
+            rc = strom_ipc_decode_batch(&m, s->t.schema, s->t.schema, NULL, &b, err);
+        if (rc == 0 && s->pred) {
+            uint8_t *sel = realloc(u->sel, (size_t)(rows + 7) / 8 + 1);
+            if (!sel)
+                rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+            else
+                u->sel = sel;
+            if (rc == 0)
+                rc = strom_pred_eval_rows(s->pred, b, u->sel, &nsel, err);
+        }
+        if (rc == 0 && nsel > 0 &&
+            (rc = strom_batch_select(b, s->pred ? u->sel : NULL, s->cols, s->ncols,
+                                     s->out_schema, NULL, &omsg, NULL, err)) == 0 &&
+            (rc = strom_ipc_read_msg(omsg.data, omsg.len, &m, err)) == 0 &&
+            (rc = strom_ipc_decode_batch(&m, s->out_schema, s->out_schema, NULL, &ob, err)) == 0) {
+            size_t len;
+            uint8_t *own = strom_buf_detach(&omsg, &len);
+            if (!(*out = cl_result_own(ob, own, s->out_schema, "", 0))) {
+                free(own);
+                strom_batch_free(ob);
+                rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+            }
+        }
+        if (rc > 0)
+            rc = strom_error_set(err, STROM_ECORRUPT, "truncated batch");
+        strom_batch_free(b);
+        strom_buf_free(&omsg);
+    }
+    free(vals);
+    return rc;
+}
+
+static int pku_next(strom_scanner *s, strom_result **out, strom_error *err)
+{
+    pku *u = s->pku;
+    int rc;
+    if (s->failed.code) {
+        if (err)
+            *err = s->failed;
+        return s->failed.code;
+    }
+    if (u->phase == 0 && (rc = pku_fold(s, u, err)) < 0) {
+        if (err)
+            s->failed = *err;
+        return rc;
+    }
+    if (u->phase == 1) {
+        if ((rc = pku_rows(s, u, out, err)) < 0)
+            return rc;
+        if (*out)
+            return 1;
+        strom_pkfold_free(&u->fold); /* handed out: the memory goes */
+        u->phase = s->o.follow ? 2 : 3;
+    }
+    if (u->phase == 3)
+        return 0;
+    if (!u->follow) {
+        strom_scan_opts fo = s->o;
+        fo.lake = false;
+        fo.snapshot = false;
+        fo.start = STROM_START_EARLIEST;
+        fo.columns = (const char *const *)s->colnames;
+        fo.ncolumns = s->ncols;
+        fo.where = s->where;
+        if ((rc = scanner_open(u->addr, u->has_copts ? &u->copts : NULL, s->t.database,
+                               s->t.table, &fo, NULL, u->ends, u->nends, &u->follow, err)) < 0)
+            return rc;
+    }
+    return strom_scanner_next(u->follow, out, err);
 }
 
 /* ---- row access ---------------------------------------------------------------------------- */

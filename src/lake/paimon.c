@@ -261,11 +261,8 @@ int strom_lake_write_schema(strom_lake *t, const strom_table_desc *d, const stro
     json_object_set_new(opts, "file.format", json_string("parquet"));
     json_object_set_new(opts, "file.compression", json_string(compression));
     json_object_set_new(opts, "manifest.format", json_string("avro"));
-    if (d->npk > 0) {
-        /* strom owns the changelog: Paimon readers see the files as input changelog */
-        json_object_set_new(opts, "changelog-producer", json_string("input"));
+    if (d->npk > 0) /* the files hold strom's merged rows: the newest sequence number wins */
         json_object_set_new(opts, "merge-engine", json_string("deduplicate"));
-    }
     json_object_set_new(root, "version", json_integer(3));
     json_object_set_new(root, "id", json_integer(id));
     json_object_set_new(root, "fields", fields);
@@ -1040,9 +1037,36 @@ static int entry_fill(void *ctx, int i, avro_value_t *rec, strom_error *err)
     set_string(&file, "_FILE_NAME", f->name, &bad);
     set_long(&file, "_FILE_SIZE", f->size, &bad);
     set_long(&file, "_ROW_COUNT", f->rows, &bad);
-    set_bytes(&file, "_MIN_KEY", x->empty.data, x->empty.len, &bad);
-    set_bytes(&file, "_MAX_KEY", x->empty.data, x->empty.len, &bad);
-    set_stats(&file, "_KEY_STATS", &x->empty, &x->empty, NULL, 0, &bad);
+    if (c->nkey > 0 && f->min_key && f->max_key) { /* a primary-key file */
+        strom_buf kmn = STROM_BUF_INIT, kmx = STROM_BUF_INIT;
+        int64_t knulls[STROM_PK_MAX];
+        strom_value kv[STROM_PK_MAX];
+        for (int k = 0; k < c->nkey; k++) {
+            const strom_col_stats *cs = k < f->key_stats.ncols ? &f->key_stats.cols[k] : NULL;
+            knulls[k] = cs ? cs->null_count : -1;
+            kv[k] = cs && cs->has_min ? cs->min : (strom_value){ .is_null = true };
+            kv[k].type = c->key_types[k].id;
+        }
+        int krc = strom_binrow_encode(&kmn, c->key_types, kv, c->nkey, err);
+        for (int k = 0; krc == 0 && k < c->nkey; k++) {
+            const strom_col_stats *cs = k < f->key_stats.ncols ? &f->key_stats.cols[k] : NULL;
+            kv[k] = cs && cs->has_max ? cs->max : (strom_value){ .is_null = true };
+            kv[k].type = c->key_types[k].id;
+        }
+        if (krc == 0)
+            krc = strom_binrow_encode(&kmx, c->key_types, kv, c->nkey, err);
+        set_bytes(&file, "_MIN_KEY", f->min_key, f->min_key_len, &bad);
+        set_bytes(&file, "_MAX_KEY", f->max_key, f->max_key_len, &bad);
+        set_stats(&file, "_KEY_STATS", &kmn, &kmx, knulls, c->nkey, &bad);
+        strom_buf_free(&kmn);
+        strom_buf_free(&kmx);
+        if (krc != 0)
+            return krc;
+    } else {
+        set_bytes(&file, "_MIN_KEY", x->empty.data, x->empty.len, &bad);
+        set_bytes(&file, "_MAX_KEY", x->empty.data, x->empty.len, &bad);
+        set_stats(&file, "_KEY_STATS", &x->empty, &x->empty, NULL, 0, &bad);
+    }
     set_stats(&file, "_VALUE_STATS", &x->mn, &x->mx, x->nulls, ncols, &bad);
     set_long(&file, "_MIN_SEQUENCE_NUMBER", f->min_seq, &bad);
     set_long(&file, "_MAX_SEQUENCE_NUMBER", f->max_seq, &bad);
@@ -1050,7 +1074,7 @@ static int entry_fill(void *ctx, int i, avro_value_t *rec, strom_error *err)
     set_int(&file, "_LEVEL", 0, &bad);
     (void)fld(&file, "_EXTRA_FILES", &bad); /* an empty array */
     set_opt_long(&file, "_CREATION_TIME", f->creation_ms, &bad);
-    set_opt_long(&file, "_DELETE_ROW_COUNT", 0, &bad);
+    set_opt_long(&file, "_DELETE_ROW_COUNT", f->delete_rows, &bad);
     set_union(&file, "_EMBEDDED_FILE_INDEX", true, &b, &bad);
     set_opt_int(&file, "_FILE_SOURCE", 0, &bad);
     set_union(&file, "_VALUE_STATS_COLS", true, &b, &bad);
@@ -1379,8 +1403,12 @@ static int entry_each(void *ctx, const strom_av_value *rec, rd *r)
 
 void strom_lake_files_free(strom_lake_file *files, int n)
 {
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
         strom_batch_stats_free(&files[i].stats);
+        strom_batch_stats_free(&files[i].key_stats);
+        free(files[i].min_key);
+        free(files[i].max_key);
+    }
     free(files);
 }
 

@@ -114,6 +114,11 @@ typedef struct strom_lake_file {
     int64_t rows, size, min_seq, max_seq, schema_id, creation_ms;
     strom_batch_stats stats;    /* per column of schema_id's schema; ncols 0 when the manifest
                                    carries none strom can use */
+    /* primary-key tables (written by tiering; not read back) */
+    int64_t delete_rows;        /* rows of value kind -D */
+    strom_batch_stats key_stats; /* per trimmed key column */
+    uint8_t *min_key, *max_key; /* BinaryRows (manifest form) of the first and last key, owned */
+    uint32_t min_key_len, max_key_len;
 } strom_lake_file;
 
 /* The relative directory of a bucket: "[<col>=<value>/]bucket-<b>" (Paimon's legacy partition
@@ -137,6 +142,8 @@ typedef struct strom_lake_commit {
     int nprops;
     const char *commit_user;
     int64_t commit_id;
+    const strom_type *key_types;    /* primary-key tables: the trimmed key's column types */
+    int nkey;                       /* 0: an append table */
 } strom_lake_commit;
 
 /* Commits a new snapshot after `prev` (id 0 for the first): manifest, delta and base manifest

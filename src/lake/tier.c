@@ -16,6 +16,9 @@
 #include "columnar/ipc.h"
 #include "columnar/value.h"
 #include "common/fs.h"
+#include "common/common.h"
+#include "common/crc32c.h"
+#include "lake/pkfold.h"
 #include "log/record.h"
 
 #define PROP_OFFSETS "strom.offsets"
@@ -110,6 +113,141 @@ static void stats_merge(strom_batch_stats *acc, const strom_batch_stats *b, int6
     }
 }
 
+/* ---- primary-key tables: the changes of a run folded to one row per key ---------------- */
+
+#define PK_KEY_ID_START 1073741823  /* Paimon's _KEY_ field ids: this + the column's id */
+#define PK_SEQ_ID 2147483646        /* _SEQUENCE_NUMBER */
+#define PK_KIND_ID 2147483645       /* _VALUE_KIND */
+
+/* The Parquet schema of a primary-key file: _KEY_<trimmed key>, _SEQUENCE_NUMBER,
+ * _VALUE_KIND, then the table's columns; field ids as Paimon's. */
+static strom_schema *pk_file_schema(const strom_pkfold *f, const strom_schema *s,
+                                    int32_t *ids)
+{
+    strom_schema *x = strom_schema_new(strom_schema_id(s));
+    int at = 0;
+    for (int k = 0; x && k < f->nkey; k++) {
+        char name[STROM_NAME_MAX + 8];
+        snprintf(name, sizeof name, "_KEY_%s", strom_schema_col_name(s, f->key[k]));
+        if (strom_schema_add(x, name, strom_schema_col_type(s, f->key[k]), false, NULL) < 0)
+            goto fail;
+        ids[at++] = PK_KEY_ID_START + f->key[k];
+    }
+    if (!x || strom_schema_add(x, "_SEQUENCE_NUMBER", strom_type_of(STROM_TYPE_BIGINT), false,
+                               NULL) < 0 ||
+        strom_schema_add(x, "_VALUE_KIND", strom_type_of(STROM_TYPE_TINYINT), false, NULL) < 0)
+        goto fail;
+    ids[at++] = PK_SEQ_ID;
+    ids[at++] = PK_KIND_ID;
+    for (int c = 0; c < strom_schema_ncols(s); c++) {
+        if (strom_schema_add(x, strom_schema_col_name(s, c), strom_schema_col_type(s, c),
+                             strom_schema_col_nullable(s, c), NULL) < 0)
+            goto fail;
+        ids[at++] = c;
+    }
+    return x;
+fail:
+    strom_schema_free(x);
+    return NULL;
+}
+
+/* Writes the folded rows sorted by key into w (schema fs) and fills the file's stats, key
+ * stats, first and last key, sequence range and delete count. */
+static int pk_write(strom_pkfold *f, const strom_schema *s, const strom_schema *fs,
+                    strom_pq_writer *w, strom_lake_file *lf, strom_error *err)
+{
+    int ncols = strom_schema_ncols(s), nf = strom_schema_ncols(fs), rc = 0;
+    uint32_t *order = strom_pkfold_sorted(f);
+    strom_value *row = calloc((size_t)nf + 1, sizeof *row);
+    strom_batch_builder *bb = strom_bb_new(fs);
+    strom_buf msg = STROM_BUF_INIT;
+    strom_type ktypes[STROM_PK_MAX];
+    strom_value kv[STROM_PK_MAX];
+    if (!order || !row || !bb) {
+        rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+        goto out;
+    }
+    int nk = f->nkey;
+    lf->key_stats.ncols = nk;
+    lf->key_stats.cols = calloc((size_t)nk + 1, sizeof *lf->key_stats.cols);
+    if (!lf->key_stats.cols) {
+        rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (int k = 0; k < nk; k++) {
+        ktypes[k] = strom_schema_col_type(s, f->key[k]);
+        lf->key_stats.cols[k].min.type = lf->key_stats.cols[k].max.type = ktypes[k].id;
+    }
+    lf->min_seq = INT64_MAX;
+    lf->max_seq = -1;
+    for (size_t at = 0; rc == 0 && at < f->n;) {
+        size_t end = f->n - at > 8192 ? at + 8192 : f->n;
+        strom_bb_reset(bb);
+        for (size_t i = at; rc == 0 && i < end; i++) {
+            const strom_pkfold_entry *e = &f->e[order[i]];
+            if ((rc = strom_pkfold_row(f, e, row + nk + 2, err)) != 0)
+                break;
+            for (int k = 0; k < nk; k++)
+                row[k] = row[nk + 2 + f->key[k]];
+            row[nk] = (strom_value){ .type = STROM_TYPE_BIGINT, .u.i = e->seq };
+            row[nk + 1] = (strom_value){ .type = STROM_TYPE_TINYINT, .u.i = e->kind };
+            rc = strom_bb_append_row(bb, row, err);
+            lf->min_seq = e->seq < lf->min_seq ? e->seq : lf->min_seq;
+            lf->max_seq = e->seq > lf->max_seq ? e->seq : lf->max_seq;
+            lf->delete_rows += e->kind == 3;
+            if (i == 0 || i == f->n - 1) { /* the first and the last key */
+                for (int k = 0; k < nk; k++)
+                    kv[k] = row[k];
+                strom_buf kb = STROM_BUF_INIT;
+                if ((rc = strom_binrow_encode(&kb, ktypes, kv, nk, err)) != 0)
+                    break;
+                size_t n;
+                uint8_t *p = strom_buf_detach(&kb, &n);
+                if (i == 0) {
+                    lf->min_key = p;
+                    lf->min_key_len = (uint32_t)n;
+                } else {
+                    free(lf->max_key);
+                    lf->max_key = p;
+                    lf->max_key_len = (uint32_t)n;
+                }
+                if (f->n == 1) { /* one row: first and last */
+                    lf->max_key = malloc(n);
+                    if (lf->max_key)
+                        memcpy(lf->max_key, p, n);
+                    lf->max_key_len = (uint32_t)n;
+                }
+            }
+        }
+        strom_batch_stats st = {0};
+        strom_ipc_msg m;
+        strom_batch *b = NULL;
+        strom_buf_reset(&msg);
+        if (rc == 0 && (rc = strom_bb_seal(bb, NULL, &msg, &st, err)) == 0 &&
+            (rc = strom_ipc_read_msg(msg.data, msg.len, &m, err)) == 0 &&
+            (rc = strom_ipc_decode_batch(&m, fs, fs, NULL, &b, err)) == 0 &&
+            (rc = strom_pq_write(w, b, err)) == 0) {
+            /* value stats: the table's columns; key stats: the _KEY_ columns */
+            strom_batch_stats vs = {st.rows, ncols, st.cols + nk + 2, 0, NULL};
+            strom_batch_stats ks = {st.rows, nk, st.cols, 0, NULL};
+            stats_merge(&lf->stats, &vs, b->rows);
+            stats_merge(&lf->key_stats, &ks, b->rows);
+            lf->rows += b->rows;
+        }
+        if (rc > 0)
+            rc = strom_error_set(err, STROM_ECORRUPT, "truncated batch");
+        strom_batch_free(b);
+        strom_batch_stats_free(&st);
+        at = end;
+    }
+out:
+    strom_buf_free(&msg);
+    strom_bb_free(bb);
+    free(row);
+    free(order);
+    return rc;
+}
+
 /* ---- one bucket -------------------------------------------------------------------------- */
 
 typedef struct tier_file {
@@ -144,6 +282,10 @@ static int tier_bucket(strom_lake *lk, const strom_table_desc *d, strom_tier_sch
     /* where the file goes */
     strom_buf pbytes = STROM_BUF_INIT, buf = STROM_BUF_INIT;
     strom_pq_writer *w = NULL;
+    strom_pkfold pk;
+    memset(&pk, 0, sizeof pk);
+    strom_schema *pk_schema = NULL;
+    int32_t *pk_ids = NULL;
     strom_codec_ctx *codec = strom_codec_ctx_new();
     strom_value pv = { .is_null = true };
     if (!codec)
@@ -182,7 +324,20 @@ static int tier_bucket(strom_lake *lk, const strom_table_desc *d, strom_tier_sch
     }
     strom_pq_opts po = o->parquet;
     po.field_ids = field_ids;
-    if ((rc = strom_pq_writer_open(fd, s, &po, &w, err)) != 0)
+    if (d->npk > 0) { /* a primary-key file: its own schema and field ids */
+        int trim[STROM_PK_MAX], ntrim = 0; /* the key without the partition column */
+        for (int k = 0; k < d->npk; k++)
+            if (d->pk[k] != pcol)
+                trim[ntrim++] = d->pk[k];
+        pk_ids = calloc((size_t)ncols + STROM_PK_MAX + 3, sizeof *pk_ids);
+        if (!pk_ids || strom_pkfold_init(&pk, s, trim, ntrim) != 0 ||
+            !(pk_schema = pk_file_schema(&pk, s, pk_ids))) {
+            rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+            goto out;
+        }
+        po.field_ids = pk_ids;
+    }
+    if ((rc = strom_pq_writer_open(fd, pk_schema ? pk_schema : s, &po, &w, err)) != 0)
         goto out;
     f->stats.ncols = ncols;
     f->stats.cols = calloc((size_t)ncols, sizeof *f->stats.cols);
@@ -235,7 +390,13 @@ static int tier_bucket(strom_lake *lk, const strom_table_desc *d, strom_tier_sch
                 else
                     rc = strom_batch_compute_stats(b, &st, err);
             }
-            if (rc == 0 && b->rows > 0) {
+            if (rc == 0 && b->rows > 0 && pk_schema) {
+                if (r.changes && r.changes_len < (uint64_t)b->rows)
+                    rc = strom_error_set(err, STROM_ECORRUPT, "a changelog record with fewer "
+                                         "change types than rows");
+                else if (strom_pkfold_batch(&pk, b, r.changes, r.info.base_offset) != 0)
+                    rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+            } else if (rc == 0 && b->rows > 0) {
                 rc = strom_pq_write(w, b, err);
                 stats_merge(&f->stats, &st, b->rows);
                 if (f->min_seq < 0)
@@ -255,6 +416,8 @@ static int tier_bucket(strom_lake *lk, const strom_table_desc *d, strom_tier_sch
         }
         copied += buf.len;
     }
+    if (rc == 0 && pk_schema && pk.n > 0)
+        rc = pk_write(&pk, s, pk_schema, w, f, err);
     if (rc != 0)
         goto out;
     *bytes_read += copied;
@@ -287,8 +450,16 @@ out:
         close(fd);
     if (rc != 0 && tf->tmp[0])
         unlink(tf->tmp);
-    if (rc != 0 || !*made)
+    if (rc != 0 || !*made) {
         strom_batch_stats_free(&f->stats);
+        strom_batch_stats_free(&f->key_stats);
+        free(f->min_key);
+        free(f->max_key);
+        f->min_key = f->max_key = NULL;
+    }
+    strom_pkfold_free(&pk);
+    strom_schema_free(pk_schema);
+    free(pk_ids);
     strom_codec_ctx_free(codec);
     strom_buf_free(&buf);
     strom_buf_free(&pbytes);
@@ -350,9 +521,6 @@ int strom_tier_run(strom_lake *lk, const strom_table_desc *d, strom_tier_schema_
                    strom_tier_result *res, strom_error *err)
 {
     memset(res, 0, sizeof *res);
-    if (d->npk > 0)
-        return strom_error_set(err, STROM_EUNSUPPORTED, "tiering primary-key tables is not "
-                               "supported yet (%s.%s)", d->database, d->table);
     const strom_schema *s = d->schema;
     int ncols = strom_schema_ncols(s), rc = 0;
     /* every schema version has its file (older files name theirs) */
@@ -443,6 +611,11 @@ int strom_tier_run(strom_lake *lk, const strom_table_desc *d, strom_tier_schema_
                             .partition_col = d->partition_col, .total_buckets = (int32_t)d->buckets,
                             .props = props, .nprops = 2, .commit_user = o->commit_user,
                             .commit_id = prev.id + 1 };
+    strom_type ktypes[STROM_PK_MAX];
+    for (int k = 0; k < d->npk; k++)
+        if (d->pk[k] != d->partition_col)
+            ktypes[c.nkey++] = strom_schema_col_type(s, d->pk[k]);
+    c.key_types = ktypes;
     if (!otext)
         rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
     else
@@ -457,8 +630,12 @@ out:
     for (int i = 0; tf && i < n; i++) {
         if (rc != 0 && tf[i].made)
             unlink(tf[i].tmp);
-        if (tf[i].made)
+        if (tf[i].made) {
             strom_batch_stats_free(&tf[i].f.stats);
+            strom_batch_stats_free(&tf[i].f.key_stats);
+            free(tf[i].f.min_key);
+            free(tf[i].f.max_key);
+        }
     }
     if (rc != 0) {
         res->rows = res->files = 0;

@@ -868,9 +868,6 @@ int srv_table_create(srv_catalog *c, strom_table_desc *d, bool if_not_exists, st
     if (d->npartitions)
         return strom_error_set(err, STROM_EINVAL, "partitions are created on write or with "
                                "CreatePartition, not with the table");
-    if (d->tiering && d->npk > 0)
-        return strom_error_set(err, STROM_EUNSUPPORTED, "tiering primary-key tables is not "
-                               "supported yet");
     if (d->tiering && !c->lake[0])
         return strom_error_set(err, STROM_ESTATE, "the server has no lake directory (lake_dir)");
     d->lake_dir[0] = 0; /* the server's to set */
@@ -1011,9 +1008,6 @@ int srv_table_set_tiering(srv_catalog *c, const char *db, const char *table, boo
     srv_table *t = c->tables[at];
     if (on && !c->lake[0])
         rc = strom_error_set(err, STROM_ESTATE, "the server has no lake directory (lake_dir)");
-    else if (on && t->desc.npk > 0)
-        rc = strom_error_set(err, STROM_EUNSUPPORTED, "tiering primary-key tables is not "
-                             "supported yet");
     if (rc < 0) {
         pthread_mutex_unlock(&c->mu);
         return rc;
