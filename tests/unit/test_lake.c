@@ -2,7 +2,9 @@
  * test_lake.c: tiering and union reads against stromd in-process: the same query before
  * tiering, half way, after tiering, after a column was added and after log retention deleted
  * tiered segments returns the same rows; a streaming union read while writers write and the
- * tiering service runs sees every row once; refused and damaged cases give clear errors.
+ * tiering service runs sees every row once; primary-key tables (upserts and deletes, tiered
+ * now and then) read as their current state by key, and followed, state then changes fold to
+ * the model; refused and damaged cases give clear errors.
  * DuckDB reading the tiered files is in tests/interop/paimon.mjs; kill -9 during tiering in
  * test_crash_server.
  */
@@ -354,21 +356,12 @@ TEST(refusals_and_damage_give_clear_errors)
     strom_error err;
     strom_client *c;
     CHECK_OK(strom_client_connect(addr, NULL, &c, &err), &err);
-    /* primary-key tables do not tier yet */
     strom_table_desc d;
-    strom_table_desc_init(&d);
-    snprintf(d.database, sizeof d.database, "t");
-    snprintf(d.table, sizeof d.table, "pk");
-    d.schema = strom_schema_new(1);
-    strom_schema_add(d.schema, "k", strom_type_of(STROM_TYPE_BIGINT), false, NULL);
-    d.buckets = 1;
-    d.npk = 1;
-    d.pk = malloc(sizeof(int));
-    d.pk[0] = 0;
-    d.tiering = true;
-    CHECK_EQ(strom_create_table(c, &d, false, &err), STROM_EUNSUPPORTED);
+    /* tier asks for tiering to be on */
+    make_table("off", false, 0, 0);
+    strom_tier_info ti;
+    CHECK_EQ(strom_tier_now(c, "t", "off", &ti, &err), STROM_ESTATE);
     printf("  %s\n", err.msg);
-    strom_table_desc_free(&d);
     /* a damaged data file: the query fails naming it, the server serves on */
     make_table("dmg", true, 0, 0);
     write_ids("dmg", 0, 1000, false);
@@ -398,11 +391,215 @@ TEST(refusals_and_damage_give_clear_errors)
     strom_client_close(c);
 }
 
+/* ---- primary-key tables ------------------------------------------------------------------ */
+
+#define PK_IDS 400
+typedef struct pkrow {
+    bool live;
+    int64_t qty;
+    char note[24];
+} pkrow;
+static pkrow pk_model[2][PK_IDS]; /* [region][id] */
+static const char *const pk_regions[2] = {"eu", "us"};
+
+static void pk_table(const char *name)
+{
+    strom_error err;
+    strom_client *c;
+    CHECK_OK(strom_client_connect(addr, NULL, &c, &err), &err);
+    strom_table_desc d;
+    strom_table_desc_init(&d);
+    snprintf(d.database, sizeof d.database, "t");
+    snprintf(d.table, sizeof d.table, "%s", name);
+    d.schema = strom_schema_new(1);
+    strom_schema_add(d.schema, "region", strom_type_of(STROM_TYPE_STRING), false, NULL);
+    strom_schema_add(d.schema, "id", strom_type_of(STROM_TYPE_BIGINT), false, NULL);
+    strom_schema_add(d.schema, "qty", strom_type_of(STROM_TYPE_BIGINT), true, NULL);
+    strom_schema_add(d.schema, "note", strom_type_of(STROM_TYPE_STRING), true, NULL);
+    d.buckets = 2;
+    d.partition_col = 0;
+    d.npk = 2;
+    d.pk = malloc(2 * sizeof(int));
+    d.pk[0] = 0;
+    d.pk[1] = 1;
+    d.tiering = true;
+    CHECK_OK(strom_create_table(c, &d, false, &err), &err);
+    strom_table_desc_free(&d);
+    strom_client_close(c);
+}
+
+/* n random upserts and deletes, mirrored in the model. */
+static void pk_ops(const char *table, int n, unsigned *seed)
+{
+    strom_error err;
+    strom_writer *w;
+    strom_writer_opts o;
+    strom_writer_opts_default(&o);
+    CHECK_OK(strom_writer_open(addr, NULL, "t", table, &o, &w, &err), &err);
+    for (int i = 0; i < n; i++) {
+        int r = rand_r(seed) % 2, id = rand_r(seed) % PK_IDS;
+        pkrow *m = &pk_model[r][id];
+        CHECK_OK(strom_writer_set_bytes(w, 0, pk_regions[r], 2, &err), &err);
+        CHECK_OK(strom_writer_set_int(w, 1, id, &err), &err);
+        if (rand_r(seed) % 4 == 0) {
+            CHECK_OK(strom_writer_end_delete(w, &err), &err);
+            m->live = false;
+            continue;
+        }
+        m->live = true;
+        m->qty = rand_r(seed) % 100;
+        snprintf(m->note, sizeof m->note, "n%d", rand_r(seed) % 1000);
+        CHECK_OK(strom_writer_set_int(w, 2, m->qty, &err), &err);
+        CHECK_OK(strom_writer_set_bytes(w, 3, m->note, strlen(m->note), &err), &err);
+        CHECK_OK(strom_writer_end_row(w, &err), &err);
+    }
+    CHECK_OK(strom_writer_close(w, &err), &err);
+}
+
+/* A union read equals the model: every live key once with its values (qty > min_qty). */
+static void pk_check(const char *table, int64_t min_qty)
+{
+    strom_error err;
+    strom_scanner *sc;
+    strom_scan_opts o;
+    strom_scan_opts_default(&o);
+    o.lake = true;
+    char where[64];
+    snprintf(where, sizeof where, "qty > %lld", (long long)min_qty);
+    o.where = min_qty >= 0 ? where : NULL;
+    const char *cols[] = {"id", "region", "note", "qty"};
+    o.columns = cols;
+    o.ncolumns = 4;
+    CHECK_OK(strom_scanner_open(addr, NULL, "t", table, &o, &sc, &err), &err);
+    static uint8_t seen_pk[2][PK_IDS];
+    memset(seen_pk, 0, sizeof seen_pk);
+    strom_result *r;
+    int k, bad = 0;
+    while ((k = strom_scanner_next(sc, &r, &err)) == 1) {
+        for (int64_t i = 0; i < strom_result_rows(r); i++) {
+            int64_t id = strom_result_int(r, i, 0);
+            size_t len;
+            const uint8_t *reg = strom_result_bytes(r, i, 1, &len);
+            int g = len == 2 && !memcmp(reg, "us", 2);
+            if (id < 0 || id >= PK_IDS || strom_result_change(r, i) != STROM_ROW_INSERT) {
+                bad++;
+                continue;
+            }
+            const pkrow *m = &pk_model[g][id];
+            const uint8_t *note = strom_result_bytes(r, i, 2, &len);
+            if (!m->live || strom_result_int(r, i, 3) != m->qty || len != strlen(m->note) ||
+                memcmp(note, m->note, len) != 0)
+                bad++;
+            seen_pk[g][id]++;
+        }
+        strom_result_free(r);
+    }
+    CHECK_EQ(k, 0);
+    if (k < 0)
+        printf("  pk union read: %s\n", err.msg);
+    strom_scanner_close(sc);
+    int missing = 0, twice = 0;
+    for (int g = 0; g < 2; g++)
+        for (int id = 0; id < PK_IDS; id++) {
+            bool want = pk_model[g][id].live && pk_model[g][id].qty > min_qty;
+            missing += want && seen_pk[g][id] == 0;
+            twice += seen_pk[g][id] > (want ? 1 : 0);
+        }
+    CHECK_EQ(bad, 0);
+    CHECK_EQ(missing, 0);
+    CHECK_EQ(twice, 0);
+}
+
+TEST(primary_key_tables_tier_and_read_as_one)
+{
+    memset(pk_model, 0, sizeof pk_model);
+    pk_table("kv");
+    unsigned seed = 42;
+    for (int round = 0; round < 6; round++) {
+        pk_ops("kv", 300, &seed);
+        if (round % 2 == 1 || round == 4) {
+            int64_t rows = 0;
+            CHECK(tier("kv", &rows) >= 0);
+        }
+        pk_check("kv", -1);  /* every column, every row */
+        pk_check("kv", 50);  /* a predicate on a value column */
+    }
+    /* following: the merged state, then the changes after it, folded = the model */
+    strom_error err;
+    strom_scanner *sc;
+    strom_scan_opts o;
+    strom_scan_opts_default(&o);
+    o.lake = true;
+    o.follow = true;
+    o.max_wait_ms = 100;
+    CHECK_OK(strom_scanner_open(addr, NULL, "t", "kv", &o, &sc, &err), &err);
+    static pkrow got[2][PK_IDS];
+    memset(got, 0, sizeof got);
+    bool more_written = false;
+    int64_t deadline = strom_mono_ms() + 30000;
+    int bad = 0;
+    for (;;) {
+        strom_result *r;
+        int k = strom_scanner_next(sc, &r, &err);
+        if (k < 0) {
+            printf("  pk follow: %s\n", err.msg);
+            break;
+        }
+        if (k == 1) {
+            for (int64_t i = 0; i < strom_result_rows(r); i++) {
+                size_t len;
+                const uint8_t *reg = strom_result_bytes(r, i, 0, &len);
+                int g = len == 2 && !memcmp(reg, "us", 2);
+                int64_t id = strom_result_int(r, i, 1);
+                if (id < 0 || id >= PK_IDS) {
+                    bad++;
+                    continue;
+                }
+                pkrow *x = &got[g][id];
+                strom_change ch = strom_result_change(r, i);
+                if (ch == STROM_ROW_DELETE) {
+                    x->live = false;
+                } else if (ch != STROM_ROW_UPDATE_BEFORE) {
+                    x->live = true;
+                    x->qty = strom_result_int(r, i, 2);
+                    const uint8_t *note = strom_result_bytes(r, i, 3, &len);
+                    snprintf(x->note, sizeof x->note, "%.*s", (int)len, (const char *)note);
+                }
+            }
+            strom_result_free(r);
+            continue;
+        }
+        /* caught up (a wait passed): write more once, with a tiering run in the middle */
+        if (!more_written) {
+            pk_ops("kv", 150, &seed);
+            CHECK(tier("kv", NULL) >= 0);
+            pk_ops("kv", 150, &seed);
+            more_written = true;
+            continue;
+        }
+        bool same = true;
+        for (int g = 0; g < 2; g++)
+            for (int id = 0; id < PK_IDS; id++) {
+                const pkrow *a = &got[g][id], *m = &pk_model[g][id];
+                if (a->live != m->live ||
+                    (m->live && (a->qty != m->qty || strcmp(a->note, m->note) != 0)))
+                    same = false;
+            }
+        if (same || strom_mono_ms() > deadline) {
+            CHECK(same);
+            break;
+        }
+    }
+    CHECK_EQ(bad, 0);
+    strom_scanner_close(sc);
+}
+
 int main(void)
 {
     start_server("lake", false, 0, tune);
     RUN_TEST(the_same_rows_before_half_way_and_after_tiering_and_retention);
     RUN_TEST(streaming_union_read_under_concurrent_writes_and_tiering);
+    RUN_TEST(primary_key_tables_tier_and_read_as_one);
     RUN_TEST(refusals_and_damage_give_clear_errors);
     stop();
     return TEST_EXIT();
