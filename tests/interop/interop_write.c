@@ -18,6 +18,9 @@
  *   lake/interop.db/all/        a Paimon table tiered from a 2-bucket log of the rows of
  *                               all_some (two tiering runs: two snapshots), beside lake.json
  *                               (the expected values, by k) and lake_half.json (snapshot 1)
+ *   lake/interop.db/kv/         a Paimon primary-key table tiered (two runs) from a changelog
+ *                               of upserts and deletes (+I, -U/+U, -D) over 300 keys, beside
+ *                               lake_kv.json: the state those changes leave, by key
  *
  * Values cycle through edge cases (integer extremes, 2^53+1, NaN, -0.0, infinities,
  * subnormals, 38-digit decimals, empty / non-ASCII / NUL-holding strings, extreme dates and
@@ -607,6 +610,152 @@ static int write_lake(const char *dir, const strom_schema *s, strom_error *err)
     return rc;
 }
 
+/* ---- a primary-key table: a changelog folded by tiering ------------------------------------ */
+
+#define KV_KEYS 300
+typedef struct kvrow {
+    bool live;
+    int64_t k, d;
+    char s[16];
+} kvrow;
+
+/* Appends one changelog record of `n` changes (rows of vals, change types ct). */
+static int append_changes(strom_log *l, strom_batch_builder *bb, const strom_value *vals,
+                          const uint8_t *ct, int n, strom_error *err)
+{
+    strom_buf msg = STROM_BUF_INIT, rec = STROM_BUF_INIT;
+    strom_batch_stats st;
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < n; i++)
+        rc = strom_bb_append_row(bb, vals + 4 * i, err);
+    if (rc == 0 && (rc = strom_bb_seal(bb, NULL, &msg, &st, err)) == 0) {
+        strom_record_info info = {0, n - 1, STROM_RECORD_CHANGELOG, strom_now_ms(), 0, 1, -1,
+                                  -1, n};
+        int64_t base;
+        if ((rc = strom_record_write(&rec, &info, &st, ct, msg.data, msg.len, err)) == 0)
+            rc = strom_log_append(l, rec.data, rec.len, &base, err);
+        strom_batch_stats_free(&st);
+    }
+    strom_buf_free(&msg);
+    strom_buf_free(&rec);
+    return rc;
+}
+
+static void kv_value(strom_value *v, const kvrow *r)
+{
+    memset(v, 0, 4 * sizeof *v);
+    v[0] = (strom_value){.type = STROM_TYPE_BIGINT, .u.i = r->k};
+    v[1].type = STROM_TYPE_STRING;
+    v[1].u.s.ptr = (const uint8_t *)r->s;
+    v[1].u.s.len = (uint32_t)strlen(r->s);
+    v[2] = (strom_value){.type = STROM_TYPE_DECIMAL, .u.d = r->d};
+    v[3] = (strom_value){.type = STROM_TYPE_TIMESTAMP, .u.i = r->k * 1000003 - 500000000000LL};
+    if (r->k % 7 == 0)
+        v[1].is_null = true;
+}
+
+static int write_lake_kv(const char *dir, strom_error *err)
+{
+    static kvrow state[KV_KEYS];
+    memset(state, 0, sizeof state);
+    strom_schema *s = strom_schema_new(1);
+    strom_schema_add(s, "k", strom_type_of(STROM_TYPE_BIGINT), false, NULL);
+    strom_schema_add(s, "s", strom_type_of(STROM_TYPE_STRING), true, NULL);
+    strom_schema_add(s, "d", strom_type_decimal(10, 2), true, NULL);
+    strom_schema_add(s, "ts", strom_type_of(STROM_TYPE_TIMESTAMP), true, NULL);
+    strom_table_desc d;
+    strom_table_desc_init(&d);
+    snprintf(d.database, sizeof d.database, "interop");
+    snprintf(d.table, sizeof d.table, "kv");
+    d.table_id = 8;
+    d.schema = s;
+    d.buckets = 1;
+    d.npk = 1;
+    d.pk = malloc(sizeof(int));
+    d.pk[0] = 0;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/lake_log_kv", dir);
+    strom_rmtree(path, NULL);
+    strom_log_config lc;
+    strom_log_config_default(&lc);
+    strom_log *log = NULL;
+    strom_lake *lk = NULL;
+    strom_batch_builder *bb = strom_bb_new(s);
+    int rc = strom_mkdirs(path, err);
+    if (rc == 0)
+        rc = strom_log_open(path, &lc, &log, err);
+    snprintf(path, sizeof path, "%s/lake/interop.db/kv", dir);
+    strom_rmtree(path, NULL);
+    if (rc == 0)
+        rc = strom_lake_open(path, true, &lk, err);
+    strom_tier_source src = {log, "", 0, 0};
+    strom_tier_opts to;
+    strom_tier_opts_default(&to);
+    strom_tier_result res;
+    strom_value vals[4 * 64];
+    uint8_t ct[64];
+    uint64_t h = 7;
+    for (int run = 0; rc == 0 && run < 2; run++) {
+        for (int rec = 0; rc == 0 && rec < 40; rec++) {
+            int n = 0;
+            while (n < 60) { /* one change of one key: 1 or 2 rows */
+                h = mix(h + 1);
+                kvrow *r = &state[h % KV_KEYS];
+                r->k = (int64_t)(h % KV_KEYS);
+                if (r->live && (h >> 20) % 4 == 0) { /* delete: the old row */
+                    kv_value(&vals[4 * n], r);
+                    ct[n++] = STROM_CHANGE_DELETE;
+                    r->live = false;
+                    continue;
+                }
+                if (r->live) { /* update: -U old, +U new */
+                    kv_value(&vals[4 * n], r);
+                    ct[n++] = STROM_CHANGE_UPDATE_BEFORE;
+                }
+                uint8_t after = r->live ? STROM_CHANGE_UPDATE_AFTER : STROM_CHANGE_INSERT;
+                r->live = true;
+                r->d = (int64_t)((h >> 8) % 100000) - 50000;
+                snprintf(r->s, sizeof r->s, "v%u", (unsigned)((h >> 30) % 10000));
+                kv_value(&vals[4 * n], r);
+                ct[n++] = after;
+            }
+            rc = append_changes(log, bb, vals, ct, n, err);
+            strom_bb_reset(bb);
+        }
+        if (rc == 0)
+            rc = strom_tier_run(lk, &d, no_older, NULL, &src, 1, &to, &res, err);
+    }
+    /* the expected state, by key */
+    json_t *columns = json_array();
+    for (int c = 0; c < 4; c++) {
+        json_t *col = json_array();
+        for (int k = 0; k < KV_KEYS; k++) {
+            if (!state[k].live)
+                continue;
+            strom_value v[4];
+            kv_value(v, &state[k]);
+            json_array_append_new(col, canon_value(&v[c], strom_schema_col_type(s, c)));
+        }
+        json_array_append_new(columns, col);
+    }
+    int64_t live = 0;
+    for (int k = 0; k < KV_KEYS; k++)
+        live += state[k].live;
+    snprintf(path, sizeof path, "%s/lake_kv.json", dir);
+    json_t *root = json_pack("{s:o, s:[I], s:o}", "schema", canon_schema(s), "batches",
+                             (json_int_t)live, "columns", columns);
+    if (rc == 0 && (!root || json_dump_file(root, path, JSON_COMPACT) < 0))
+        rc = strom_error_set(err, STROM_EIO, "%s: cannot write", path);
+    json_decref(root);
+    strom_log_close(log);
+    strom_lake_close(lk);
+    strom_bb_free(bb);
+    strom_table_desc_free(&d);
+    if (rc < 0)
+        strom_error_prefix(err, "lake kv");
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     static const strom_codec codecs[] = {STROM_CODEC_NONE, STROM_CODEC_LZ4_FRAME, STROM_CODEC_ZSTD};
@@ -637,6 +786,8 @@ int main(int argc, char **argv)
             for (int dict = 0; rc == 0 && dict <= 1; dict++, n++)
                 rc = write_parquet(argv[1], s, nulls, pq_codecs[c], dict, &err);
     if (rc == 0 && (rc = write_lake(argv[1], s, &err)) == 0)
+        n++;
+    if (rc == 0 && (rc = write_lake_kv(argv[1], &err)) == 0)
         n++;
     strom_schema_free(s);
     if (rc < 0) {

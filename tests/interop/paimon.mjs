@@ -5,7 +5,11 @@
 //     directories, byte sizes, row counts, sequence ranges, value statistics as BinaryRows);
 //   - DuckDB (@duckdb/node-api, pinned) reads the live data files of each snapshot: snapshot 1
 //     holds the rows of the first run, snapshot 2 all of them, every value as it went in;
-//   - the snapshot JSON (ids, schema, manifest list sizes, record counts, strom's offsets).
+//   - the snapshot JSON (ids, schema, manifest list sizes, record counts, strom's offsets);
+//   - a primary-key table tiered from a changelog: each file sorted and unique by _KEY_k,
+//     manifests' min/max keys and delete counts as DuckDB sees the files, and the state
+//     DuckDB computes the way Paimon merges (newest _SEQUENCE_NUMBER per key, -D removes it)
+//     equal to the state the changes leave.
 //
 //   node paimon.mjs --write BIN --tmp DIR
 import { execFileSync } from 'node:child_process';
@@ -103,6 +107,50 @@ async function checkSnapshot(con, table, id, expected) {
   console.log(`ok   snapshot-${id}: ${metas.length} manifests (avsc), ${files.length} data files, ${n} rows x ${expected.schema.length} columns (DuckDB)`);
 }
 
+async function checkKv(con, table, expected) {
+  const schema = JSON.parse(readFileSync(join(table, 'schema', 'schema-0'), 'utf8'));
+  if (JSON.stringify(schema.primaryKeys) !== '["k"]' || schema.options['merge-engine'] !== 'deduplicate')
+    fail(`kv schema-0: primaryKeys ${JSON.stringify(schema.primaryKeys)}, options ${JSON.stringify(schema.options)}`);
+  const latest = readFileSync(join(table, 'snapshot', 'LATEST'), 'utf8').trim();
+  const snap = JSON.parse(readFileSync(join(table, 'snapshot', `snapshot-${latest}`), 'utf8'));
+  const metas = [...await readAvro(join(table, 'manifest', snap.baseManifestList)),
+                 ...await readAvro(join(table, 'manifest', snap.deltaManifestList))];
+  const paths = [];
+  for (const m of metas) {
+    for (const e of await readAvro(join(table, 'manifest', m._FILE_NAME))) {
+      const f = e._FILE, path = join(table, `bucket-${e._BUCKET}`, f._FILE_NAME);
+      const r = (await con.runAndReadAll(`SELECT count(*), min(_KEY_k), max(_KEY_k),
+          count(*) FILTER (WHERE _VALUE_KIND = 3), count(DISTINCT _KEY_k), bool_and(_KEY_k = k),
+          min(_SEQUENCE_NUMBER), max(_SEQUENCE_NUMBER) FROM read_parquet('${path}')`)).getRows()[0];
+      const unsorted = (await con.runAndReadAll(`SELECT count(*) FROM (SELECT _KEY_k,
+          lag(_KEY_k) OVER (ORDER BY file_row_number) AS p FROM read_parquet('${path}', file_row_number = true))
+          WHERE p >= _KEY_k`)).getRows()[0][0];
+      if (Number(r[0]) !== Number(f._ROW_COUNT) || Number(r[4]) !== Number(r[0]) || !r[5] || Number(unsorted) !== 0)
+        fail(`${path}: ${r[0]} rows (_ROW_COUNT ${f._ROW_COUNT}), ${r[4]} distinct keys, _KEY_k = k: ${r[5]}, ${unsorted} out of order`);
+      const lo = binRow(f._MIN_KEY), hi = binRow(f._MAX_KEY);
+      if (lo.slot(0).readBigInt64LE(0) !== BigInt(r[1]) || hi.slot(0).readBigInt64LE(0) !== BigInt(r[2]))
+        fail(`${path}: _MIN_KEY/_MAX_KEY ${lo.slot(0).readBigInt64LE(0)}/${hi.slot(0).readBigInt64LE(0)}, DuckDB ${r[1]}/${r[2]}`);
+      if (Number(f._DELETE_ROW_COUNT) !== Number(r[3])) fail(`${path}: _DELETE_ROW_COUNT ${f._DELETE_ROW_COUNT}, DuckDB ${r[3]}`);
+      if (Number(f._MIN_SEQUENCE_NUMBER) !== Number(r[6]) || Number(f._MAX_SEQUENCE_NUMBER) !== Number(r[7]))
+        fail(`${path}: sequence range ${f._MIN_SEQUENCE_NUMBER}..${f._MAX_SEQUENCE_NUMBER}, DuckDB ${r[6]}..${r[7]}`);
+      paths.push(`'${path}'`);
+    }
+  }
+  // the state, merged as Paimon merges: per key the newest sequence number, deletes removed
+  const rows = (await con.runAndReadAll(`SELECT k, s, d, ts FROM (SELECT *, row_number() OVER
+      (PARTITION BY _KEY_k ORDER BY _SEQUENCE_NUMBER DESC) AS rn FROM read_parquet([${paths.join(', ')}]))
+      WHERE rn = 1 AND _VALUE_KIND <> 3 ORDER BY k`)).getRows();
+  const n = expected.batches[0];
+  if (rows.length !== n) fail(`kv: DuckDB's merge leaves ${rows.length} keys, the changes leave ${n}`);
+  expected.schema.forEach((col, c) => {
+    expected.columns[c].forEach((v, i) => {
+      const want = expectedValue(col.type, v), got = canon(col.type, rows[i][c]);
+      if (want !== got) fail(`kv: ${col.name} (${col.type}) row ${i}: expected ${JSON.stringify(want)}, DuckDB read ${JSON.stringify(got)}`);
+    });
+  });
+  console.log(`ok   primary-key table: ${paths.length} files sorted and unique by key, min/max keys and delete counts right, DuckDB's merge = the changes' state (${n} keys)`);
+}
+
 async function main() {
   const a = {};
   for (let i = 2; i < process.argv.length; i += 2) a[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
@@ -118,6 +166,7 @@ async function main() {
   const con = await db.connect();
   await checkSnapshot(con, table, 1, JSON.parse(readFileSync(join(a.tmp, 'lake_half.json'), 'utf8')));
   await checkSnapshot(con, table, 2, JSON.parse(readFileSync(join(a.tmp, 'lake.json'), 'utf8')));
+  await checkKv(con, join(a.tmp, 'lake', 'interop.db', 'kv'), JSON.parse(readFileSync(join(a.tmp, 'lake_kv.json'), 'utf8')));
   console.log('Paimon interop checks passed');
 }
 
