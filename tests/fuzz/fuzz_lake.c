@@ -99,7 +99,9 @@ static void setup(void)
             cs->min.u.b = false, cs->max.u.b = true;
     }
     strom_lake_prop props[1] = {{"strom.offsets", "{\"eu/x/1\":3}"}};
-    strom_lake_commit c = {&f, 1, d.schema, 0, 9, 2, props, 1, "fuzz", 1};
+    strom_lake_commit c = {.files = &f, .nfiles = 1, .schema = d.schema, .schema_id = 0,
+                           .partition_col = 9, .total_buckets = 2, .props = props, .nprops = 1,
+                           .commit_user = "fuzz", .commit_id = 1};
     strom_lake_snapshot prev = {0};
     int64_t id;
     if (strom_lake_commit_files(t, &prev, &c, &id, &err) != 0)
