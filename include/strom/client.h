@@ -222,6 +222,13 @@ void strom_scan_opts_default(strom_scan_opts *o);
 int strom_scanner_open(const char *addr, const strom_client_opts *copts, const char *db,
                        const char *table, const strom_scan_opts *o, strom_scanner **out,
                        strom_error *err);
+/* A query in `strom query`'s SQL subset: "SELECT * | col, ... FROM db.table [WHERE predicate]
+ * [LIMIT n]" (keywords in any case; the predicate as in strom_scan_opts.where). Opens a
+ * union-read scanner (the lake, then the log; `follow`: streaming) over its own connection;
+ * *limit (may be NULL) gets the LIMIT, -1 without one: the caller stops after that many
+ * rows. Errors say what is wrong with the text. */
+int strom_query_open(const char *addr, const strom_client_opts *copts, const char *sql,
+                     bool follow, strom_scanner **out, int64_t *limit, strom_error *err);
 /* The schema of the batches returned (the chosen columns). */
 const strom_schema *strom_scanner_schema(const strom_scanner *s);
 /* 1 and *out = the next batch (free with strom_result_free); 0 at the end (not following);

@@ -639,63 +639,6 @@ static void query_usage(FILE *f)
             "  strom query \"SELECT * FROM market.trades WHERE sym = 'ABC'\" --follow -o jsonl\n");
 }
 
-/* Splits "SELECT cols FROM db.table [WHERE pred] [LIMIT n]" (keywords in any case) into its
- * parts, in place; cols is NULL for "*". */
-static int parse_query(char *q, char **cols, char **table, char **where, int64_t *limit,
-                       strom_error *err)
-{
-    /* find the keywords outside quotes */
-    char *kw[4] = {NULL, NULL, NULL, NULL};
-    static const char *const names[4] = {"SELECT", "FROM", "WHERE", "LIMIT"};
-    bool quoted = false;
-    for (char *p = q; *p; p++) {
-        if (*p == '\'') {
-            quoted = !quoted;
-            continue;
-        }
-        if (quoted || (p > q && !isspace((unsigned char)p[-1])))
-            continue;
-        for (int k = 0; k < 4; k++) {
-            size_t n = strlen(names[k]);
-            if (!kw[k] && strncasecmp(p, names[k], n) == 0 &&
-                (p[n] == 0 || isspace((unsigned char)p[n]))) {
-                kw[k] = p;
-                break;
-            }
-        }
-    }
-    if (!kw[0] || !kw[1] || kw[1] < kw[0] || (kw[2] && kw[2] < kw[1]) ||
-        (kw[3] && kw[3] < (kw[2] ? kw[2] : kw[1])))
-        return strom_error_set(err, STROM_EPARSE, "expected SELECT cols FROM db.table [WHERE "
-                               "predicate] [LIMIT n]");
-    for (int k = 0; k < 4; k++)
-        if (kw[k])
-            *kw[k] = 0; /* ends the part before it */
-    char *parts[4];
-    for (int k = 0; k < 4; k++) {
-        if (!kw[k]) {
-            parts[k] = NULL;
-            continue;
-        }
-        char *p = kw[k] + strlen(names[k]);
-        while (isspace((unsigned char)*p))
-            p++;
-        size_t n = strlen(p);
-        while (n && isspace((unsigned char)p[n - 1]))
-            p[--n] = 0;
-        parts[k] = p;
-    }
-    if (!parts[0][0] || !parts[1][0] || (parts[2] && !parts[2][0]))
-        return strom_error_set(err, STROM_EPARSE, "an empty SELECT, FROM or WHERE part");
-    *cols = strcmp(parts[0], "*") == 0 ? NULL : parts[0];
-    *table = parts[1];
-    *where = parts[2];
-    *limit = -1;
-    if (parts[3] && !cli_parse_i64(parts[3], 0, INT64_MAX, limit))
-        return strom_error_set(err, STROM_EPARSE, "LIMIT '%s' is not a count", parts[3]);
-    return 0;
-}
-
 static int read_table(int argc, char **argv, bool snapshot, bool query)
 {
     static const struct option longopts[] = {
@@ -752,7 +695,7 @@ static int read_table(int argc, char **argv, bool snapshot, bool query)
                            "and --changelog do not apply\n", cmd), 2;
         if (!(sql = strdup(argv[optind])))
             return 1;
-        if (parse_query(sql, &qcols, &qtable, &qwhere, &limit, &perr) < 0) {
+        if (cl_query_parse(sql, &qcols, &qtable, &qwhere, &limit, &perr) < 0) {
             free(sql);
             return cli_fail(cmd, &perr, "query");
         }

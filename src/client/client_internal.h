@@ -82,6 +82,11 @@ const struct strom_batch *cl_result_batch(const strom_result *r);
 strom_result *cl_result_own(struct strom_batch *b, uint8_t *own, const strom_schema *schema,
                             const char *partition, uint32_t bucket);
 
+/* Splits a query (query.c) in place: cols NULL for "*", where NULL without WHERE, *limit -1
+ * without LIMIT. */
+int cl_query_parse(char *q, char **cols, char **table, char **where, int64_t *limit,
+                   strom_error *err);
+
 /* ---- the lake half of a union read (lake_read.c) ---- */
 struct strom_pred;
 typedef struct cl_lake cl_lake;

@@ -247,6 +247,32 @@ TEST(the_same_rows_before_half_way_and_after_tiering_and_retention)
     check_seen(&s, 6500, NULL);
     CHECK_EQ(query("orders", BIG_EU, false, 0, &s, NULL, NULL), 0);
     check_seen(&s, 6500, big_eu);
+    /* the same through libstrom's query text */
+    strom_scanner *qs;
+    int64_t lim = 0;
+    CHECK_OK(strom_query_open(addr, NULL, "select id , amount FROM t.orders WHERE region = 'eu' "
+                              "AND amount > 200 LIMIT 5", false, &qs, &lim, &err), &err);
+    CHECK_EQ(lim, 5);
+    CHECK_EQ(strom_schema_ncols(strom_scanner_schema(qs)), 2);
+    int64_t qrows = 0;
+    strom_result *qr;
+    while (strom_scanner_next(qs, &qr, &err) == 1) {
+        for (int64_t i = 0; i < strom_result_rows(qr); i++)
+            CHECK(big_eu(strom_result_int(qr, i, 0)));
+        qrows += strom_result_rows(qr);
+        strom_result_free(qr);
+    }
+    strom_scanner_close(qs);
+    int64_t nbig = 0;
+    for (int64_t i = 0; i < 6500; i++)
+        nbig += big_eu(i);
+    CHECK_EQ(qrows, nbig);
+    CHECK_EQ(strom_query_open(addr, NULL, "SELECT FROM t.orders", false, &qs, NULL, &err),
+             STROM_EPARSE);
+    CHECK_EQ(strom_query_open(addr, NULL, "SELECT id FROM t.orders LIMIT x", false, &qs, NULL,
+                              &err), STROM_EPARSE);
+    CHECK_EQ(strom_query_open(addr, NULL, "DROP t.orders SELECT id FROM t.orders", false, &qs,
+                              NULL, &err), STROM_EPARSE);
     /* tiering off: the lake stays readable */
     CHECK_OK(strom_set_tiering(c, "t", "orders", false, 0, &err), &err);
     CHECK_EQ(query("orders", NULL, true, 5000, &s, NULL, NULL), 0);
