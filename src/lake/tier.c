@@ -257,19 +257,180 @@ typedef struct tier_file {
     uint64_t bytes_read;
 } tier_file;
 
+/* One bucket's new file of a run, filled batch by batch. */
+typedef struct tier_out {
+    tier_file *tf;
+    const strom_table_desc *d;
+    const char *partition;
+    uint32_t bucket;
+    int fd;
+    strom_pq_writer *w;
+    strom_pkfold pk;
+    strom_schema *pk_schema;
+    int32_t *pk_ids;
+    strom_buf pbytes;
+    char dir[PATH_MAX];
+    bool failed;
+} tier_out;
+
+/* Creates the bucket's new file (not yet named in any snapshot). */
+static int out_open(tier_out *t, strom_lake *lk, const strom_table_desc *d, const char *partition,
+                    uint32_t bucket, const strom_tier_opts *o, const int32_t *field_ids,
+                    tier_file *tf, strom_error *err)
+{
+    const strom_schema *s = d->schema;
+    int ncols = strom_schema_ncols(s), pcol = d->partition_col, rc = 0;
+    strom_lake_file *f = &tf->f;
+    memset(t, 0, sizeof *t);
+    memset(tf, 0, sizeof *tf);
+    t->tf = tf;
+    t->d = d;
+    t->partition = partition ? partition : "";
+    t->bucket = bucket;
+    t->fd = -1;
+    t->pbytes = (strom_buf)STROM_BUF_INIT;
+    if (pcol >= 0) {
+        strom_type pt = strom_schema_col_type(s, pcol);
+        strom_value pv;
+        if ((rc = strom_value_parse_text(pt, t->partition, strlen(t->partition), &t->pbytes, &pv,
+                                         err)) != 0)
+            return rc;
+        f->has_partition = true;
+        f->partition = pv;
+        if (pv.type == STROM_TYPE_STRING) {
+            memcpy(f->part_bytes, pv.u.s.ptr, pv.u.s.len);
+            f->partition.u.s.ptr = f->part_bytes;
+        }
+    }
+    char bdir[400];
+    if ((rc = strom_lake_bucket_dir(pcol >= 0 ? strom_schema_col_name(s, pcol) : NULL,
+                                    pcol >= 0 ? &f->partition : NULL, (int32_t)bucket, bdir,
+                                    sizeof bdir, err)) != 0)
+        return rc;
+    snprintf(t->dir, sizeof t->dir, "%s/%s", strom_lake_dir(lk), bdir);
+    if ((rc = strom_mkdirs(t->dir, err)) != 0)
+        return rc;
+    strom_lake_data_file_name(f->name, sizeof f->name);
+    if ((size_t)snprintf(f->path, sizeof f->path, "%.380s/%.127s", bdir, f->name) >=
+        sizeof f->path)
+        return strom_error_set(err, STROM_ELIMIT, "lake file path too long");
+    snprintf(tf->tmp, sizeof tf->tmp, "%s/%s", strom_lake_dir(lk), f->path);
+    t->fd = open(tf->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (t->fd < 0)
+        return strom_sys_error(err, "create", tf->tmp);
+    strom_pq_opts po = o->parquet;
+    po.field_ids = field_ids;
+    if (d->npk > 0) { /* a primary-key file: its own schema and field ids */
+        int trim[STROM_PK_MAX], ntrim = 0; /* the key without the partition column */
+        for (int k = 0; k < d->npk; k++)
+            if (d->pk[k] != pcol)
+                trim[ntrim++] = d->pk[k];
+        t->pk_ids = calloc((size_t)ncols + STROM_PK_MAX + 3, sizeof *t->pk_ids);
+        if (!t->pk_ids || strom_pkfold_init(&t->pk, s, trim, ntrim) != 0 ||
+            !(t->pk_schema = pk_file_schema(&t->pk, s, t->pk_ids)))
+            return strom_error_set(err, STROM_ENOMEM, "out of memory");
+        po.field_ids = t->pk_ids;
+    }
+    if ((rc = strom_pq_writer_open(t->fd, t->pk_schema ? t->pk_schema : s, &po, &t->w, err)) != 0)
+        return rc;
+    f->stats.ncols = ncols;
+    f->stats.cols = calloc((size_t)ncols, sizeof *f->stats.cols);
+    if (!f->stats.cols)
+        return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    for (int c = 0; c < ncols; c++)
+        f->stats.cols[c].min.type = f->stats.cols[c].max.type = strom_schema_col_type(s, c).id;
+    f->min_seq = -1;
+    return 0;
+}
+
+/* Adds a batch (under the table's latest schema) whose rows have the offsets base.. : written
+ * (log tables; `st` its statistics) or folded by key (primary-key tables; `changes` its change
+ * types, NULL: inserts). */
+static int out_add(tier_out *t, const strom_batch *b, const strom_batch_stats *st,
+                   const uint8_t *changes, int64_t base, int64_t last, strom_error *err)
+{
+    strom_lake_file *f = &t->tf->f;
+    if (b->rows == 0)
+        return 0;
+    if (t->pk_schema)
+        return strom_pkfold_batch(&t->pk, b, changes, base) == 0
+                   ? 0 : strom_error_set(err, STROM_ENOMEM, "out of memory");
+    int rc = strom_pq_write(t->w, b, err);
+    if (rc != 0)
+        return rc;
+    stats_merge(&f->stats, st, b->rows);
+    if (f->min_seq < 0)
+        f->min_seq = base;
+    f->max_seq = last;
+    f->rows += b->rows;
+    return 0;
+}
+
+/* Finishes the file (primary keys: the folded rows, sorted); tf->made when it holds rows. */
+static int out_finish(tier_out *t, strom_error *err)
+{
+    strom_lake_file *f = &t->tf->f;
+    int rc = 0;
+    if (t->pk_schema && t->pk.n > 0)
+        rc = pk_write(&t->pk, t->d->schema, t->pk_schema, t->w, f, err);
+    if (rc != 0 || f->rows == 0) /* an error, or only empty records: no file */
+        return rc;
+    rc = strom_pq_writer_close(t->w, err);
+    t->w = NULL;
+    struct stat sb;
+    if (rc == 0 && (fdatasync(t->fd) != 0 || fstat(t->fd, &sb) != 0))
+        rc = strom_sys_error(err, "fsync", t->tf->tmp);
+    if (rc == 0) {
+        f->size = sb.st_size;
+        f->bucket = (int32_t)t->bucket;
+        f->schema_id = (int64_t)strom_schema_id(t->d->schema) - 1;
+        f->creation_ms = strom_now_ms();
+        t->tf->made = true;
+        rc = strom_fsync_dir(t->dir, err);
+    }
+    if (rc != 0)
+        t->tf->made = false;
+    return rc;
+}
+
+/* Releases what the file's writing holds; a file not made (or after an error) is removed. */
+static void out_free(tier_out *t, bool failed)
+{
+    strom_lake_file *f = &t->tf->f;
+    if (t->w)
+        strom_pq_writer_abort(t->w);
+    if (t->fd >= 0)
+        close(t->fd);
+    if (failed)
+        t->tf->made = false;
+    if (!t->tf->made) {
+        if (t->tf->tmp[0])
+            unlink(t->tf->tmp);
+        strom_batch_stats_free(&f->stats);
+        strom_batch_stats_free(&f->key_stats);
+        free(f->min_key);
+        free(f->max_key);
+        f->min_key = f->max_key = NULL;
+    }
+    strom_pkfold_free(&t->pk);
+    strom_schema_free(t->pk_schema);
+    free(t->pk_ids);
+    strom_buf_free(&t->pbytes);
+    t->w = NULL;
+    t->fd = -1;
+    t->pk_schema = NULL;
+    t->pk_ids = NULL;
+}
+
 /* Copies src's records from src->tiered up to `until` (or max_file_bytes) into one new
- * Parquet file. *made is false when there was nothing to copy. */
+ * Parquet file. tf->made is false when there was nothing to copy. */
 static int tier_bucket(strom_lake *lk, const strom_table_desc *d, strom_tier_schema_fn schema_for,
                        void *ctx, strom_tier_source *src, int64_t until,
                        const strom_tier_opts *o, const int32_t *field_ids, tier_file *tf,
-                       bool *made, int64_t *next, uint64_t *bytes_read, strom_error *err)
+                       int64_t *next, strom_error *err)
 {
     const strom_schema *s = d->schema;
-    int ncols = strom_schema_ncols(s), rc = 0, fd = -1;
-    int pcol = d->partition_col;
-    strom_lake_file *f = &tf->f;
     memset(tf, 0, sizeof *tf);
-    *made = false;
     *next = src->tiered;
     int64_t off = src->tiered;
     if (off < strom_log_start_offset(src->log))
@@ -279,75 +440,11 @@ static int tier_bucket(strom_lake *lk, const strom_table_desc *d, strom_tier_sch
                                (long long)strom_log_start_offset(src->log), (long long)off);
     if (off >= until)
         return 0;
-    /* where the file goes */
-    strom_buf pbytes = STROM_BUF_INIT, buf = STROM_BUF_INIT;
-    strom_pq_writer *w = NULL;
-    strom_pkfold pk;
-    memset(&pk, 0, sizeof pk);
-    strom_schema *pk_schema = NULL;
-    int32_t *pk_ids = NULL;
+    strom_buf buf = STROM_BUF_INIT;
     strom_codec_ctx *codec = strom_codec_ctx_new();
-    strom_value pv = { .is_null = true };
-    if (!codec)
-        return strom_error_set(err, STROM_ENOMEM, "out of memory");
-    if (pcol >= 0) {
-        strom_type pt = strom_schema_col_type(s, pcol);
-        const char *pt_text = src->partition ? src->partition : "";
-        if ((rc = strom_value_parse_text(pt, pt_text, strlen(pt_text), &pbytes, &pv, err)) != 0)
-            goto out;
-        f->has_partition = true;
-        f->partition = pv;
-        if (pv.type == STROM_TYPE_STRING) {
-            memcpy(f->part_bytes, pv.u.s.ptr, pv.u.s.len);
-            f->partition.u.s.ptr = f->part_bytes;
-        }
-    }
-    char bdir[400], dir[PATH_MAX];
-    if ((rc = strom_lake_bucket_dir(pcol >= 0 ? strom_schema_col_name(s, pcol) : NULL,
-                                    pcol >= 0 ? &f->partition : NULL, (int32_t)src->bucket, bdir,
-                                    sizeof bdir, err)) != 0)
-        goto out;
-    snprintf(dir, sizeof dir, "%s/%s", strom_lake_dir(lk), bdir);
-    if ((rc = strom_mkdirs(dir, err)) != 0)
-        goto out;
-    strom_lake_data_file_name(f->name, sizeof f->name);
-    if ((size_t)snprintf(f->path, sizeof f->path, "%.380s/%.127s", bdir, f->name) >=
-        sizeof f->path) {
-        rc = strom_error_set(err, STROM_ELIMIT, "lake file path too long");
-        goto out;
-    }
-    snprintf(tf->tmp, sizeof tf->tmp, "%s/%s", strom_lake_dir(lk), f->path);
-    fd = open(tf->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        rc = strom_sys_error(err, "create", tf->tmp);
-        goto out;
-    }
-    strom_pq_opts po = o->parquet;
-    po.field_ids = field_ids;
-    if (d->npk > 0) { /* a primary-key file: its own schema and field ids */
-        int trim[STROM_PK_MAX], ntrim = 0; /* the key without the partition column */
-        for (int k = 0; k < d->npk; k++)
-            if (d->pk[k] != pcol)
-                trim[ntrim++] = d->pk[k];
-        pk_ids = calloc((size_t)ncols + STROM_PK_MAX + 3, sizeof *pk_ids);
-        if (!pk_ids || strom_pkfold_init(&pk, s, trim, ntrim) != 0 ||
-            !(pk_schema = pk_file_schema(&pk, s, pk_ids))) {
-            rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
-            goto out;
-        }
-        po.field_ids = pk_ids;
-    }
-    if ((rc = strom_pq_writer_open(fd, pk_schema ? pk_schema : s, &po, &w, err)) != 0)
-        goto out;
-    f->stats.ncols = ncols;
-    f->stats.cols = calloc((size_t)ncols, sizeof *f->stats.cols);
-    if (!f->stats.cols) {
-        rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
-        goto out;
-    }
-    for (int c = 0; c < ncols; c++)
-        f->stats.cols[c].min.type = f->stats.cols[c].max.type = strom_schema_col_type(s, c).id;
-    f->min_seq = -1;
+    tier_out t;
+    int rc = codec ? out_open(&t, lk, d, src->partition, src->bucket, o, field_ids, tf, err)
+                   : strom_error_set(err, STROM_ENOMEM, "out of memory");
     uint64_t copied = 0;
     while (rc == 0 && off < until && copied < o->max_file_bytes) {
         strom_log_slice sl;
@@ -383,27 +480,18 @@ static int tier_bucket(strom_lake *lk, const strom_table_desc *d, strom_tier_sch
             strom_batch *b = NULL;
             strom_batch_stats st = { 0 };
             if ((rc = strom_ipc_read_msg(r.arrow, r.arrow_len, &m, err)) == 0 &&
-                (rc = strom_ipc_decode_batch(&m, rs, s, codec, &b, err)) == 0) {
+                (rc = strom_ipc_decode_batch(&m, rs, s, codec, &b, err)) == 0 && d->npk == 0) {
                 /* the record's own stats when it has the file's schema, else computed */
                 if (rs == s)
                     rc = strom_record_stats(&r, &st, err);
                 else
                     rc = strom_batch_compute_stats(b, &st, err);
             }
-            if (rc == 0 && b->rows > 0 && pk_schema) {
-                if (r.changes && r.changes_len < (uint64_t)b->rows)
-                    rc = strom_error_set(err, STROM_ECORRUPT, "a changelog record with fewer "
-                                         "change types than rows");
-                else if (strom_pkfold_batch(&pk, b, r.changes, r.info.base_offset) != 0)
-                    rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
-            } else if (rc == 0 && b->rows > 0) {
-                rc = strom_pq_write(w, b, err);
-                stats_merge(&f->stats, &st, b->rows);
-                if (f->min_seq < 0)
-                    f->min_seq = r.info.base_offset;
-                f->max_seq = last;
-                f->rows += b->rows;
-            }
+            if (rc == 0 && d->npk > 0 && r.changes && r.changes_len < (uint64_t)b->rows)
+                rc = strom_error_set(err, STROM_ECORRUPT, "a changelog record with fewer "
+                                     "change types than rows");
+            if (rc == 0)
+                rc = out_add(&t, b, &st, r.changes, r.info.base_offset, last, err);
             strom_batch_stats_free(&st);
             strom_batch_free(b);
             if (rc != 0) {
@@ -416,53 +504,16 @@ static int tier_bucket(strom_lake *lk, const strom_table_desc *d, strom_tier_sch
         }
         copied += buf.len;
     }
-    if (rc == 0 && pk_schema && pk.n > 0)
-        rc = pk_write(&pk, s, pk_schema, w, f, err);
-    if (rc != 0)
-        goto out;
-    *bytes_read += copied;
-    *next = off;
-    if (f->rows == 0) {         /* only empty records: move the offset, no file */
-        strom_pq_writer_abort(w);
-        w = NULL;
-        close(fd);
-        fd = -1;
-        unlink(tf->tmp);
-        goto out;
-    }
-    rc = strom_pq_writer_close(w, err);
-    w = NULL;
-    struct stat sb;
-    if (rc == 0 && (fdatasync(fd) != 0 || fstat(fd, &sb) != 0))
-        rc = strom_sys_error(err, "fsync", tf->tmp);
+    if (rc == 0)
+        rc = out_finish(&t, err);
+    if (codec)
+        out_free(&t, rc != 0);
     if (rc == 0) {
-        f->size = sb.st_size;
-        f->bucket = (int32_t)src->bucket;
-        f->schema_id = (int64_t)strom_schema_id(s) - 1;
-        f->creation_ms = strom_now_ms();
-        *made = true;
-        rc = strom_fsync_dir(dir, err);
+        tf->bytes_read = copied;
+        *next = off;
     }
-out:
-    if (w)
-        strom_pq_writer_abort(w);
-    if (fd >= 0)
-        close(fd);
-    if (rc != 0 && tf->tmp[0])
-        unlink(tf->tmp);
-    if (rc != 0 || !*made) {
-        strom_batch_stats_free(&f->stats);
-        strom_batch_stats_free(&f->key_stats);
-        free(f->min_key);
-        free(f->max_key);
-        f->min_key = f->max_key = NULL;
-    }
-    strom_pkfold_free(&pk);
-    strom_schema_free(pk_schema);
-    free(pk_ids);
     strom_codec_ctx_free(codec);
     strom_buf_free(&buf);
-    strom_buf_free(&pbytes);
     if (rc != 0)
         strom_error_prefix(err, "tiering %s.%s bucket %s/%u", d->database, d->table,
                            src->partition ? src->partition : "", src->bucket);
@@ -503,8 +554,7 @@ static void *tier_worker(void *arg)
         strom_error_clear(&e);
         int64_t until = strom_log_high_watermark(j->sources[i].log);
         int rc = tier_bucket(j->lk, j->d, j->schema_for, j->ctx, &j->sources[i], until, j->o,
-                             j->ids, &j->tf[i], &j->tf[i].made, &j->next[i],
-                             &j->tf[i].bytes_read, &e);
+                             j->ids, &j->tf[i], &j->next[i], &e);
         if (rc != 0) {
             pthread_mutex_lock(&j->mu);
             if (j->rc == 0) {
