@@ -10,8 +10,12 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "client/client_internal.h"
 #include "common/units.h"
+#include "lake/paimon.h"
+#include "lake/tier.h"
 #include "strom/client.h"
 
 const char *cli_server_addr(const char *flag)
@@ -541,35 +545,155 @@ int cli_cmd_tiering(int argc, char **argv)
     return 0;
 }
 
+/* One tiering run in this process: the log read through libstrom from where the lake's
+ * newest snapshot ends, Parquet files and a snapshot written into the table's lake directory
+ * (which this process must see at the same path). */
+static int tier_here(const char *addr, const char *db, const char *tb, strom_tier_info *ti,
+                     strom_error *err)
+{
+    memset(ti, 0, sizeof *ti);
+    strom_client *c;
+    strom_table_desc d;
+    strom_table_desc_init(&d);
+    int rc = strom_client_connect(addr, NULL, &c, err);
+    if (rc == 0) {
+        rc = strom_get_table(c, db, tb, &d, err);
+        strom_client_close(c);
+    }
+    if (rc == 0 && !d.lake_dir[0])
+        rc = strom_error_set(err, STROM_ESTATE, "the server has no lake directory");
+    strom_lake *lk = NULL;
+    strom_tier_stream *ts = NULL;
+    strom_scanner *sc = NULL;
+    cl_start *starts = NULL;
+    uint8_t *changes = NULL;
+    if (rc == 0)
+        rc = strom_lake_open(d.lake_dir, true, &lk, err);
+    strom_tier_opts o;
+    strom_tier_opts_default(&o);
+    o.parquet.row_group_rows = 65536; /* a file per bucket is open at once: bounded memory */
+    o.commit_user = "strom-tier";
+    if (rc == 0)
+        rc = strom_tier_stream_begin(lk, &d, &o, &ts, err);
+    const strom_tier_source *src = NULL;
+    int n = rc == 0 ? strom_tier_stream_offsets(ts, &src) : 0;
+    if (rc == 0 && !(starts = calloc((size_t)n + 1, sizeof *starts)))
+        rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+    for (int i = 0; rc == 0 && i < n; i++) {
+        snprintf(starts[i].partition, sizeof starts[i].partition, "%s", src[i].partition);
+        starts[i].bucket = src[i].bucket;
+        starts[i].offset = src[i].tiered;
+    }
+    strom_scan_opts so;
+    strom_scan_opts_default(&so);
+    if (rc == 0)
+        rc = cl_scanner_open_at(addr, NULL, db, tb, &so, starts, n, &sc, err);
+    strom_result *r;
+    int k = 0;
+    while (rc == 0 && (k = strom_scanner_next(sc, &r, err)) == 1) {
+        int64_t rows = strom_result_rows(r);
+        uint8_t *nc = d.npk > 0 ? realloc(changes, (size_t)rows + 1) : changes;
+        if (d.npk > 0 && !nc) {
+            rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+        } else {
+            changes = nc;
+            for (int64_t i = 0; d.npk > 0 && i < rows; i++)
+                changes[i] = (uint8_t)strom_result_change(r, i);
+            rc = strom_tier_stream_add(ts, strom_result_partition(r), strom_result_bucket(r),
+                                       cl_result_batch(r), d.npk > 0 ? changes : NULL,
+                                       strom_result_base_offset(r), err);
+        }
+        strom_result_free(r);
+    }
+    if (rc == 0 && k < 0)
+        rc = k;
+    strom_tier_result res;
+    if (rc == 0 && (rc = strom_tier_stream_commit(ts, &res, err)) == 0) {
+        ti->snapshot_id = res.snapshot_id;
+        ti->rows = res.rows;
+        ti->files = res.files;
+        ti->bytes_written = res.bytes_written;
+    }
+    if (sc) {
+        uint64_t got, full;
+        strom_scanner_bytes(sc, &got, &full);
+        ti->bytes_read = got;
+    }
+    strom_scanner_close(sc);
+    strom_tier_stream_free(ts);
+    strom_lake_close(lk);
+    free(starts);
+    free(changes);
+    strom_table_desc_free(&d);
+    return rc;
+}
+
 int cli_cmd_tier(int argc, char **argv)
 {
-    const char *server = NULL, *cmd = "tier";
-    const char *what = "Runs tiering for a table now (on the server) and prints what it copied\n"
-                       "into the lake. The server also tiers by itself, about twice per\n"
-                       "freshness interval.\nexample: strom tier market.trades";
+    const char *server = NULL, *cmd = "tier", *every = NULL;
+    const char *what = "Runs tiering for a table now and prints what it copied into the lake. By\n"
+                       "default the server runs it (it also tiers by itself, about twice per\n"
+                       "freshness interval). With --local this process does it: it reads the\n"
+                       "log through the protocol and writes the Parquet files and the snapshot\n"
+                       "into the table's lake directory, which it must see at the same path\n"
+                       "(set tier_service = external in stromd to leave tiering to it).\n"
+                       "options: --local, --every AGE (with --local: again and again, e.g. 30s;\n"
+                       "Ctrl-C stops)\n"
+                       "examples: strom tier market.trades\n"
+                       "          strom tier market.trades --local --every 30s";
     char *pos[1], db[STROM_IDENT_MAX + 1], tb[STROM_IDENT_MAX + 1];
     if (want_help(argc, argv))
-        return simple_usage(cmd, "DB.TABLE", what, false);
-    if (simple_args(argc, argv, &server, NULL, pos, 1) < 0)
-        return simple_usage(cmd, "DB.TABLE", what, true);
+        return simple_usage(cmd, "DB.TABLE [--local [--every AGE]]", what, false);
+    char *args[16];
+    int n = 0;
+    bool local = false;
+    for (int i = 0; i < argc && n < 15; i++) {
+        if (!strcmp(argv[i], "--local")) {
+            local = true;
+            continue;
+        }
+        if (!strcmp(argv[i], "--every") && i + 1 < argc) {
+            every = argv[++i];
+            continue;
+        }
+        args[n++] = argv[i];
+    }
+    args[n] = NULL;
+    if (simple_args(n, args, &server, NULL, pos, 1) < 0)
+        return simple_usage(cmd, "DB.TABLE [--local [--every AGE]]", what, true);
+    int64_t every_ms = 0;
+    if (every && (!local || !strom_parse_scaled(every, true, &every_ms) || every_ms < 100))
+        return fprintf(stderr, "strom %s: --every needs --local and a duration of at least "
+                       "100ms (e.g. 30s)\n", cmd), 2;
     strom_error err;
     if (strom_table_name_parse(pos[0], db, tb, &err) < 0)
         return cli_fail(cmd, &err, "table name");
-    strom_client *c;
-    if (cli_connect(cmd, cli_server_addr(server), &c))
-        return 1;
-    strom_tier_info ti;
-    int rc = strom_tier_now(c, db, tb, &ti, &err);
-    strom_client_close(c);
-    if (rc < 0)
-        return cli_fail(cmd, &err, "%s", pos[0]);
-    if (ti.snapshot_id == 0)
-        printf("%s: nothing new to tier\n", pos[0]);
-    else
-        printf("%s: lake snapshot %" PRId64 ": %" PRId64 " rows in %" PRId64 " files, %" PRIu64
-               " log bytes read, %" PRIu64 " Parquet bytes written\n", pos[0], ti.snapshot_id,
-               ti.rows, ti.files, ti.bytes_read, ti.bytes_written);
-    return 0;
+    for (;;) {
+        strom_tier_info ti;
+        int rc;
+        if (local) {
+            rc = tier_here(cli_server_addr(server), db, tb, &ti, &err);
+        } else {
+            strom_client *c;
+            if (cli_connect(cmd, cli_server_addr(server), &c))
+                return 1;
+            rc = strom_tier_now(c, db, tb, &ti, &err);
+            strom_client_close(c);
+        }
+        if (rc < 0)
+            return cli_fail(cmd, &err, "%s", pos[0]);
+        if (ti.snapshot_id == 0)
+            printf("%s: nothing new to tier\n", pos[0]);
+        else
+            printf("%s: lake snapshot %" PRId64 ": %" PRId64 " rows in %" PRId64 " files, %"
+                   PRIu64 " log bytes read, %" PRIu64 " Parquet bytes written\n", pos[0],
+                   ti.snapshot_id, ti.rows, ti.files, ti.bytes_read, ti.bytes_written);
+        fflush(stdout);
+        if (!every_ms)
+            return 0;
+        struct timespec ts = {every_ms / 1000, (every_ms % 1000) * 1000000};
+        nanosleep(&ts, NULL);
+    }
 }
 
 int cli_cmd_partition(int argc, char **argv)

@@ -82,6 +82,18 @@ const struct strom_batch *cl_result_batch(const strom_result *r);
 strom_result *cl_result_own(struct strom_batch *b, uint8_t *own, const strom_schema *schema,
                             const char *partition, uint32_t bucket);
 
+/* A bucket's start offset for a scanner that starts each bucket somewhere else
+ * (cl_scanner_open_at: the starts must outlive the scanner; buckets not named start as the
+ * options say, and none earlier than its earliest offset). */
+typedef struct cl_start {
+    char partition[STROM_PARTITION_MAX + 1];
+    uint32_t bucket;
+    int64_t offset;
+} cl_start;
+int cl_scanner_open_at(const char *addr, const strom_client_opts *copts, const char *db,
+                       const char *table, const strom_scan_opts *o, const cl_start *starts,
+                       int nstarts, strom_scanner **out, strom_error *err);
+
 /* Splits a query (query.c) in place: cols NULL for "*", where NULL without WHERE, *limit -1
  * without LIMIT. */
 int cl_query_parse(char *q, char **cols, char **table, char **where, int64_t *limit,

@@ -52,13 +52,6 @@ static void blob_ref(blob *b)
     __atomic_add_fetch(&b->refs, 1, __ATOMIC_ACQ_REL);
 }
 
-/* A bucket's start offset for an internal scanner. */
-typedef struct cl_start {
-    char partition[STROM_PARTITION_MAX + 1];
-    uint32_t bucket;
-    int64_t offset;
-} cl_start;
-
 typedef struct sbucket {
     char partition[STROM_PARTITION_MAX + 1];
     uint32_t bucket;
@@ -345,6 +338,13 @@ int strom_scanner_open(const char *addr, const strom_client_opts *copts, const c
                        strom_error *err)
 {
     return scanner_open(addr, copts, db, table, o, NULL, NULL, 0, out, err);
+}
+
+int cl_scanner_open_at(const char *addr, const strom_client_opts *copts, const char *db,
+                       const char *table, const strom_scan_opts *o, const cl_start *starts,
+                       int nstarts, strom_scanner **out, strom_error *err)
+{
+    return scanner_open(addr, copts, db, table, o, NULL, starts, nstarts, out, err);
 }
 
 /* ---- results ------------------------------------------------------------------------------ */

@@ -16,6 +16,7 @@
 #include "columnar/ipc.h"
 #include "columnar/value.h"
 #include "common/fs.h"
+#include "common/buf.h"
 #include "common/common.h"
 #include "common/crc32c.h"
 #include "lake/pkfold.h"
@@ -520,6 +521,57 @@ static int tier_bucket(strom_lake *lk, const strom_table_desc *d, strom_tier_sch
     return rc;
 }
 
+/* Commits a run: its files and every bucket's new offset (sources[i] -> next[i]; buckets the
+ * previous snapshot names and the run did not touch keep theirs) after snapshot prev. */
+static int tier_commit(strom_lake *lk, const strom_table_desc *d, const strom_tier_opts *o,
+                       const strom_lake_snapshot *prevp, const strom_tier_source *sources,
+                       const int64_t *next, int n, strom_lake_file *files, int nfiles,
+                       strom_tier_result *res, strom_error *err)
+{
+    const strom_schema *s = d->schema;
+    const strom_lake_snapshot prev = *prevp;
+    int rc = 0;
+    /* the offsets after this run, as one property */
+    json_t *offs = json_object();
+    for (int i = 0; i < n; i++) {
+        char key[STROM_PARTITION_MAX + 16];
+        source_key(&sources[i], key, sizeof key);
+        json_object_set_new(offs, key, json_integer(next[i]));
+    }
+    /* buckets not among the sources (a dropped partition) keep their entries */
+    const char *old = strom_lake_snapshot_prop(&prev, PROP_OFFSETS);
+    json_t *oj = old ? json_loads(old, 0, NULL) : NULL;
+    if (json_is_object(oj)) {
+        const char *k;
+        json_t *v;
+        json_object_foreach(oj, k, v)
+            if (!json_object_get(offs, k))
+                json_object_set(offs, k, v);
+    }
+    json_decref(oj);
+    char *otext = json_dumps(offs, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(offs);
+    char tid[32];
+    snprintf(tid, sizeof tid, "%llu", (unsigned long long)d->table_id);
+    strom_lake_prop props[2] = { { (char *)PROP_OFFSETS, otext }, { (char *)PROP_TABLE, tid } };
+    strom_lake_commit c = { .files = files, .nfiles = nfiles, .schema = s,
+                            .schema_id = (int64_t)strom_schema_id(s) - 1,
+                            .partition_col = d->partition_col, .total_buckets = (int32_t)d->buckets,
+                            .props = props, .nprops = 2, .commit_user = o->commit_user,
+                            .commit_id = prev.id + 1 };
+    strom_type ktypes[STROM_PK_MAX];
+    for (int k = 0; k < d->npk; k++)
+        if (d->pk[k] != d->partition_col)
+            ktypes[c.nkey++] = strom_schema_col_type(s, d->pk[k]);
+    c.key_types = ktypes;
+    if (!otext)
+        rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+    else
+        rc = strom_lake_commit_files(lk, &prev, &c, &res->snapshot_id, err);
+    free(otext);
+    return rc;
+}
+
 /* The buckets of one run, taken one at a time by each thread. */
 typedef struct tier_job {
     strom_lake *lk;
@@ -633,44 +685,7 @@ int strom_tier_run(strom_lake *lk, const strom_table_desc *d, strom_tier_schema_
     }
     if (!moved)
         goto out;
-    /* the offsets after this run, as one property */
-    json_t *offs = json_object();
-    for (int i = 0; i < n; i++) {
-        char key[STROM_PARTITION_MAX + 16];
-        source_key(&sources[i], key, sizeof key);
-        json_object_set_new(offs, key, json_integer(next[i]));
-    }
-    /* buckets not among the sources (a dropped partition) keep their entries */
-    const char *old = strom_lake_snapshot_prop(&prev, PROP_OFFSETS);
-    json_t *oj = old ? json_loads(old, 0, NULL) : NULL;
-    if (json_is_object(oj)) {
-        const char *k;
-        json_t *v;
-        json_object_foreach(oj, k, v)
-            if (!json_object_get(offs, k))
-                json_object_set(offs, k, v);
-    }
-    json_decref(oj);
-    char *otext = json_dumps(offs, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(offs);
-    char tid[32];
-    snprintf(tid, sizeof tid, "%llu", (unsigned long long)d->table_id);
-    strom_lake_prop props[2] = { { (char *)PROP_OFFSETS, otext }, { (char *)PROP_TABLE, tid } };
-    strom_lake_commit c = { .files = files, .nfiles = nfiles, .schema = s,
-                            .schema_id = (int64_t)strom_schema_id(s) - 1,
-                            .partition_col = d->partition_col, .total_buckets = (int32_t)d->buckets,
-                            .props = props, .nprops = 2, .commit_user = o->commit_user,
-                            .commit_id = prev.id + 1 };
-    strom_type ktypes[STROM_PK_MAX];
-    for (int k = 0; k < d->npk; k++)
-        if (d->pk[k] != d->partition_col)
-            ktypes[c.nkey++] = strom_schema_col_type(s, d->pk[k]);
-    c.key_types = ktypes;
-    if (!otext)
-        rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
-    else
-        rc = strom_lake_commit_files(lk, &prev, &c, &res->snapshot_id, err);
-    free(otext);
+    rc = tier_commit(lk, d, o, &prev, sources, next, n, files, nfiles, res, err);
     if (rc == 0) {
         for (int i = 0; i < n; i++)
             sources[i].tiered = next[i];
@@ -696,5 +711,218 @@ out:
     free(files);
     free(next);
     strom_lake_snapshot_free(&prev);
+    return rc;
+}
+
+/* ---- tiering from a stream of batches -------------------------------------------------------- */
+
+typedef struct stream_bucket {
+    strom_tier_source src;      /* partition (owned), bucket, the lake's offset */
+    int64_t next;               /* the offset after the last row added */
+    bool open;
+    tier_out out;
+    tier_file tf;
+} stream_bucket;
+
+struct strom_tier_stream {
+    strom_lake *lk;
+    const strom_table_desc *d;
+    strom_tier_opts o;
+    strom_lake_snapshot prev;
+    int32_t *ids;
+    stream_bucket *b;
+    int n, cap;
+    strom_tier_source *view;    /* for strom_tier_stream_offsets */
+};
+
+void strom_tier_stream_free(strom_tier_stream *t)
+{
+    if (!t)
+        return;
+    for (int i = 0; i < t->n; i++) {
+        if (t->b[i].open)
+            out_free(&t->b[i].out, true);
+        free((char *)t->b[i].src.partition);
+    }
+    free(t->b);
+    free(t->view);
+    free(t->ids);
+    strom_lake_snapshot_free(&t->prev);
+    free(t);
+}
+
+static stream_bucket *stream_find(strom_tier_stream *t, const char *partition, uint32_t bucket,
+                                  bool add)
+{
+    for (int i = 0; i < t->n; i++)
+        if (t->b[i].src.bucket == bucket && !strcmp(t->b[i].src.partition, partition))
+            return &t->b[i];
+    if (!add || strom_array_grow(&t->b, t->n + 1, &t->cap, sizeof *t->b, 16) != 0)
+        return NULL;
+    stream_bucket *sb = &t->b[t->n];
+    memset(sb, 0, sizeof *sb);
+    if (!(sb->src.partition = strdup(partition)))
+        return NULL;
+    sb->src.bucket = bucket;
+    t->n++;
+    return sb;
+}
+
+int strom_tier_stream_begin(strom_lake *lk, const strom_table_desc *d, const strom_tier_opts *o,
+                            strom_tier_stream **out, strom_error *err)
+{
+    *out = NULL;
+    strom_tier_stream *t = calloc(1, sizeof *t);
+    int ncols = strom_schema_ncols(d->schema), rc = 0;
+    if (!t || !(t->ids = calloc((size_t)ncols + 1, sizeof *t->ids))) {
+        free(t);
+        return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    }
+    t->lk = lk;
+    t->d = d;
+    t->o = *o;
+    for (int c = 0; c < ncols; c++)
+        t->ids[c] = c;
+    if ((rc = strom_lake_write_schema(lk, d, d->schema, o->parquet.codec == STROM_PQ_SNAPPY
+                                      ? "snappy" : o->parquet.codec == STROM_PQ_ZSTD ? "zstd"
+                                      : "none", err)) == 0)
+        rc = strom_lake_latest(lk, &t->prev, err);
+    /* every bucket the snapshot names, with its offset */
+    const char *text = rc == 0 ? strom_lake_snapshot_prop(&t->prev, PROP_OFFSETS) : NULL;
+    json_t *j = text ? json_loads(text, 0, NULL) : NULL;
+    const char *k;
+    json_t *v;
+    if (json_is_object(j)) {
+        json_object_foreach(j, k, v) {
+            const char *slash = strrchr(k, '/');
+            if (!slash)
+                continue;
+            char part[STROM_PARTITION_MAX + 1];
+            snprintf(part, sizeof part, "%.*s", (int)(slash - k), k);
+            if (!stream_find(t, part, (uint32_t)strtoul(slash + 1, NULL, 10), true)) {
+                rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+                break;
+            }
+        }
+    }
+    json_decref(j);
+    if (rc == 0 && t->n > 0) { /* their offsets, checked, through the one parser */
+        strom_tier_source *srcs = calloc((size_t)t->n, sizeof *srcs);
+        if (!srcs)
+            rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+        for (int i = 0; rc == 0 && i < t->n; i++)
+            srcs[i] = t->b[i].src;
+        if (rc == 0 && (rc = strom_tier_offsets(&t->prev, d->table_id, srcs, t->n, err)) == 0)
+            for (int i = 0; i < t->n; i++)
+                t->b[i].src.tiered = t->b[i].next = srcs[i].tiered;
+        free(srcs);
+    } else if (rc == 0) {
+        strom_tier_source none;
+        rc = strom_tier_offsets(&t->prev, d->table_id, &none, 0, err); /* the table id check */
+    }
+    if (rc != 0) {
+        strom_tier_stream_free(t);
+        return rc;
+    }
+    *out = t;
+    return 0;
+}
+
+int strom_tier_stream_offsets(const strom_tier_stream *t, const strom_tier_source **srcs)
+{
+    strom_tier_stream *m = (strom_tier_stream *)t;
+    free(m->view);
+    m->view = calloc((size_t)t->n + 1, sizeof *m->view);
+    if (!m->view) {
+        *srcs = NULL;
+        return 0;
+    }
+    for (int i = 0; i < t->n; i++)
+        m->view[i] = t->b[i].src;
+    *srcs = m->view;
+    return t->n;
+}
+
+int strom_tier_stream_add(strom_tier_stream *t, const char *partition, uint32_t bucket,
+                          const strom_batch *b, const uint8_t *changes, int64_t base,
+                          strom_error *err)
+{
+    if (!b || b->rows == 0)
+        return 0;
+    stream_bucket *sb = stream_find(t, partition ? partition : "", bucket, true);
+    if (!sb)
+        return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    int64_t last = base + b->rows - 1;
+    if (last < sb->src.tiered)
+        return 0; /* the lake has it */
+    if (base != sb->next)
+        return strom_error_set(err, STROM_ESTATE, "bucket %s/%u: rows from offset %lld, the "
+                               "lake (or the rows before) end at %lld", sb->src.partition, bucket,
+                               (long long)base, (long long)sb->next);
+    int rc = 0;
+    if (!sb->open) {
+        if ((rc = out_open(&sb->out, t->lk, t->d, sb->src.partition, bucket, &t->o, t->ids,
+                           &sb->tf, err)) != 0) {
+            out_free(&sb->out, true);
+            return rc;
+        }
+        sb->open = true;
+    }
+    strom_batch_stats st = {0};
+    if (t->d->npk == 0)
+        rc = strom_batch_compute_stats(b, &st, err);
+    if (rc == 0)
+        rc = out_add(&sb->out, b, &st, changes, base, last, err);
+    strom_batch_stats_free(&st);
+    if (rc == 0)
+        sb->next = last + 1;
+    return rc;
+}
+
+int strom_tier_stream_commit(strom_tier_stream *t, strom_tier_result *res, strom_error *err)
+{
+    memset(res, 0, sizeof *res);
+    int rc = 0, nfiles = 0;
+    strom_lake_file *files = calloc((size_t)t->n + 1, sizeof *files);
+    strom_tier_source *srcs = calloc((size_t)t->n + 1, sizeof *srcs);
+    int64_t *next = calloc((size_t)t->n + 1, sizeof *next);
+    bool moved = false;
+    if (!files || !srcs || !next)
+        rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+    for (int i = 0; rc == 0 && i < t->n; i++) {
+        stream_bucket *sb = &t->b[i];
+        srcs[i] = sb->src;
+        next[i] = sb->next;
+        moved = moved || sb->next != sb->src.tiered;
+        if (sb->open && (rc = out_finish(&sb->out, err)) == 0 && sb->tf.made) {
+            files[nfiles++] = sb->tf.f;
+            res->rows += sb->tf.f.rows;
+            res->bytes_written += (uint64_t)sb->tf.f.size;
+        }
+    }
+    if (rc == 0 && moved)
+        rc = tier_commit(t->lk, t->d, &t->o, &t->prev, srcs, next, t->n, files, nfiles, res,
+                         err);
+    if (rc == 0)
+        res->files = nfiles;
+    for (int i = 0; i < t->n; i++) { /* committed files stay; the others go */
+        if (!t->b[i].open)
+            continue;
+        out_free(&t->b[i].out, rc != 0);
+        if (t->b[i].tf.made) {
+            strom_batch_stats_free(&t->b[i].tf.f.stats);
+            strom_batch_stats_free(&t->b[i].tf.f.key_stats);
+            free(t->b[i].tf.f.min_key);
+            free(t->b[i].tf.f.max_key);
+        }
+        t->b[i].open = false;
+    }
+    if (rc != 0) {
+        res->rows = res->files = 0;
+        res->bytes_written = 0;
+    }
+    free(files);
+    free(srcs);
+    free(next);
     return rc;
 }

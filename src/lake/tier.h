@@ -64,4 +64,27 @@ int strom_tier_run(strom_lake *lk, const strom_table_desc *d, strom_tier_schema_
                    void *ctx, strom_tier_source *sources, int n, const strom_tier_opts *o,
                    strom_tier_result *res, strom_error *err);
 
+/* ---- tiering from a stream of batches ------------------------------------------------------
+ *
+ * For a tiering process outside the server (`strom tier --local`): it reads the log through
+ * libstrom from the offsets the newest snapshot holds, hands the batches in, and commits one
+ * snapshot after that one (if another run committed meanwhile, the commit fails with
+ * STROM_EEXISTS and nothing is lost: the next run starts from the newer snapshot). */
+typedef struct strom_tier_stream strom_tier_stream;
+
+/* Reads the newest snapshot (the run commits after it) and writes the latest schema's file. */
+int strom_tier_stream_begin(strom_lake *lk, const strom_table_desc *d, const strom_tier_opts *o,
+                            strom_tier_stream **out, strom_error *err);
+/* The buckets the snapshot names and their offsets (partition, bucket, tiered). */
+int strom_tier_stream_offsets(const strom_tier_stream *t, const strom_tier_source **srcs);
+/* A batch of bucket (partition, bucket), under the table's latest schema, whose rows have the
+ * offsets base, base + 1, ...; changes: primary-key tables' change types (NULL: inserts).
+ * Rows below the bucket's lake offset are skipped; a gap in a bucket's offsets is an error. */
+int strom_tier_stream_add(strom_tier_stream *t, const char *partition, uint32_t bucket,
+                          const strom_batch *b, const uint8_t *changes, int64_t base,
+                          strom_error *err);
+/* Writes the files, commits the snapshot (res->snapshot_id 0 when nothing was new). */
+int strom_tier_stream_commit(strom_tier_stream *t, strom_tier_result *res, strom_error *err);
+void strom_tier_stream_free(strom_tier_stream *t);
+
 #endif /* STROM_LAKE_TIER_H */

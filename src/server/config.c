@@ -96,6 +96,13 @@ int srv_config_set(srv_config *c, const char *key, const char *v, strom_error *e
         snprintf(c->lake_dir, sizeof c->lake_dir, "%s", v);
         return 0;
     }
+    if (!strcmp(key, "tier_service")) {
+        if (strcmp(v, "local") && strcmp(v, "external"))
+            return strom_error_set(err, STROM_EINVAL,
+                                   "tier_service = '%s' is not local or external", v);
+        c->tier_external = !strcmp(v, "external");
+        return 0;
+    }
     if (!strcmp(key, "tier_codec")) {
         if (!strcmp(v, "zstd"))
             c->tier_codec = 6;
@@ -196,7 +203,7 @@ void srv_config_print(const srv_config *c, void *file)
                "shutdown_timeout = %lldms\nlog_level = %s\nkv_snapshot_bytes = %llu\n"
                "kv_snapshot_age = %lldms\nkv_cache_bytes = %llu\nkv_row_cache_bytes = %llu\n"
                "lake_dir = %s\ntier_freshness = %lldms\ntier_codec = %s\n"
-               "tier_read_grace = %lldms\ntier_threads = %d\n",
+               "tier_read_grace = %lldms\ntier_threads = %d\ntier_service = %s\n",
             c->data_dir, c->host, c->port, c->workers, fsyncs[c->log.fsync],
             c->log.fsync_interval_ms, (unsigned long long)c->log.segment_bytes,
             (long long)c->log.segment_ms, (unsigned long long)c->log.retention_bytes,
@@ -207,5 +214,6 @@ void srv_config_print(const srv_config *c, void *file)
             (unsigned long long)c->kv.cache_bytes, (unsigned long long)c->kv.row_cache_bytes,
             c->lake_dir[0] ? c->lake_dir : "(data_dir/lake)", (long long)c->tier_freshness_ms,
             c->tier_codec == 6 ? "zstd" : c->tier_codec == 1 ? "snappy" : "none",
-            (long long)c->tier_read_grace_ms, c->tier_threads);
+            (long long)c->tier_read_grace_ms, c->tier_threads,
+            c->tier_external ? "external" : "local");
 }

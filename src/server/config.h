@@ -31,6 +31,7 @@ typedef struct srv_config {
     int tier_codec;              /* strom_pq_codec of tiered Parquet files */
     int64_t tier_read_grace_ms;  /* tiered log segments outlive their snapshot this long */
     int tier_threads;            /* buckets of a table tiered at once */
+    bool tier_external;          /* tier_service = external: another process tiers */
 } srv_config;
 
 void srv_config_default(srv_config *c);

@@ -735,7 +735,7 @@ int srv_server_new(const srv_config *cfg, srv_server **out, strom_error *err)
         return rc;
     }
     srv_tiering_opts to = {cfg->tier_freshness_ms, (strom_pq_codec)cfg->tier_codec, "stromd",
-                           cfg->tier_threads, cfg->tier_read_grace_ms};
+                           cfg->tier_threads, cfg->tier_external, cfg->tier_read_grace_ms};
     if ((rc = srv_tiering_start(s->cat, &to, &s->tier, err)) < 0) {
         srv_server_free(s);
         return rc;

@@ -66,9 +66,59 @@ static void note_tiered(srv_bucket *b, int64_t off, int64_t grace)
     __atomic_store_n(&b->tiered, hold, __ATOMIC_RELEASE);
 }
 
+/* External tiering: the buckets' holds from the lake's newest snapshot (written by another
+ * process), nothing written. */
+static int follow_lake(srv_tiering *tg, srv_table *table, strom_error *err)
+{
+    strom_table_desc d;
+    int rc = srv_table_describe(table, &d, err);
+    if (rc < 0)
+        return rc;
+    srv_bucket **v = NULL;
+    int n = 0;
+    strom_tier_source *src = NULL;
+    strom_lake *lk = NULL;
+    strom_lake_snapshot snap = {0};
+    if (!d.lake_dir[0] || strom_lake_open(d.lake_dir, false, &lk, NULL) != 0)
+        goto out; /* nothing tiered yet */
+    if ((rc = srv_table_buckets(table, &v, &n)) < 0 ||
+        !(src = calloc((size_t)n + 1, sizeof *src))) {
+        rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (int i = 0; i < n; i++) {
+        src[i].partition = v[i]->partition;
+        src[i].bucket = v[i]->bucket;
+    }
+    if ((rc = strom_lake_latest(lk, &snap, err)) == 0 &&
+        (rc = strom_tier_offsets(&snap, d.table_id, src, n, err)) == 0) {
+        pthread_mutex_lock(&tg->run_mu);
+        for (int i = 0; i < n; i++) {
+            note_tiered(v[i], src[i].tiered, tg->o.read_grace_ms);
+            srv_log(SRV_DEBUG, "lake followed", "table=%s.%s partition=%s bucket=%u "
+                    "snapshot=%lld lake_offset=%lld hold=%lld", d.database, d.table,
+                    v[i]->partition, v[i]->bucket, (long long)snap.id,
+                    (long long)src[i].tiered, (long long)v[i]->tiered);
+        }
+        pthread_mutex_unlock(&tg->run_mu);
+    }
+out:
+    strom_lake_snapshot_free(&snap);
+    strom_lake_close(lk);
+    for (int i = 0; i < n; i++)
+        srv_bucket_unref(v[i]);
+    free(v);
+    free(src);
+    strom_table_desc_free(&d);
+    return rc;
+}
+
 int srv_tiering_run(srv_tiering *tg, srv_table *table, strom_tier_result *res, strom_error *err)
 {
     memset(res, 0, sizeof *res);
+    if (tg->o.external)
+        return strom_error_set(err, STROM_ESTATE, "tiering runs outside the server "
+                               "(tier_service = external): run strom tier --local");
     strom_table_desc d;
     int rc = srv_table_describe(table, &d, err);
     if (rc < 0)
@@ -166,7 +216,8 @@ static void *tier_main(void *arg)
                     strom_tier_result res;
                     strom_error err;
                     strom_error_clear(&err);
-                    if (srv_tiering_run(tg, tables[i], &res, &err) < 0)
+                    if ((tg->o.external ? follow_lake(tg, tables[i], &err)
+                                        : srv_tiering_run(tg, tables[i], &res, &err)) < 0)
                         srv_log(SRV_WARN, "tiering failed", "table=%s.%s error=%s msg=\"%s\"",
                                 d.database, d.table, strom_error_name(err.code), err.msg);
                     now = strom_mono_ms();

@@ -19,6 +19,8 @@ typedef struct srv_tiering_opts {
     strom_pq_codec codec;
     const char *commit_user;
     int threads;                    /* buckets of a table tiered at once */
+    bool external;                  /* another process tiers (strom tier --local): the service
+                                       only follows the lake's snapshots for retention */
     int64_t read_grace_ms;          /* retention keeps a tiered segment this long after the
                                        snapshot that holds it, for union reads that started
                                        from an older snapshot */

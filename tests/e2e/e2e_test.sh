@@ -308,6 +308,27 @@ check; ls data/lake/lake.db/stock/bucket-*/*.parquet >/dev/null 2>&1 || fail "no
 "$STROM" tiering lake.events off >/dev/null || fail "tiering off"
 expect_eq "the lake stays readable with tiering off" "410" "$("$STROM" query "SELECT id FROM lake.events" --format csv | tail -n +2 | wc -l | tr -d ' ')"
 
+# ---- tiering outside the server: tier_service = external, strom tier --local --------------
+kill -TERM $SERVER_PID; wait $SERVER_PID
+start_server --set tier_service=external --set tier_read_grace=0ms
+"$STROM" create-table lake.ext --buckets 2 --bucket-key id --tiering --freshness 400ms --segment-bytes 4096 \
+  --retention-bytes 4096 --columns "id BIGINT NOT NULL, v STRING" >/dev/null || fail "create lake.ext"
+{ echo "id,v"; for i in $(seq 1 2000); do echo "$i,value-$i"; done; } | "$STROM" produce -q lake.ext --format csv || fail "produce lake.ext"
+"$STROM" tier lake.ext 2>err.txt; rc=$?
+expect_eq "server tier refused when external: exit status" 1 "$rc"
+expect_contains "server tier refused when external" "tier_service = external" "$(cat err.txt)"
+expect_contains "tier --local" "2000 rows in 2 files" "$("$STROM" tier lake.ext --local)"
+expect_contains "tier --local again" "nothing new to tier" "$("$STROM" tier lake.ext --local)"
+{ echo "id,v"; for i in $(seq 2001 4000); do echo "$i,value-$i"; done; } | "$STROM" produce -q lake.ext --format csv || fail "produce more"
+for _ in $(seq 50); do  # the server follows the lake's snapshot, then retention deletes what it holds
+  e=$("$STROM" offsets lake.ext | awk 'NR > 1 { s += $3 } END { print s }')
+  [ "${e:-0}" -gt 0 ] && break; sleep 0.2
+done
+check; [ "${e:-0}" -gt 0 ] || fail "retention did not follow the external lake (earliest sum $e)"
+expect_eq "query after external tiering and retention" "4000" "$("$STROM" query "SELECT id FROM lake.ext" --format csv | tail -n +2 | sort -un | wc -l | tr -d ' ')"
+"$STROM" tier --help | grep -q -- "--local" || fail "tier --help names --local"
+check
+
 # ---- databases ------------------------------------------------------------------------------
 "$STROM" create-database scratch || fail "create-database"
 expect_eq "databases" "$(printf 'demo\nlake\nmarket\nscratch')" "$("$STROM" databases)"
