@@ -584,6 +584,21 @@ static int tier_here(const char *addr, const char *db, const char *tb, strom_tie
         starts[i].bucket = src[i].bucket;
         starts[i].offset = src[i].tiered;
     }
+    /* a bucket whose log ends below the lake's offset belongs to a partition dropped and
+     * written again: its new log is tiered from its start */
+    strom_client *oc = NULL;
+    if (rc == 0 && n > 0)
+        rc = strom_client_connect(addr, NULL, &oc, err);
+    for (int i = 0; rc == 0 && i < n; i++) {
+        int64_t hw = 0;
+        if (strom_list_offset(oc, &d, starts[i].partition, starts[i].bucket,
+                              STROM_OFFSET_SPEC_LATEST, &hw, NULL) == 0 &&
+            starts[i].offset > hw) {
+            starts[i].offset = 0;
+            rc = strom_tier_stream_reset(ts, starts[i].partition, starts[i].bucket, 0);
+        }
+    }
+    strom_client_close(oc);
     strom_scan_opts so;
     strom_scan_opts_default(&so);
     if (rc == 0)

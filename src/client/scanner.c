@@ -98,6 +98,7 @@ struct strom_scanner {
     cl_lake *lake;           /* union read: the lake part, read before the log */
     struct pku *pku;         /* union read of a primary-key table (below) */
     const cl_lake *offsets_from; /* internal: start each bucket where this lake ends */
+    bool lake_bound;         /* the log must continue exactly where a lake snapshot ends */
     const cl_start *starts;  /* internal: per-bucket start offsets (partitions not named
                                 start at their earliest) */
     int nstarts;
@@ -194,8 +195,13 @@ static int add_bucket(strom_scanner *s, const char *partition, uint32_t bucket, 
             b->next = s->starts[i].offset;
     const cl_lake *ol = s->lake ? s->lake : s->offsets_from;
     if (rc == 0 && ol) { /* the lake holds what is below its offset */
-        int64_t lo = cl_lake_offset(ol, partition, bucket);
-        if (lo > 0 && lo < b->next && !discovered)
+        int64_t lo = cl_lake_offset(ol, partition, bucket), hw = 0;
+        if (lo > 0 && (rc = strom_list_offset(s->c, &s->t, partition, bucket,
+                                              STROM_OFFSET_SPEC_LATEST, &hw, err)) < 0)
+            return rc;
+        if (lo > hw) /* the partition was dropped and written again: its log is new */
+            lo = 0;
+        if (lo > 0 && lo < b->next && !discovered && s->t.tiering)
             return strom_error_set(err, STROM_ESTATE, "%s%sbucket %u: the log now starts at "
                                    "%lld, past the lake snapshot this read took (offset %lld): "
                                    "tiering and retention moved on while the read started",
@@ -253,6 +259,7 @@ static int scanner_open(const char *addr, const strom_client_opts *copts, const 
     if (!s)
         return strom_error_set(err, STROM_ENOMEM, "out of memory");
     s->offsets_from = offsets_from;
+    s->lake_bound = offsets_from != NULL || (o && o->lake) || nstarts > 0;
     s->starts = starts;
     s->nstarts = nstarts;
     strom_table_desc_init(&s->t);
@@ -599,6 +606,17 @@ static int fetch_recv(strom_scanner *s, strom_error *err)
         strom_msg_fetched *f = &resp.v[i];
         sbucket *sb = &s->b[map[i]];
         if (f->error) {
+            if (f->error == STROM_ERANGE && f->start_offset > sb->next && s->lake_bound &&
+                s->t.tiering) {
+                /* a union read: the rows retention deleted are in a newer lake snapshot than
+                 * the one this read took; skipping them would lose them */
+                rc = strom_error_set(err, STROM_ESTATE, "%s%sbucket %u: the log was deleted up "
+                                     "to %lld while this union read was at %lld (it took longer "
+                                     "than tier_read_grace): run it again", sb->partition,
+                                     sb->partition[0] ? " " : "", sb->bucket,
+                                     (long long)f->start_offset, (long long)sb->next);
+                break;
+            }
             if (f->error == STROM_ERANGE && f->start_offset > sb->next) {
                 sb->next = f->start_offset; /* retention passed us: continue from the start */
                 continue;
@@ -760,6 +778,8 @@ int strom_scanner_next(strom_scanner *s, strom_result **out, strom_error *err)
         s->qhead = s->qn = 0;
         if (s->lake) {
             int rc = cl_lake_next(s->lake, lake_part_ok, s, out, err);
+            if (rc < 0 && err)
+                s->failed = *err; /* a row group was lost: every later call says so */
             if (rc != 0)
                 return rc;
             cl_lake_bytes(s->lake, &s->lake_read, &s->lake_total);
@@ -906,6 +926,8 @@ static int pku_open(strom_scanner *s, const char *addr, const strom_client_opts 
             return rc;
         rc = scanner_open(addr, copts, s->t.database, s->t.table, &lo, u->lake, NULL, 0,
                           &u->logs, err);
+        if (rc == 0)
+            u->logs->offsets_from = NULL; /* read at open only; the lake goes before the log */
         if (rc != STROM_ESTATE)
             break;
     }

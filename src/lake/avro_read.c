@@ -218,7 +218,7 @@ static int inflate_block(const uint8_t *p, size_t n, uint8_t **out, size_t *outl
     memset(&z, 0, sizeof z);
     if (inflateInit2(&z, -15) != Z_OK)
         return -1;
-    size_t cap = n * 4 + 1024, len = 0;
+    size_t cap = n < (AV_MAX_BLOCK - 1024) / 4 ? n * 4 + 1024 : AV_MAX_BLOCK, len = 0;
     uint8_t *buf = malloc(cap);
     int zr = Z_OK;
     z.next_in = (Bytef *)(uintptr_t)p;
@@ -314,7 +314,13 @@ static int decode_list(strom_av_file *f, const strom_av_schema *s, strom_av_valu
             }
             k = -k;
         }
-        if ((uint64_t)k > AV_MAX_VALUES - count) {
+        /* items that take no bytes (null, empty records, fixed(0)) are bounded apart: a
+         * count of a few bytes must not buy millions of values */
+        const strom_av_schema *it = s->kids[0];
+        bool zero = it->kind == STROM_AV_NULL || (it->kind == STROM_AV_RECORD && it->n == 0) ||
+                    (it->kind == STROM_AV_FIXED && it->size == 0);
+        if ((uint64_t)k > AV_MAX_VALUES - count ||
+            (!zero && (uint64_t)k > f->blen - f->bpos + 1) || (zero && count + (size_t)k > 4096)) {
             rc = bad(f, err, "an array or map of too many items");
             break;
         }

@@ -233,7 +233,7 @@ int strom_binrow_decode(const uint8_t *p, size_t len, const strom_type *types, i
                 return strom_error_set(err, STROM_ECORRUPT, "BinaryRow field %d: timestamp at "
                                        "%zu in a row of %zu", i, off, rlen);
             int64_t ms = (int64_t)strom_ld64(row + off);
-            if (ms > INT64_MAX / 1000 || ms < INT64_MIN / 1000)
+            if (ms > (INT64_MAX - 999) / 1000 || ms < INT64_MIN / 1000)
                 return strom_error_set(err, STROM_ECORRUPT, "BinaryRow field %d: timestamp "
                                        "out of range", i);
             v->u.i = ms * 1000 + nanos / 1000;

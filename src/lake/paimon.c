@@ -585,13 +585,14 @@ static int write_snapshot(strom_lake *t, int64_t id, const char *text, strom_err
                                                "committed by another writer", (long long)id)
                              : strom_sys_error(err, "link", final);
     unlink(tmp);
-    if (rc == 0)
-        rc = strom_fsync_dir(dir, err);
     if (rc == 0) {
+        /* linked: the commit is visible and must never be undone (its files stay), even if
+         * the directory's fsync fails (the next commit's fsync covers the entry) */
+        strom_error ignore;
+        (void)strom_fsync_dir(dir, &ignore);
         char hint[32], lp[PATH_MAX + 64];
         snprintf(hint, sizeof hint, "%lld", (long long)id);
         snprintf(lp, sizeof lp, "%s/LATEST", dir);
-        strom_error ignore;
         (void)strom_write_file_atomic(lp, hint, strlen(hint), &ignore); /* only a hint */
         if (id == 1) {
             snprintf(lp, sizeof lp, "%s/EARLIEST", dir);
@@ -905,7 +906,8 @@ static int read_avro(const char *path, each_fn each, void *ctx, strom_error *err
 typedef struct mfile {
     char name[128];
     int64_t size, added, deleted, schema_id;
-    int32_t min_bucket, max_bucket;
+    int32_t min_bucket, max_bucket; /* -1: unknown (written as null) */
+    int nparts;                     /* partition keys of the table (for the partition stats) */
 } mfile;
 
 typedef struct mlist {
@@ -960,17 +962,31 @@ static int list_fill(void *ctx, int i, avro_value_t *rec, strom_error *err)
     set_long(rec, "_FILE_SIZE", m->size, &bad);
     set_long(rec, "_NUM_ADDED_FILES", m->added, &bad);
     set_long(rec, "_NUM_DELETED_FILES", m->deleted, &bad);
-    /* partition stats are left unknown (an empty row, no null counts): readers then keep the
-     * manifest, which is always correct */
-    avro_value_t ps = fld(rec, "_PARTITION_STATS", &bad), nc;
-    if (!bad) {
+    /* partition stats are left unknown: rows of the partition keys' arity with every field
+     * null and null counts unknown (paimon.md §8: readers then keep the manifest) */
+    avro_value_t ps = fld(rec, "_PARTITION_STATS", &bad), nc, el, x, b;
+    if (!bad && m->nparts == 0) {
         set_bytes(&ps, "_MIN_VALUES", empty, 12, &bad);
         set_bytes(&ps, "_MAX_VALUES", empty, 12, &bad);
         set_union(&ps, "_NULL_COUNTS", false, &nc, &bad);
+    } else if (!bad) {
+        /* arity 1: 4-byte arity, 8 bytes of header with field 0's null bit (bit 8), one slot */
+        uint8_t unknown[20] = { 0, 0, 0, 1, 0, 0x01 };
+        set_bytes(&ps, "_MIN_VALUES", unknown, sizeof unknown, &bad);
+        set_bytes(&ps, "_MAX_VALUES", unknown, sizeof unknown, &bad);
+        set_union(&ps, "_NULL_COUNTS", false, &nc, &bad);
+        if (!bad && (avro_value_append(&nc, &el, NULL) != 0 ||
+                     avro_value_set_branch(&el, 0, &x) != 0 || avro_value_set_null(&x) != 0))
+            bad = 1;
     }
     set_long(rec, "_SCHEMA_ID", m->schema_id, &bad);
-    set_opt_int(rec, "_MIN_BUCKET", m->min_bucket, &bad);
-    set_opt_int(rec, "_MAX_BUCKET", m->max_bucket, &bad);
+    if (m->min_bucket < 0 || m->max_bucket < 0) {
+        set_union(rec, "_MIN_BUCKET", true, &b, &bad);
+        set_union(rec, "_MAX_BUCKET", true, &b, &bad);
+    } else {
+        set_opt_int(rec, "_MIN_BUCKET", m->min_bucket, &bad);
+        set_opt_int(rec, "_MAX_BUCKET", m->max_bucket, &bad);
+    }
     set_opt_int(rec, "_MIN_LEVEL", 0, &bad);
     set_opt_int(rec, "_MAX_LEVEL", 0, &bad);
     return bad ? strom_error_set(err, STROM_EIO, "manifest list record: %s", avro_strerror()) : 0;
@@ -1120,7 +1136,8 @@ int strom_lake_commit_files(strom_lake *t, const strom_lake_snapshot *prev,
         rc = write_avro(path, es, c->nfiles, entry_fill, &x, &msize, err);
     /* 2. the delta list: the new manifest (none for a commit that only moves offsets) */
     mfile m = { .size = msize, .added = c->nfiles, .schema_id = c->schema_id,
-                .min_bucket = c->nfiles ? minb : 0, .max_bucket = c->nfiles ? maxb : 0 };
+                .min_bucket = c->nfiles ? minb : 0, .max_bucket = c->nfiles ? maxb : 0,
+                .nparts = c->partition_col >= 0 ? 1 : 0 };
     snprintf(m.name, sizeof m.name, "%s", mname);
     list_fill_ctx dl = { &m }, bl;
     int64_t dsize = 0, bsize = 0;
@@ -1133,6 +1150,8 @@ int strom_lake_commit_files(strom_lake *t, const strom_lake_snapshot *prev,
             rc = read_list(t, prev->delta_list, &base, err);
     }
     bl.v = base.v;
+    for (int i = 0; i < base.n; i++) /* one table: the same partition keys */
+        base.v[i].nparts = c->partition_col >= 0 ? 1 : 0;
     snprintf(path, sizeof path, "%s/manifest/%s", t->dir, bname);
     if (rc == 0)
         rc = write_avro(path, ls, base.n, list_fill, &bl, &bsize, err);

@@ -432,13 +432,12 @@ static int tier_bucket(strom_lake *lk, const strom_table_desc *d, strom_tier_sch
 {
     const strom_schema *s = d->schema;
     memset(tf, 0, sizeof *tf);
-    *next = src->tiered;
-    int64_t off = src->tiered;
-    if (off < strom_log_start_offset(src->log))
-        return strom_error_set(err, STROM_ESTATE, "bucket %s/%u: log starts at %lld, past the "
-                               "lake's offset %lld (segments deleted before tiering)",
-                               src->partition, src->bucket,
-                               (long long)strom_log_start_offset(src->log), (long long)off);
+    int64_t off = src->tiered, start = strom_log_start_offset(src->log);
+    if (off > until) /* a partition dropped and written again: a new log, from its start */
+        off = start;
+    if (off < start) /* deleted while tiering was off (or before it was on): gone */
+        off = start;
+    *next = off;
     if (off >= until)
         return 0;
     strom_buf buf = STROM_BUF_INIT;
@@ -843,6 +842,16 @@ int strom_tier_stream_offsets(const strom_tier_stream *t, const strom_tier_sourc
     return t->n;
 }
 
+int strom_tier_stream_reset(strom_tier_stream *t, const char *partition, uint32_t bucket,
+                            int64_t offset)
+{
+    stream_bucket *sb = stream_find(t, partition ? partition : "", bucket, true);
+    if (!sb)
+        return STROM_ENOMEM;
+    sb->src.tiered = sb->next = offset;
+    return 0;
+}
+
 int strom_tier_stream_add(strom_tier_stream *t, const char *partition, uint32_t bucket,
                           const strom_batch *b, const uint8_t *changes, int64_t base,
                           strom_error *err)
@@ -855,6 +864,8 @@ int strom_tier_stream_add(strom_tier_stream *t, const char *partition, uint32_t 
     int64_t last = base + b->rows - 1;
     if (last < sb->src.tiered)
         return 0; /* the lake has it */
+    if (!sb->open && base > sb->next && sb->next == sb->src.tiered)
+        sb->next = base; /* the log starts later (deleted while tiering was off) */
     if (base != sb->next)
         return strom_error_set(err, STROM_ESTATE, "bucket %s/%u: rows from offset %lld, the "
                                "lake (or the rows before) end at %lld", sb->src.partition, bucket,

@@ -77,6 +77,9 @@ int strom_tier_stream_begin(strom_lake *lk, const strom_table_desc *d, const str
                             strom_tier_stream **out, strom_error *err);
 /* The buckets the snapshot names and their offsets (partition, bucket, tiered). */
 int strom_tier_stream_offsets(const strom_tier_stream *t, const strom_tier_source **srcs);
+/* Restarts a bucket at `offset` (a partition dropped and written again: its log is new). */
+int strom_tier_stream_reset(strom_tier_stream *t, const char *partition, uint32_t bucket,
+                            int64_t offset);
 /* A batch of bucket (partition, bucket), under the table's latest schema, whose rows have the
  * offsets base, base + 1, ...; changes: primary-key tables' change types (NULL: inserts).
  * Rows below the bucket's lake offset are skipped; a gap in a bucket's offsets is an error. */
