@@ -81,6 +81,8 @@ typedef struct strom_table_desc {
                                    server's default) */
     char lake_dir[1024];        /* set by the server: the lake table's directory ("" if the
                                    server has no warehouse) */
+    char warehouse[1024];       /* the table's own lake warehouse (an absolute directory on
+                                   the server): "" = the server's lake_dir; set at creation */
     int npartitions;            /* partitions that exist (partitioned tables), sorted */
     char **partitions;          /* owned */
 } strom_table_desc;

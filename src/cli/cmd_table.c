@@ -147,6 +147,8 @@ static void create_table_usage(FILE *f)
             "                            files under the server's lake_dir; log tables)\n"
             "      --freshness AGE       how far the lake may lag the log (default: the server's\n"
             "                            tier_freshness, 60s)\n"
+            "      --warehouse DIR       the table's lake warehouse, an absolute directory on the\n"
+            "                            server (default: the server's lake_dir)\n"
             "      --if-not-exists       an existing table is not an error\n"
             "  -s, --server HOST:PORT    the server (default $STROM_SERVER or 127.0.0.1:7070)\n"
             "\n"
@@ -211,6 +213,7 @@ int cli_cmd_create_table(int argc, char **argv)
         {"version-column", required_argument, NULL, 'V'}, {"aggregate", required_argument, NULL, 'A'},
         {"no-update-before", no_argument, NULL, 'N'},
         {"tiering", no_argument, NULL, 'T'}, {"freshness", required_argument, NULL, 'F'},
+        {"warehouse", required_argument, NULL, 'W'},
         {"server", required_argument, NULL, 's'},    {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *cmd = "create-table", *columns = NULL, *key = NULL, *pcol = NULL, *server = NULL,
@@ -234,6 +237,11 @@ int cli_cmd_create_table(int argc, char **argv)
         case 'A': agg = optarg; break;
         case 'N': d.no_update_before = true; break;
         case 'T': d.tiering = true; break;
+        case 'W':
+            if (strlen(optarg) >= sizeof d.warehouse)
+                return fprintf(stderr, "strom %s: --warehouse is too long\n", cmd), 2;
+            snprintf(d.warehouse, sizeof d.warehouse, "%s", optarg);
+            break;
         case 'F':
             if (!strom_parse_scaled(optarg, true, &v) || v < 100)
                 return fprintf(stderr, "strom %s: --freshness '%s' is not a duration of at least "

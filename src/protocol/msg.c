@@ -262,6 +262,7 @@ int strom_msg_table_put(strom_buf *b, const strom_table_desc *d)
     rc |= strom_wire_put_u8(b, d->tiering ? 1 : 0);
     rc |= strom_wire_put_u64(b, (uint64_t)d->tier_freshness_ms);
     rc |= put_cstr(b, d->lake_dir);
+    rc |= put_cstr(b, d->warehouse);
     return rc ? STROM_ENOMEM : 0;
 }
 
@@ -339,10 +340,13 @@ int strom_msg_table_read(strom_wire_reader *r, strom_table_desc *d, strom_error 
     d->tiering = tier & 1;
     d->tier_freshness_ms = strom_wire_i64(r, "tier freshness");
     strom_msg_str ld = rd_str(r, "lake directory");
+    strom_msg_str wh = rd_str(r, "warehouse");
     if (rc == 0 && !r->failed && (tier > 1 || d->tier_freshness_ms < 0))
         r->failed = "tiering options";
     if (rc == 0 && !r->failed)
         rc = strom_msg_str_copy(ld, d->lake_dir, sizeof d->lake_dir, "lake directory", err);
+    if (rc == 0 && !r->failed)
+        rc = strom_msg_str_copy(wh, d->warehouse, sizeof d->warehouse, "warehouse", err);
     if (rc == STROM_ENOMEM)
         strom_error_set(err, rc, "out of memory");
     if (rc == 0)

@@ -300,9 +300,10 @@ static int table_new(srv_catalog *c, strom_table_desc *d, const uint32_t *since,
     strom_table_desc_init(d); /* ownership moved */
     pathf(t->dir, sizeof t->dir, "%s/data/%s/%s-%" PRIu64, c->dir, t->desc.database,
              t->desc.table, t->desc.table_id);
-    if (c->lake[0])
-        pathf(t->desc.lake_dir, sizeof t->desc.lake_dir, "%s/%s.db/%s", c->lake,
-              t->desc.database, t->desc.table);
+    if (t->desc.warehouse[0] || c->lake[0])
+        pathf(t->desc.lake_dir, sizeof t->desc.lake_dir, "%s/%s.db/%s",
+              t->desc.warehouse[0] ? t->desc.warehouse : c->lake, t->desc.database,
+              t->desc.table);
     uint32_t latest = strom_schema_id(t->desc.schema);
     if (!(t->schemas = calloc(latest, sizeof *t->schemas)))
         goto oom;
@@ -438,6 +439,8 @@ static json_t *table_json(const srv_table *t)
     if (o && d->tiering)
         json_object_set_new(o, "tiering", json_pack("{s:b, s:I}", "enabled", 1, "freshness_ms",
                                                     (json_int_t)d->tier_freshness_ms));
+    if (o && d->warehouse[0])
+        json_object_set_new(o, "warehouse", json_string(d->warehouse));
     return o;
 }
 
@@ -534,6 +537,9 @@ static int table_from_json(json_t *jt, const char *db, strom_table_desc *d, uint
     if (pcol && (d->partition_col = strom_schema_find(d->schema, pcol, strlen(pcol))) < 0)
         return strom_error_set(err, STROM_ECORRUPT, "table %s.%s: bad partition column", db,
                                name);
+    const char *wh = json_string_value(json_object_get(jt, "warehouse"));
+    if (wh)
+        snprintf(d->warehouse, sizeof d->warehouse, "%s", wh);
     json_t *jtier = json_object_get(jt, "tiering");
     if (jtier) {
         int on = 0;
@@ -868,7 +874,13 @@ int srv_table_create(srv_catalog *c, strom_table_desc *d, bool if_not_exists, st
     if (d->npartitions)
         return strom_error_set(err, STROM_EINVAL, "partitions are created on write or with "
                                "CreatePartition, not with the table");
-    if (d->tiering && !c->lake[0])
+    if (d->warehouse[0] && (d->warehouse[0] != '/' || strstr(d->warehouse, "/../") ||
+                            strlen(d->warehouse) > 800 ||
+                            (strlen(d->warehouse) >= 3 &&
+                             !strcmp(d->warehouse + strlen(d->warehouse) - 3, "/.."))))
+        return strom_error_set(err, STROM_EINVAL, "warehouse '%s' is not an absolute directory "
+                               "path without '..' (at most 800 bytes)", d->warehouse);
+    if (d->tiering && !c->lake[0] && !d->warehouse[0])
         return strom_error_set(err, STROM_ESTATE, "the server has no lake directory (lake_dir)");
     d->lake_dir[0] = 0; /* the server's to set */
     pthread_mutex_lock(&c->mu);

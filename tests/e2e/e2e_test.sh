@@ -295,6 +295,14 @@ sleep 0.5
 for _ in $(seq 50); do [ "$(tail -n +2 follow.csv | wc -l)" -ge 10 ] && break; sleep 0.1; done
 kill $QPID 2>/dev/null; wait $QPID 2>/dev/null
 expect_eq "query --follow" "$(seq 401 410)" "$(tail -n +2 follow.csv | sort -n)"
+# a table of its own warehouse
+"$STROM" create-table lake.own --tiering --warehouse "$WORK/wh" --columns "id BIGINT NOT NULL" >/dev/null || fail "create with --warehouse"
+printf 'id\n1\n2\n' | "$STROM" produce -q lake.own --format csv || fail "produce lake.own"
+"$STROM" tier lake.own >/dev/null || fail "tier lake.own"
+check; ls "$WORK"/wh/lake.db/own/bucket-0/*.parquet >/dev/null 2>&1 || fail "no files in the table's warehouse"
+expect_contains "describe names the warehouse" "lake table $WORK/wh/lake.db/own" "$("$STROM" describe lake.own)"
+"$STROM" create-table lake.bad --tiering --warehouse relative/dir --columns "id BIGINT NOT NULL" 2>err.txt
+expect_contains "relative warehouse refused" "not an absolute directory" "$(cat err.txt)"
 # a primary-key table in the lake: the query gives the current rows, as scan does
 "$STROM" create-table lake.stock --primary-key item --buckets 2 --tiering --freshness 1h \
   --columns "item STRING NOT NULL, qty BIGINT" >/dev/null || fail "create pk table with tiering"
