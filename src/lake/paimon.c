@@ -261,8 +261,11 @@ int strom_lake_write_schema(strom_lake *t, const strom_table_desc *d, const stro
     json_object_set_new(opts, "file.format", json_string("parquet"));
     json_object_set_new(opts, "file.compression", json_string(compression));
     json_object_set_new(opts, "manifest.format", json_string("avro"));
-    if (d->npk > 0) /* the files hold strom's merged rows: the newest sequence number wins */
+    if (d->npk > 0) { /* the files hold strom's merged rows: the newest sequence number wins */
         json_object_set_new(opts, "merge-engine", json_string("deduplicate"));
+        /* and every change goes into changelog files too (streaming readers of the table) */
+        json_object_set_new(opts, "changelog-producer", json_string("input"));
+    }
     json_object_set_new(root, "version", json_integer(3));
     json_object_set_new(root, "id", json_integer(id));
     json_object_set_new(root, "fields", fields);
@@ -1155,6 +1158,35 @@ int strom_lake_commit_files(strom_lake *t, const strom_lake_snapshot *prev,
     snprintf(path, sizeof path, "%s/manifest/%s", t->dir, bname);
     if (rc == 0)
         rc = write_avro(path, ls, base.n, list_fill, &bl, &bsize, err);
+    /* 4. the changelog: its manifest and list (primary-key tables) */
+    char cmname[128] = "", clname[128] = "";
+    int64_t clsize = 0, crows = 0;
+    if (rc == 0 && c->nchangelog > 0) {
+        strom_lake_commit cc = *c;
+        cc.files = c->changelog;
+        cc.nfiles = c->nchangelog;
+        entry_fill_ctx cx = x;
+        cx.c = &cc;
+        snprintf(cmname, sizeof cmname, "manifest-%s-1", u);
+        snprintf(clname, sizeof clname, "manifest-list-%s-2", u);
+        int64_t cmsize = 0;
+        int32_t cminb = INT32_MAX, cmaxb = -1;
+        for (int i = 0; i < c->nchangelog; i++) {
+            crows += c->changelog[i].rows;
+            cminb = c->changelog[i].bucket < cminb ? c->changelog[i].bucket : cminb;
+            cmaxb = c->changelog[i].bucket > cmaxb ? c->changelog[i].bucket : cmaxb;
+        }
+        snprintf(path, sizeof path, "%s/manifest/%s", t->dir, cmname);
+        rc = write_avro(path, es, c->nchangelog, entry_fill, &cx, &cmsize, err);
+        mfile cm = { .size = cmsize, .added = c->nchangelog, .schema_id = c->schema_id,
+                     .min_bucket = cminb, .max_bucket = cmaxb,
+                     .nparts = c->partition_col >= 0 ? 1 : 0 };
+        snprintf(cm.name, sizeof cm.name, "%s", cmname);
+        list_fill_ctx cl = { &cm };
+        snprintf(path, sizeof path, "%s/manifest/%s", t->dir, clname);
+        if (rc == 0)
+            rc = write_avro(path, ls, 1, list_fill, &cl, &clsize, err);
+    }
     avro_schema_decref(es);
     avro_schema_decref(ls);
     if (rc == 0) {
@@ -1174,7 +1206,12 @@ int strom_lake_commit_files(strom_lake *t, const strom_lake_snapshot *prev,
     json_object_set_new(j, "baseManifestListSize", json_integer(bsize));
     json_object_set_new(j, "deltaManifestList", json_string(dname));
     json_object_set_new(j, "deltaManifestListSize", json_integer(dsize));
-    json_object_set_new(j, "changelogManifestList", json_null());
+    if (clname[0]) {
+        json_object_set_new(j, "changelogManifestList", json_string(clname));
+        json_object_set_new(j, "changelogManifestListSize", json_integer(clsize));
+    } else {
+        json_object_set_new(j, "changelogManifestList", json_null());
+    }
     json_object_set_new(j, "commitUser", json_string(c->commit_user ? c->commit_user : u));
     json_object_set_new(j, "commitIdentifier", json_integer(c->commit_id));
     json_object_set_new(j, "commitKind", json_string("APPEND"));
@@ -1182,7 +1219,7 @@ int strom_lake_commit_files(strom_lake *t, const strom_lake_snapshot *prev,
     json_object_set_new(j, "logOffsets", json_object());
     json_object_set_new(j, "totalRecordCount", json_integer((prev ? prev->total_rows : 0) + rows));
     json_object_set_new(j, "deltaRecordCount", json_integer(rows));
-    json_object_set_new(j, "changelogRecordCount", json_integer(0));
+    json_object_set_new(j, "changelogRecordCount", json_integer(crows));
     for (int i = 0; i < c->nprops; i++)
         json_object_set_new(props, c->props[i].key, json_string(c->props[i].value));
     json_object_set_new(j, "properties", props);
@@ -1197,8 +1234,8 @@ int strom_lake_commit_files(strom_lake *t, const strom_lake_snapshot *prev,
     } else {
         /* nobody refers to this commit's manifests: remove them (orphans are harmless, but
          * a writer that lost a race would otherwise leave them behind on every retry) */
-        const char *names[3] = { mname, dname, bname };
-        for (int i = 0; i < 3; i++) {
+        const char *names[5] = { mname, dname, bname, cmname, clname };
+        for (int i = 0; i < 5 && names[i][0]; i++) {
             snprintf(path, sizeof path, "%s/manifest/%s", t->dir, names[i]);
             unlink(path);
         }

@@ -144,6 +144,9 @@ typedef struct strom_lake_commit {
     int64_t commit_id;
     const strom_type *key_types;    /* primary-key tables: the trimmed key's column types */
     int nkey;                       /* 0: an append table */
+    const strom_lake_file *changelog; /* primary-key tables: changelog files of this commit
+                                       (listed in the snapshot's changelog manifest list) */
+    int nchangelog;
 } strom_lake_commit;
 
 /* Commits a new snapshot after `prev` (id 0 for the first): manifest, delta and base manifest

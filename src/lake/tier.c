@@ -19,6 +19,7 @@
 #include "common/buf.h"
 #include "common/common.h"
 #include "common/crc32c.h"
+#include "kv/kv_codec.h"
 #include "lake/pkfold.h"
 #include "log/record.h"
 
@@ -256,7 +257,21 @@ typedef struct tier_file {
     char tmp[PATH_MAX];
     bool made;                  /* a file was written */
     uint64_t bytes_read;
+    /* primary-key tables: the changelog file (Paimon's changelog-producer input: every
+     * change of the run, -U rows too, in offset order) */
+    strom_lake_file cf;
+    char ctmp[PATH_MAX];
+    bool cmade;
 } tier_file;
+
+static void lake_file_free(strom_lake_file *f)
+{
+    strom_batch_stats_free(&f->stats);
+    strom_batch_stats_free(&f->key_stats);
+    free(f->min_key);
+    free(f->max_key);
+    f->min_key = f->max_key = NULL;
+}
 
 /* One bucket's new file of a run, filled batch by batch. */
 typedef struct tier_out {
@@ -272,6 +287,12 @@ typedef struct tier_out {
     strom_buf pbytes;
     char dir[PATH_MAX];
     bool failed;
+    /* the changelog file of a primary-key table */
+    int cfd;
+    strom_pq_writer *cw;
+    strom_batch_builder *cbb;
+    strom_buf cmsg, ckmin, ckmax, kbuf;
+    strom_value *crow;
 } tier_out;
 
 /* Creates the bucket's new file (not yet named in any snapshot). */
@@ -284,6 +305,7 @@ static int out_open(tier_out *t, strom_lake *lk, const strom_table_desc *d, cons
     strom_lake_file *f = &tf->f;
     memset(t, 0, sizeof *t);
     memset(tf, 0, sizeof *tf);
+    t->cfd = -1;
     t->tf = tf;
     t->d = d;
     t->partition = partition ? partition : "";
@@ -334,6 +356,38 @@ static int out_open(tier_out *t, strom_lake *lk, const strom_table_desc *d, cons
     }
     if ((rc = strom_pq_writer_open(t->fd, t->pk_schema ? t->pk_schema : s, &po, &t->w, err)) != 0)
         return rc;
+    if (t->pk_schema) { /* the changelog file beside it */
+        strom_lake_file *cf = &tf->cf;
+        char u[128];
+        strom_lake_data_file_name(u, sizeof u); /* "data-<uuid>-0.parquet" */
+        snprintf(cf->name, sizeof cf->name, "changelog-%.100s", u + 5);
+        snprintf(cf->path, sizeof cf->path, "%.380s/%.127s", bdir, cf->name);
+        snprintf(tf->ctmp, sizeof tf->ctmp, "%s/%s", strom_lake_dir(lk), cf->path);
+        cf->has_partition = f->has_partition;
+        cf->partition = f->partition;
+        memcpy(cf->part_bytes, f->part_bytes, sizeof cf->part_bytes);
+        cf->min_seq = -1;
+        t->cfd = open(tf->ctmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (t->cfd < 0)
+            return strom_sys_error(err, "create", tf->ctmp);
+        int nf = strom_schema_ncols(t->pk_schema);
+        t->crow = calloc((size_t)nf + 1, sizeof *t->crow);
+        t->cbb = strom_bb_new(t->pk_schema);
+        cf->stats.ncols = ncols;
+        cf->stats.cols = calloc((size_t)ncols + 1, sizeof *cf->stats.cols);
+        cf->key_stats.ncols = t->pk.nkey;
+        cf->key_stats.cols = calloc((size_t)t->pk.nkey + 1, sizeof *cf->key_stats.cols);
+        if (!t->crow || !t->cbb || !cf->stats.cols || !cf->key_stats.cols)
+            return strom_error_set(err, STROM_ENOMEM, "out of memory");
+        for (int c = 0; c < ncols; c++)
+            cf->stats.cols[c].min.type = cf->stats.cols[c].max.type =
+                strom_schema_col_type(s, c).id;
+        for (int k = 0; k < t->pk.nkey; k++)
+            cf->key_stats.cols[k].min.type = cf->key_stats.cols[k].max.type =
+                strom_schema_col_type(s, t->pk.key[k]).id;
+        if ((rc = strom_pq_writer_open(t->cfd, t->pk_schema, &po, &t->cw, err)) != 0)
+            return rc;
+    }
     f->stats.ncols = ncols;
     f->stats.cols = calloc((size_t)ncols, sizeof *f->stats.cols);
     if (!f->stats.cols)
@@ -342,6 +396,83 @@ static int out_open(tier_out *t, strom_lake *lk, const strom_table_desc *d, cons
         f->stats.cols[c].min.type = f->stats.cols[c].max.type = strom_schema_col_type(s, c).id;
     f->min_seq = -1;
     return 0;
+}
+
+/* Appends every change of a batch to the changelog file (Paimon's value kinds: 0 +I, 1 -U,
+ * 2 +U, 3 -D), keeping its stats, first and last key and sequence range. */
+static int changelog_add(tier_out *t, const strom_batch *b, const uint8_t *changes,
+                         int64_t base, strom_error *err)
+{
+    strom_lake_file *cf = &t->tf->cf;
+    const strom_schema *s = t->d->schema;
+    int nk = t->pk.nkey, ncols = b->ncols, rc = 0;
+    strom_type ktypes[STROM_PK_MAX];
+    for (int k = 0; k < nk; k++)
+        ktypes[k] = strom_schema_col_type(s, t->pk.key[k]);
+    strom_bb_reset(t->cbb);
+    for (int64_t i = 0; rc == 0 && i < b->rows; i++) {
+        strom_value *row = t->crow, *vals = t->crow + nk + 2;
+        for (int c = 0; c < ncols; c++)
+            strom_col_get(&b->cols[c], strom_schema_col_type(b->schema, c), i, &vals[c]);
+        for (int k = 0; k < nk; k++)
+            row[k] = vals[t->pk.key[k]];
+        uint8_t ct = changes ? changes[i] : STROM_CHANGE_INSERT;
+        row[nk] = (strom_value){.type = STROM_TYPE_BIGINT, .u.i = base + i};
+        row[nk + 1] = (strom_value){.type = STROM_TYPE_TINYINT, .u.i = ct <= 3 ? ct : 0};
+        if ((rc = strom_bb_append_row(t->cbb, row, err)) != 0)
+            break;
+        if (cf->min_seq < 0)
+            cf->min_seq = base + i;
+        cf->max_seq = base + i;
+        cf->delete_rows += ct == STROM_CHANGE_DELETE || ct == STROM_CHANGE_UPDATE_BEFORE;
+        /* the smallest and the largest key, by their order-preserving forms */
+        strom_buf_reset(&t->kbuf);
+        for (int k = 0; k < nk; k++)
+            if (strom_kv_key_put(&t->kbuf, &row[k]) != 0)
+                return strom_error_set(err, STROM_ENOMEM, "out of memory");
+        for (int side = 0; side < 2; side++) {
+            strom_buf *cur = side ? &t->ckmax : &t->ckmin;
+            size_t n = cur->len < t->kbuf.len ? cur->len : t->kbuf.len;
+            int c = cur->len ? memcmp(t->kbuf.data, cur->data, n) : 0;
+            if (!c)
+                c = (t->kbuf.len > cur->len) - (t->kbuf.len < cur->len);
+            if (cur->len && (side ? c <= 0 : c >= 0))
+                continue;
+            strom_buf_reset(cur);
+            strom_buf kb = STROM_BUF_INIT;
+            if (strom_buf_append(cur, t->kbuf.data, t->kbuf.len) != 0 ||
+                strom_binrow_encode(&kb, ktypes, row, nk, err) != 0) {
+                strom_buf_free(&kb);
+                return strom_error_set(err, STROM_ENOMEM, "out of memory");
+            }
+            uint8_t **dst = side ? &cf->max_key : &cf->min_key;
+            uint32_t *dl = side ? &cf->max_key_len : &cf->min_key_len;
+            free(*dst);
+            size_t len;
+            *dst = strom_buf_detach(&kb, &len);
+            *dl = (uint32_t)len;
+        }
+    }
+    strom_batch_stats st = {0};
+    strom_ipc_msg m;
+    strom_batch *cb = NULL;
+    strom_buf_reset(&t->cmsg);
+    const strom_schema *fs = t->pk_schema;
+    if (rc == 0 && (rc = strom_bb_seal(t->cbb, NULL, &t->cmsg, &st, err)) == 0 &&
+        (rc = strom_ipc_read_msg(t->cmsg.data, t->cmsg.len, &m, err)) == 0 &&
+        (rc = strom_ipc_decode_batch(&m, fs, fs, NULL, &cb, err)) == 0 &&
+        (rc = strom_pq_write(t->cw, cb, err)) == 0) {
+        strom_batch_stats vs = {st.rows, strom_schema_ncols(s), st.cols + nk + 2, 0, NULL};
+        strom_batch_stats ks = {st.rows, nk, st.cols, 0, NULL};
+        stats_merge(&cf->stats, &vs, cb->rows);
+        stats_merge(&cf->key_stats, &ks, cb->rows);
+        cf->rows += cb->rows;
+    }
+    if (rc > 0)
+        rc = strom_error_set(err, STROM_ECORRUPT, "truncated batch");
+    strom_batch_free(cb);
+    strom_batch_stats_free(&st);
+    return rc;
 }
 
 /* Adds a batch (under the table's latest schema) whose rows have the offsets base.. : written
@@ -353,9 +484,11 @@ static int out_add(tier_out *t, const strom_batch *b, const strom_batch_stats *s
     strom_lake_file *f = &t->tf->f;
     if (b->rows == 0)
         return 0;
-    if (t->pk_schema)
-        return strom_pkfold_batch(&t->pk, b, changes, base) == 0
-                   ? 0 : strom_error_set(err, STROM_ENOMEM, "out of memory");
+    if (t->pk_schema) {
+        if (strom_pkfold_batch(&t->pk, b, changes, base) != 0)
+            return strom_error_set(err, STROM_ENOMEM, "out of memory");
+        return changelog_add(t, b, changes, base, err);
+    }
     int rc = strom_pq_write(t->w, b, err);
     if (rc != 0)
         return rc;
@@ -374,6 +507,21 @@ static int out_finish(tier_out *t, strom_error *err)
     int rc = 0;
     if (t->pk_schema && t->pk.n > 0)
         rc = pk_write(&t->pk, t->d->schema, t->pk_schema, t->w, f, err);
+    if (rc == 0 && t->cw && t->tf->cf.rows > 0) { /* the changelog file */
+        strom_lake_file *cf = &t->tf->cf;
+        rc = strom_pq_writer_close(t->cw, err);
+        t->cw = NULL;
+        struct stat csb;
+        if (rc == 0 && (fdatasync(t->cfd) != 0 || fstat(t->cfd, &csb) != 0))
+            rc = strom_sys_error(err, "fsync", t->tf->ctmp);
+        if (rc == 0) {
+            cf->size = csb.st_size;
+            cf->bucket = (int32_t)t->bucket;
+            cf->schema_id = (int64_t)strom_schema_id(t->d->schema) - 1;
+            cf->creation_ms = strom_now_ms();
+            t->tf->cmade = true;
+        }
+    }
     if (rc != 0 || f->rows == 0) /* an error, or only empty records: no file */
         return rc;
     rc = strom_pq_writer_close(t->w, err);
@@ -402,6 +550,27 @@ static void out_free(tier_out *t, bool failed)
         strom_pq_writer_abort(t->w);
     if (t->fd >= 0)
         close(t->fd);
+    if (t->cw)
+        strom_pq_writer_abort(t->cw);
+    if (t->cfd >= 0)
+        close(t->cfd);
+    if (failed || !t->tf->made)
+        t->tf->cmade = false; /* a changelog file goes with its data file */
+    if (!t->tf->cmade) {
+        if (t->tf->ctmp[0])
+            unlink(t->tf->ctmp);
+        lake_file_free(&t->tf->cf);
+    }
+    strom_bb_free(t->cbb);
+    strom_buf_free(&t->cmsg);
+    strom_buf_free(&t->ckmin);
+    strom_buf_free(&t->ckmax);
+    strom_buf_free(&t->kbuf);
+    free(t->crow);
+    t->cbb = NULL;
+    t->crow = NULL;
+    t->cw = NULL;
+    t->cfd = -1;
     if (failed)
         t->tf->made = false;
     if (!t->tf->made) {
@@ -525,7 +694,8 @@ static int tier_bucket(strom_lake *lk, const strom_table_desc *d, strom_tier_sch
 static int tier_commit(strom_lake *lk, const strom_table_desc *d, const strom_tier_opts *o,
                        const strom_lake_snapshot *prevp, const strom_tier_source *sources,
                        const int64_t *next, int n, strom_lake_file *files, int nfiles,
-                       strom_tier_result *res, strom_error *err)
+                       const strom_lake_file *cl, int ncl, strom_tier_result *res,
+                       strom_error *err)
 {
     const strom_schema *s = d->schema;
     const strom_lake_snapshot prev = *prevp;
@@ -563,6 +733,8 @@ static int tier_commit(strom_lake *lk, const strom_table_desc *d, const strom_ti
         if (d->pk[k] != d->partition_col)
             ktypes[c.nkey++] = strom_schema_col_type(s, d->pk[k]);
     c.key_types = ktypes;
+    c.changelog = cl;
+    c.nchangelog = ncl;
     if (!otext)
         rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
     else
@@ -684,7 +856,14 @@ int strom_tier_run(strom_lake *lk, const strom_table_desc *d, strom_tier_schema_
     }
     if (!moved)
         goto out;
-    rc = tier_commit(lk, d, o, &prev, sources, next, n, files, nfiles, res, err);
+    strom_lake_file *cl = calloc((size_t)n + 1, sizeof *cl);
+    int ncl = 0;
+    for (int i = 0; cl && i < n; i++)
+        if (tf[i].cmade)
+            cl[ncl++] = tf[i].cf;
+    rc = cl ? tier_commit(lk, d, o, &prev, sources, next, n, files, nfiles, cl, ncl, res, err)
+            : strom_error_set(err, STROM_ENOMEM, "out of memory");
+    free(cl);
     if (rc == 0) {
         for (int i = 0; i < n; i++)
             sources[i].tiered = next[i];
@@ -694,12 +873,12 @@ out:
     for (int i = 0; tf && i < n; i++) {
         if (rc != 0 && tf[i].made)
             unlink(tf[i].tmp);
-        if (tf[i].made) {
-            strom_batch_stats_free(&tf[i].f.stats);
-            strom_batch_stats_free(&tf[i].f.key_stats);
-            free(tf[i].f.min_key);
-            free(tf[i].f.max_key);
-        }
+        if (rc != 0 && tf[i].cmade)
+            unlink(tf[i].ctmp);
+        if (tf[i].made)
+            lake_file_free(&tf[i].f);
+        if (tf[i].cmade)
+            lake_file_free(&tf[i].cf);
     }
     if (rc != 0) {
         res->rows = res->files = 0;
@@ -897,8 +1076,10 @@ int strom_tier_stream_commit(strom_tier_stream *t, strom_tier_result *res, strom
     strom_lake_file *files = calloc((size_t)t->n + 1, sizeof *files);
     strom_tier_source *srcs = calloc((size_t)t->n + 1, sizeof *srcs);
     int64_t *next = calloc((size_t)t->n + 1, sizeof *next);
+    strom_lake_file *cl = calloc((size_t)t->n + 1, sizeof *cl);
+    int ncl = 0;
     bool moved = false;
-    if (!files || !srcs || !next)
+    if (!files || !srcs || !next || !cl)
         rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
     for (int i = 0; rc == 0 && i < t->n; i++) {
         stream_bucket *sb = &t->b[i];
@@ -906,26 +1087,31 @@ int strom_tier_stream_commit(strom_tier_stream *t, strom_tier_result *res, strom
         next[i] = sb->next;
         moved = moved || sb->next != sb->src.tiered;
         if (sb->open && (rc = out_finish(&sb->out, err)) == 0 && sb->tf.made) {
+            if (sb->tf.cmade)
+                cl[ncl++] = sb->tf.cf;
             files[nfiles++] = sb->tf.f;
             res->rows += sb->tf.f.rows;
             res->bytes_written += (uint64_t)sb->tf.f.size;
         }
     }
     if (rc == 0 && moved)
-        rc = tier_commit(t->lk, t->d, &t->o, &t->prev, srcs, next, t->n, files, nfiles, res,
-                         err);
+        rc = tier_commit(t->lk, t->d, &t->o, &t->prev, srcs, next, t->n, files, nfiles, cl, ncl,
+                         res, err);
     if (rc == 0)
         res->files = nfiles;
     for (int i = 0; i < t->n; i++) { /* committed files stay; the others go */
         if (!t->b[i].open)
             continue;
-        out_free(&t->b[i].out, rc != 0);
-        if (t->b[i].tf.made) {
-            strom_batch_stats_free(&t->b[i].tf.f.stats);
-            strom_batch_stats_free(&t->b[i].tf.f.key_stats);
-            free(t->b[i].tf.f.min_key);
-            free(t->b[i].tf.f.max_key);
+        if (rc != 0 && t->b[i].tf.made) { /* made but not committed: removed */
+            unlink(t->b[i].tf.tmp);
+            if (t->b[i].tf.cmade)
+                unlink(t->b[i].tf.ctmp);
         }
+        out_free(&t->b[i].out, rc != 0);
+        if (t->b[i].tf.made)
+            lake_file_free(&t->b[i].tf.f);
+        if (t->b[i].tf.cmade)
+            lake_file_free(&t->b[i].tf.cf);
         t->b[i].open = false;
     }
     if (rc != 0) {
@@ -935,5 +1121,6 @@ int strom_tier_stream_commit(strom_tier_stream *t, strom_tier_result *res, strom
     free(files);
     free(srcs);
     free(next);
+    free(cl);
     return rc;
 }

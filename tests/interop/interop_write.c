@@ -695,6 +695,7 @@ static int write_lake_kv(const char *dir, strom_error *err)
     strom_value vals[4 * 64];
     uint8_t ct[64];
     uint64_t h = 7;
+    int64_t nchanges = 0;
     for (int run = 0; rc == 0 && run < 2; run++) {
         for (int rec = 0; rc == 0 && rec < 40; rec++) {
             int n = 0;
@@ -720,6 +721,7 @@ static int write_lake_kv(const char *dir, strom_error *err)
                 ct[n++] = after;
             }
             rc = append_changes(log, bb, vals, ct, n, err);
+            nchanges += n;
             strom_bb_reset(bb);
         }
         if (rc == 0)
@@ -742,8 +744,9 @@ static int write_lake_kv(const char *dir, strom_error *err)
     for (int k = 0; k < KV_KEYS; k++)
         live += state[k].live;
     snprintf(path, sizeof path, "%s/lake_kv.json", dir);
-    json_t *root = json_pack("{s:o, s:[I], s:o}", "schema", canon_schema(s), "batches",
-                             (json_int_t)live, "columns", columns);
+    json_t *root = json_pack("{s:o, s:[I], s:o, s:I}", "schema", canon_schema(s), "batches",
+                             (json_int_t)live, "columns", columns, "changes",
+                             (json_int_t)nchanges);
     if (rc == 0 && (!root || json_dump_file(root, path, JSON_COMPACT) < 0))
         rc = strom_error_set(err, STROM_EIO, "%s: cannot write", path);
     json_decref(root);

@@ -136,6 +136,28 @@ async function checkKv(con, table, expected) {
       paths.push(`'${path}'`);
     }
   }
+  // the changelog files (changelog-producer input): every change of each run, -U rows too
+  let changes = 0, clFiles = 0;
+  for (let id = 1; id <= Number(latest); id++) {
+    const sn = JSON.parse(readFileSync(join(table, 'snapshot', `snapshot-${id}`), 'utf8'));
+    if (!sn.changelogManifestList) fail(`kv snapshot-${id} has no changelog manifest list`);
+    let rows = 0;
+    for (const m of await readAvro(join(table, 'manifest', sn.changelogManifestList))) {
+      for (const e of await readAvro(join(table, 'manifest', m._FILE_NAME))) {
+        const f = e._FILE, path = join(table, `bucket-${e._BUCKET}`, f._FILE_NAME);
+        if (!f._FILE_NAME.startsWith('changelog-')) fail(`changelog file named ${f._FILE_NAME}`);
+        const r = (await con.runAndReadAll(`SELECT count(*), count(*) FILTER (WHERE _VALUE_KIND = 1),
+            min(_SEQUENCE_NUMBER), max(_SEQUENCE_NUMBER) FROM read_parquet('${path}')`)).getRows()[0];
+        if (Number(r[0]) !== Number(f._ROW_COUNT) || Number(r[1]) === 0)
+          fail(`${path}: ${r[0]} rows (_ROW_COUNT ${f._ROW_COUNT}), ${r[1]} -U rows`);
+        rows += Number(r[0]);
+        clFiles++;
+      }
+    }
+    if (rows !== sn.changelogRecordCount) fail(`kv snapshot-${id}: changelog files hold ${rows} rows, changelogRecordCount ${sn.changelogRecordCount}`);
+    changes += rows;
+  }
+  if (changes !== expected.changes) fail(`kv: the changelog files hold ${changes} changes, ${expected.changes} were written`);
   // the state, merged as Paimon merges: per key the newest sequence number, deletes removed
   const rows = (await con.runAndReadAll(`SELECT k, s, d, ts FROM (SELECT *, row_number() OVER
       (PARTITION BY _KEY_k ORDER BY _SEQUENCE_NUMBER DESC) AS rn FROM read_parquet([${paths.join(', ')}]))
@@ -148,7 +170,7 @@ async function checkKv(con, table, expected) {
       if (want !== got) fail(`kv: ${col.name} (${col.type}) row ${i}: expected ${JSON.stringify(want)}, DuckDB read ${JSON.stringify(got)}`);
     });
   });
-  console.log(`ok   primary-key table: ${paths.length} files sorted and unique by key, min/max keys and delete counts right, DuckDB's merge = the changes' state (${n} keys)`);
+  console.log(`ok   primary-key table: ${paths.length} files sorted and unique by key, min/max keys and delete counts right, DuckDB's merge = the changes' state (${n} keys); ${clFiles} changelog files hold all ${changes} changes`);
 }
 
 async function main() {
