@@ -485,16 +485,14 @@ int strom_drop_table(strom_client *c, const char *db, const char *table, bool if
     return names_call(c, STROM_API_DROP_TABLE, db, table, NULL, if_exists, &rd, err);
 }
 
-int strom_add_column(strom_client *c, const char *db, const char *table, const char *column,
-                     strom_type type, uint32_t *schema_id, strom_error *err)
+/* One AlterTable request; *schema_id (may be NULL) gets the id it answers. */
+static int alter_call(strom_client *c, const strom_msg_alter *m, uint32_t *schema_id,
+                      strom_error *err)
 {
-    strom_msg_alter m = {{db, (uint16_t)strlen(db)}, {table, (uint16_t)strlen(table)},
-                         STROM_ALTER_ADD_COLUMN, {column, (uint16_t)strlen(column)}, type, true,
-                         false, 0};
     strom_wire_reader rd;
     int rc = cl_begin(c, STROM_API_ALTER_TABLE);
     if (rc == 0)
-        rc = strom_msg_alter_encode(&c->req, &m);
+        rc = strom_msg_alter_encode(&c->req, m);
     if (rc == 0)
         rc = cl_call(c, NULL, 0, false, 0, false, &rd, err);
     if (rc < 0)
@@ -505,21 +503,21 @@ int strom_add_column(strom_client *c, const char *db, const char *table, const c
     return strom_wire_finish(&rd, err);
 }
 
+int strom_add_column(strom_client *c, const char *db, const char *table, const char *column,
+                     strom_type type, uint32_t *schema_id, strom_error *err)
+{
+    strom_msg_alter m = {{db, (uint16_t)strlen(db)}, {table, (uint16_t)strlen(table)},
+                         STROM_ALTER_ADD_COLUMN, {column, (uint16_t)strlen(column)}, type, true,
+                         false, 0};
+    return alter_call(c, &m, schema_id, err);
+}
+
 int strom_set_tiering(strom_client *c, const char *db, const char *table, bool on,
                       int64_t freshness_ms, strom_error *err)
 {
     strom_msg_alter m = {{db, (uint16_t)strlen(db)}, {table, (uint16_t)strlen(table)},
                          STROM_ALTER_SET_TIERING, {"", 0}, {0, 0, 0}, false, on, freshness_ms};
-    strom_wire_reader rd;
-    int rc = cl_begin(c, STROM_API_ALTER_TABLE);
-    if (rc == 0)
-        rc = strom_msg_alter_encode(&c->req, &m);
-    if (rc == 0)
-        rc = cl_call(c, NULL, 0, false, 0, false, &rd, err);
-    if (rc < 0)
-        return rc;
-    (void)strom_wire_u64(&rd, "schema id");
-    return strom_wire_finish(&rd, err);
+    return alter_call(c, &m, NULL, err);
 }
 
 int strom_tier_now(strom_client *c, const char *db, const char *table, strom_tier_info *out,

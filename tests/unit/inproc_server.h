@@ -11,6 +11,7 @@
 #include "common/fs.h"
 #include "server/server.h"
 #include "server/slog.h"
+#include "strom/client.h"
 #include "test.h"
 
 static srv_server *server;
@@ -42,6 +43,29 @@ static void start_server(const char *name, bool restart, int port, void (*tune)(
     CHECK_OK(srv_server_new(&cfg, &server, &err), &err);
     snprintf(addr, sizeof addr, "127.0.0.1:%d", srv_server_port(server));
     pthread_create(&server_thread, NULL, run_server, NULL);
+}
+
+/* A description of t.<table> to fill (schema of id 1, nothing else set). */
+static strom_table_desc test_desc(const char *table)
+{
+    strom_table_desc d;
+    strom_table_desc_init(&d);
+    snprintf(d.database, sizeof d.database, "t");
+    snprintf(d.table, sizeof d.table, "%s", table);
+    d.schema = strom_schema_new(1);
+    return d;
+}
+
+/* Creates the table d describes (and database t), then frees d. */
+static void test_create(strom_table_desc *d)
+{
+    strom_error err;
+    strom_client *c;
+    CHECK_OK(strom_client_connect(addr, NULL, &c, &err), &err);
+    strom_create_database(c, "t", true, &err);
+    CHECK_OK(strom_create_table(c, d, false, &err), &err);
+    strom_table_desc_free(d);
+    strom_client_close(c);
 }
 
 static void stop(void)

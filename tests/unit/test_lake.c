@@ -32,15 +32,7 @@ static void tune(srv_config *cfg)
 /* id BIGINT, region STRING (partition), amount DOUBLE, note STRING; 2 buckets by id. */
 static void make_table(const char *name, bool tiering, int64_t freshness, int64_t seg_bytes)
 {
-    strom_error err;
-    strom_client *c;
-    CHECK_OK(strom_client_connect(addr, NULL, &c, &err), &err);
-    strom_create_database(c, "t", true, &err);
-    strom_table_desc d;
-    strom_table_desc_init(&d);
-    snprintf(d.database, sizeof d.database, "t");
-    snprintf(d.table, sizeof d.table, "%s", name);
-    d.schema = strom_schema_new(1);
+    strom_table_desc d = test_desc(name);
     strom_schema_add(d.schema, "id", strom_type_of(STROM_TYPE_BIGINT), false, NULL);
     strom_schema_add(d.schema, "region", strom_type_of(STROM_TYPE_STRING), false, NULL);
     strom_schema_add(d.schema, "amount", strom_type_of(STROM_TYPE_DOUBLE), true, NULL);
@@ -54,9 +46,7 @@ static void make_table(const char *name, bool tiering, int64_t freshness, int64_
     d.tier_freshness_ms = freshness;
     d.segment_bytes = seg_bytes;
     d.retention_bytes = seg_bytes;
-    CHECK_OK(strom_create_table(c, &d, false, &err), &err);
-    strom_table_desc_free(&d);
-    strom_client_close(c);
+    test_create(&d);
 }
 
 static double amount_of(int64_t id) { return (double)(id % 1000) / 4; }
@@ -430,14 +420,7 @@ static const char *const pk_regions[2] = {"eu", "us"};
 
 static void pk_table(const char *name)
 {
-    strom_error err;
-    strom_client *c;
-    CHECK_OK(strom_client_connect(addr, NULL, &c, &err), &err);
-    strom_table_desc d;
-    strom_table_desc_init(&d);
-    snprintf(d.database, sizeof d.database, "t");
-    snprintf(d.table, sizeof d.table, "%s", name);
-    d.schema = strom_schema_new(1);
+    strom_table_desc d = test_desc(name);
     strom_schema_add(d.schema, "region", strom_type_of(STROM_TYPE_STRING), false, NULL);
     strom_schema_add(d.schema, "id", strom_type_of(STROM_TYPE_BIGINT), false, NULL);
     strom_schema_add(d.schema, "qty", strom_type_of(STROM_TYPE_BIGINT), true, NULL);
@@ -449,9 +432,7 @@ static void pk_table(const char *name)
     d.pk[0] = 0;
     d.pk[1] = 1;
     d.tiering = true;
-    CHECK_OK(strom_create_table(c, &d, false, &err), &err);
-    strom_table_desc_free(&d);
-    strom_client_close(c);
+    test_create(&d);
 }
 
 /* n random upserts and deletes, mirrored in the model. */

@@ -414,23 +414,15 @@ TEST(produce_checks_records_and_dedups_retries)
 
 static void make_table(const char *name, uint32_t buckets)
 {
-    strom_error err;
-    strom_client *c;
-    CHECK_OK(strom_client_connect(addr, NULL, &c, &err), &err);
-    strom_create_database(c, "t", true, &err);
-    strom_table_desc d;
-    strom_table_desc_init(&d);
-    snprintf(d.database, sizeof d.database, "t");
-    snprintf(d.table, sizeof d.table, "%s", name);
+    strom_table_desc d = test_desc(name);
+    strom_schema_free(d.schema);
     d.schema = kv_schema();
     strom_schema_add(d.schema, "x", strom_type_of(STROM_TYPE_DOUBLE), true, NULL);
     d.buckets = buckets;
     d.nbucket_key = 1;
     d.bucket_key = malloc(sizeof(int));
     d.bucket_key[0] = 0;
-    CHECK_OK(strom_create_table(c, &d, false, &err), &err);
-    strom_table_desc_free(&d);
-    strom_client_close(c);
+    test_create(&d);
 }
 
 static void write_rows(const char *table, int64_t first, int64_t n)
@@ -859,15 +851,7 @@ TEST(writer_takes_the_printed_text_form)
 /* users: id BIGINT NOT NULL, name STRING, score BIGINT; primary key (id); 3 buckets */
 static void make_pk_table(const char *name, strom_merge_engine e)
 {
-    strom_error err;
-    strom_client *c;
-    CHECK_OK(strom_client_connect(addr, NULL, &c, &err), &err);
-    strom_create_database(c, "t", true, &err);
-    strom_table_desc d;
-    strom_table_desc_init(&d);
-    snprintf(d.database, sizeof d.database, "t");
-    snprintf(d.table, sizeof d.table, "%s", name);
-    d.schema = strom_schema_new(1);
+    strom_table_desc d = test_desc(name);
     strom_schema_add(d.schema, "id", strom_type_of(STROM_TYPE_BIGINT), false, NULL);
     strom_schema_add(d.schema, "name", strom_type_of(STROM_TYPE_STRING), true, NULL);
     strom_schema_add(d.schema, "score", strom_type_of(STROM_TYPE_BIGINT), true, NULL);
@@ -881,9 +865,11 @@ static void make_pk_table(const char *name, strom_merge_engine e)
         d.agg = calloc(3, 1);
         d.agg[2] = STROM_AGG_SUM;
     }
-    CHECK_OK(strom_create_table(c, &d, false, &err), &err);
-    strom_table_desc_free(&d);
+    test_create(&d);
     /* the server chose the bucket key: the primary key */
+    strom_error err;
+    strom_client *c;
+    CHECK_OK(strom_client_connect(addr, NULL, &c, &err), &err);
     CHECK_OK(strom_get_table(c, "t", name, &d, &err), &err);
     CHECK_EQ(d.npk, 1);
     CHECK_EQ(d.nbucket_key, 1);
