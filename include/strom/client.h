@@ -106,7 +106,10 @@ typedef enum strom_compression {
 } strom_compression;
 
 typedef struct strom_writer_opts {
-    int linger_ms;               /* send a batch at most this long after its first row (5) */
+    int linger_ms;               /* send a batch at most this long after its first row (5);
+                                    looked at as rows are written (up to a timer tick, a few
+                                    ms, late when linger_ms is longer than a tick) and by
+                                    strom_writer_poll and strom_writer_wait */
     size_t batch_bytes;          /* send a batch when its data reaches this size (1 MiB) */
     strom_compression compression; /* body compression of the batches (NONE) */
     bool acks;                   /* wait for durable acknowledgement (true); false: fire and
@@ -173,6 +176,12 @@ const strom_table_desc *strom_writer_table(const strom_writer *w);
 int strom_writer_flush(strom_writer *w, strom_error *err);
 /* Sends batches whose linger time has passed (call when idle). */
 int strom_writer_poll(strom_writer *w, strom_error *err);
+/* Waits up to timeout_us microseconds for acknowledgements, settling each as it arrives and
+ * sending, at once, the batches it lets go (a freed in-flight slot) or whose linger time
+ * passes; returns early when nothing is in flight or buffered. A producer that paces its own
+ * rows calls this instead of sleeping between them: rows that collected while every slot was
+ * taken leave as soon as an answer comes, not at the next row. */
+int strom_writer_wait(strom_writer *w, int64_t timeout_us, strom_error *err);
 /* Rows acknowledged so far, rows buffered or in flight, and rows dropped (in batches the
  * server refused, or that could not be sent; each drop is also reported as an error). */
 int64_t strom_writer_rows_acked(const strom_writer *w);

@@ -374,6 +374,19 @@ bool cl_readable(strom_client *c)
     return poll(&p, 1, 0) > 0;
 }
 
+bool cl_wait_readable(strom_client *c, int64_t timeout_us)
+{
+    if (c->pend.len > 0)
+        return true;
+    if (c->fd < 0)
+        return false;
+    if (timeout_us < 0)
+        timeout_us = 0;
+    struct pollfd p = {c->fd, POLLIN, 0};
+    struct timespec ts = {(time_t)(timeout_us / 1000000), (long)(timeout_us % 1000000) * 1000};
+    return ppoll(&p, 1, &ts, NULL) > 0;
+}
+
 int strom_client_server_version(strom_client *c, char *buf, size_t cap, strom_error *err)
 {
     strom_wire_reader rd;

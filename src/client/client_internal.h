@@ -65,6 +65,9 @@ int cl_send(strom_client *c, const uint8_t *head, size_t hlen, const struct iove
 int cl_recv(strom_client *c, int timeout_ms, strom_wire_reader *body, strom_response_header *h,
             strom_error *err);
 bool cl_readable(strom_client *c);
+/* Waits up to timeout_us for a response to begin (bytes already read count at once); true
+ * when one can be read. */
+bool cl_wait_readable(strom_client *c, int64_t timeout_us);
 
 /* The table's description by name (GetTableInfo). */
 int cl_get_table(strom_client *c, const char *db, const char *table, strom_table_desc *out,

@@ -57,6 +57,9 @@ struct strom_writer {
     strom_value *row;
     size_t *row_off;         /* STRING/BYTES: offset of the value in row_data */
     bool *row_set;
+    int nset;                /* columns of the staged row set (row_set true) */
+    int64_t coarse_res_ms;   /* resolution of the coarse clock (linger checks) */
+    bool has_var;            /* the table has STRING/BYTES columns */
     strom_buf row_data;
     wdest *d;
     int nd, capd;
@@ -109,6 +112,7 @@ int64_t strom_writer_rows_dropped(const strom_writer *w)
 static void row_clear(strom_writer *w)
 {
     memset(w->row_set, 0, sizeof *w->row_set * (size_t)w->ncols);
+    w->nset = 0;
     strom_buf_reset(&w->row_data);
 }
 
@@ -185,8 +189,10 @@ int strom_writer_open(const char *addr, const strom_client_opts *copts, const ch
     if (rc == 0) {
         w->ncols = strom_schema_ncols(w->t.schema);
         w->types = calloc((size_t)w->ncols + 1, sizeof *w->types);
-        for (int i = 0; w->types && i < w->ncols; i++)
+        for (int i = 0; w->types && i < w->ncols; i++) {
             w->types[i] = strom_schema_col_type(w->t.schema, i);
+            w->has_var = w->has_var || strom_type_is_varlen(w->types[i].id);
+        }
         w->row = calloc((size_t)w->ncols, sizeof *w->row);
         w->row_off = calloc((size_t)w->ncols, sizeof *w->row_off);
         w->row_set = calloc((size_t)w->ncols, sizeof *w->row_set);
@@ -200,6 +206,7 @@ int strom_writer_open(const char *addr, const strom_client_opts *copts, const ch
         return rc;
     }
     w->rr = (uint32_t)(strom_now_ms() % w->t.buckets);
+    w->coarse_res_ms = strom_mono_coarse_res_ms();
     *out = w;
     return 0;
 }
@@ -224,6 +231,7 @@ static int type_err(strom_writer *w, int col, const char *what, strom_error *err
 static void stage(strom_writer *w, int col, const strom_value *v)
 {
     w->row[col] = *v;
+    w->nset += !w->row_set[col];
     w->row_set[col] = true;
 }
 
@@ -252,21 +260,19 @@ int strom_writer_set_bool(strom_writer *w, int col, bool b, strom_error *err)
     return 0;
 }
 
-int strom_writer_set_int(strom_writer *w, int col, int64_t i, strom_error *err)
+/* set_int for every type but BIGINT (range checks, DECIMAL scaling, type errors) */
+static __attribute__((noinline)) int set_int_checked(strom_writer *w, int col, int64_t i,
+                                                     strom_error *err)
 {
     int rc = col_check(w, col, err);
     if (rc < 0)
         return rc;
     strom_type t = w->types[col];
-    if (t.id == STROM_TYPE_BIGINT) { /* the common case first */
-        w->row[col] = (strom_value){STROM_TYPE_BIGINT, false, {.i = i}};
-        w->row_set[col] = true;
-        return 0;
-    }
     strom_value v = {t.id, false, {.i = i}};
     int64_t lo, hi;
     strom_int_range(t.id, &lo, &hi);
     switch (t.id) {
+    case STROM_TYPE_BIGINT:
     case STROM_TYPE_TINYINT:
     case STROM_TYPE_SMALLINT:
     case STROM_TYPE_INT:
@@ -294,6 +300,18 @@ int strom_writer_set_int(strom_writer *w, int col, int64_t i, strom_error *err)
                                strom_type_name(t.id));
     stage(w, col, &v);
     return 0;
+}
+
+int strom_writer_set_int(strom_writer *w, int col, int64_t i, strom_error *err)
+{
+    if (col >= 0 && col < w->ncols && w->types[col].id == STROM_TYPE_BIGINT) {
+        /* the common case, without a stack frame */
+        w->row[col] = (strom_value){STROM_TYPE_BIGINT, false, {.i = i}};
+        w->nset += !w->row_set[col];
+        w->row_set[col] = true;
+        return 0;
+    }
+    return set_int_checked(w, col, i, err);
 }
 
 int strom_writer_set_double(strom_writer *w, int col, double f, strom_error *err)
@@ -688,6 +706,12 @@ static bool is_key_col(const strom_writer *w, int col)
 static int end_row(strom_writer *w, bool del, strom_error *err)
 {
     int rc = 0;
+    if (!del && !w->written && !w->has_var && w->nset == w->ncols) {
+        /* every column set, no strings to point into row_data: the row is ready as it is */
+        rc = write_values(w, w->row, STROM_CHANGE_UPDATE_AFTER, err);
+        row_clear(w);
+        return rc;
+    }
     if (del && !w->pk) {
         row_clear(w);
         return strom_error_set(err, STROM_EINVAL, "%s.%s is a log table: rows cannot be "
@@ -772,13 +796,18 @@ static int write_values(strom_writer *w, const strom_value *row, uint8_t type,
     }
     if (rc < 0)
         return rc;
-    /* the batch size is summed over the columns: look at it every 16 rows (a batch may
-     * pass batch_bytes by up to 15 rows) */
+    /* the batch size is summed over the columns: looked at every 16 rows (a batch may pass
+     * batch_bytes by 15 rows). The linger time is looked at with the coarse clock, which is
+     * behind by less than a tick, and confirmed with the precise one: a fast producer does
+     * not pay for a precise clock per row, and a batch leaves at most a tick late. A linger
+     * time within a tick is looked at with the precise clock at every row. */
     int64_t rows = strom_bb_rows(d->bb);
-    if (((rows & 15) == 0 && strom_bb_bytes(d->bb) >= w->o.batch_bytes) ||
-        rows >= INT32_MAX / 2 || strom_mono_ms() - d->first_ms >= w->o.linger_ms)
-        return send_due(w, false, err);
-    return 0;
+    bool due = w->o.linger_ms == 0 || rows >= INT32_MAX / 2 ||
+               ((rows & 15) == 0 && strom_bb_bytes(d->bb) >= w->o.batch_bytes);
+    if (!due && (w->o.linger_ms <= w->coarse_res_ms ||
+                 strom_mono_coarse_ms() - d->first_ms >= w->o.linger_ms))
+        due = strom_mono_ms() - d->first_ms >= w->o.linger_ms;
+    return due ? send_due(w, false, err) : 0;
 }
 
 int strom_writer_poll(strom_writer *w, strom_error *err)
@@ -786,6 +815,38 @@ int strom_writer_poll(strom_writer *w, strom_error *err)
     int rc = send_due(w, false, err);
     while (rc == 0 && w->nfly > 0 && cl_readable(w->c))
         rc = read_one(w, err);
+    return rc < 0 ? rc : take_async_error(w, err);
+}
+
+int strom_writer_wait(strom_writer *w, int64_t timeout_us, strom_error *err)
+{
+    int64_t deadline = strom_mono_us() + (timeout_us > 0 ? timeout_us : 0);
+    int rc = 0;
+    for (;;) {
+        if ((rc = send_due(w, false, err)) < 0) /* settles the answers already here first */
+            break;
+        int64_t now = strom_mono_us(), until = deadline;
+        if (now >= deadline)
+            break;
+        int64_t first = 0; /* the oldest buffered row: when its batch becomes due */
+        for (int i = 0; i < w->nd; i++)
+            if (w->d[i].first_ms && (!first || w->d[i].first_ms < first))
+                first = w->d[i].first_ms;
+        if (w->nfly == 0 && !first)
+            break; /* nothing in flight, nothing buffered */
+        if (first && w->nfly < w->o.max_in_flight) {
+            int64_t due = (first + w->o.linger_ms) * 1000; /* send_due looks in ms */
+            if (due < until)
+                until = due + 1000;
+        }
+        if (w->nfly == 0) {
+            struct timespec ts = {(time_t)((until - now) / 1000000),
+                                  (long)((until - now) % 1000000) * 1000};
+            nanosleep(&ts, NULL);
+        } else if (cl_wait_readable(w->c, until - now) && (rc = read_one(w, err)) < 0) {
+            break;
+        }
+    }
     return rc < 0 ? rc : take_async_error(w, err);
 }
 

@@ -41,6 +41,8 @@ typedef struct bb_col {
     bool nullable;
     int width;          /* bytes per value; 0 for BOOLEAN and STRING/BYTES */
     int64_t rows, nulls;
+    bool free8;         /* 8 bytes that any value of the type fits (BIGINT, TIMESTAMP*,
+                           DOUBLE): the fast row path needs no check beyond the type */
     bool has_validity;  /* false until the first null: then a bitmap of all rows */
     strom_buf validity; /* ceil(rows/8) bytes (may run ahead by zeroed bytes) */
     strom_buf values;
@@ -52,11 +54,15 @@ struct strom_batch_builder {
     const strom_schema *schema;
     int ncols;
     bb_col *cols;
+    bool all_free8;     /* every column is free8 (strom_bb_append_row's fast path) */
     strom_buf scratch;  /* compressed body */
     strom_codec_ctx *codec;
 };
 
-static bool is_varlen(const bb_col *c) { return strom_type_is_varlen(c->type.id); }
+static inline bool is_varlen(const bb_col *c)
+{
+    return c->type.id == STROM_TYPE_STRING || c->type.id == STROM_TYPE_BYTES;
+}
 
 static int col_init_offsets(bb_col *c)
 {
@@ -92,6 +98,8 @@ strom_batch_builder *strom_bb_new(const strom_schema *schema)
         c->type = strom_schema_col_type(schema, i);
         c->nullable = strom_schema_col_nullable(schema, i);
         c->width = strom_type_width(c->type.id);
+        c->free8 = c->type.id == STROM_TYPE_BIGINT || c->type.id == STROM_TYPE_TIMESTAMP ||
+                   c->type.id == STROM_TYPE_TIMESTAMP_LTZ || c->type.id == STROM_TYPE_DOUBLE;
         /* data pointers are never NULL, even for empty buffers */
         if (col_init_offsets(c) != 0 || strom_buf_reserve(&c->values, 64) != 0 ||
             strom_buf_reserve(&c->validity, 64) != 0) {
@@ -99,6 +107,9 @@ strom_batch_builder *strom_bb_new(const strom_schema *schema)
             return NULL;
         }
     }
+    b->all_free8 = b->ncols > 0;
+    for (int i = 0; i < b->ncols; i++)
+        b->all_free8 = b->all_free8 && b->cols[i].free8;
     return b;
 }
 
@@ -602,13 +613,16 @@ range:
 }
 
 /* Capacity for one more value, so that write_value cannot fail. */
-static int reserve_value(bb_col *c, const strom_value *v)
+static inline int reserve_value(bb_col *c, const strom_value *v)
 {
-    STROM_TRY(validity_grow(c, 1, v->is_null));
+    if ((c->has_validity || v->is_null) && validity_grow(c, 1, v->is_null) != 0)
+        return STROM_ENOMEM;
+    if (c->width > 0) /* fixed width: the common case, without a call while there is room */
+        return c->values.cap - c->values.len >= (size_t)c->width
+                   ? 0
+                   : strom_buf_reserve(&c->values, (size_t)c->width);
     if (c->type.id == STROM_TYPE_BOOLEAN)
         return strom_buf_reserve(&c->values, 1);
-    if (!is_varlen(c))
-        return strom_buf_reserve(&c->values, (size_t)c->width);
     STROM_TRY(strom_buf_reserve(&c->offsets, 4));
     if (v->is_null)
         return 0;
@@ -616,7 +630,7 @@ static int reserve_value(bb_col *c, const strom_value *v)
     return st_bytes_reserve(&c->st, v->u.s.len);
 }
 
-static void write_value(bb_col *c, const strom_value *v)
+static inline void write_value(bb_col *c, const strom_value *v)
 {
     if (c->type.id == STROM_TYPE_BOOLEAN)
         bits_grow(&c->values, c->rows, 1); /* reserved: cannot fail */
@@ -736,8 +750,34 @@ int strom_bb_append_bytes(strom_batch_builder *b, int col, const void *p, size_t
     return append_one(b, col, &v, NULL);
 }
 
+/* A row of non-null 8-byte values that need no check beyond their type, into columns
+ * without a validity bitmap and with room: the producer's common case, in one pass. Returns
+ * 1 (nothing appended) when the general path must take the row. */
+static int append_row_free8(strom_batch_builder *b, const strom_value *vals)
+{
+    for (int i = 0; i < b->ncols; i++) {
+        const bb_col *c = &b->cols[i];
+        if (vals[i].is_null || vals[i].type != c->type.id || c->has_validity ||
+            c->values.cap - c->values.len < 8)
+            return 1;
+    }
+    for (int i = 0; i < b->ncols; i++) {
+        bb_col *c = &b->cols[i];
+        memcpy(c->values.data + c->values.len, &vals[i].u, 8);
+        c->values.len += 8;
+        if (c->type.id == STROM_TYPE_DOUBLE)
+            st_float(&c->st, vals[i].u.f);
+        else
+            st_int(&c->st, vals[i].u.i);
+        c->rows++;
+    }
+    return 0;
+}
+
 int strom_bb_append_row(strom_batch_builder *b, const strom_value *vals, strom_error *err)
 {
+    if (b->all_free8 && append_row_free8(b, vals) == 0)
+        return 0;
     for (int i = 0; i < b->ncols; i++)
         STROM_TRY(check_value(&b->cols[i], i, &vals[i], err));
     for (int i = 0; i < b->ncols; i++)

@@ -21,6 +21,36 @@ int64_t strom_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t strom_mono_coarse_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t strom_mono_coarse_res_ms(void)
+{
+    static int64_t res; /* racing first callers compute the same value */
+    int64_t r = __atomic_load_n(&res, __ATOMIC_RELAXED);
+    if (r == 0) {
+        struct timespec ts;
+        r = clock_getres(CLOCK_MONOTONIC_COARSE, &ts) == 0
+                ? (int64_t)ts.tv_sec * 1000 + (ts.tv_nsec + 999999) / 1000000
+                : INT64_MAX / 4;
+        if (r < 1)
+            r = 1;
+        __atomic_store_n(&res, r, __ATOMIC_RELAXED);
+    }
+    return r;
+}
+
+int64_t strom_mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 int64_t strom_mono_ms(void)
 {
     struct timespec ts;

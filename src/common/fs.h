@@ -15,6 +15,12 @@
 int64_t strom_now_ms(void);
 /* Milliseconds of CLOCK_MONOTONIC (for timeouts). */
 int64_t strom_mono_ms(void);
+/* Microseconds of CLOCK_MONOTONIC. */
+int64_t strom_mono_us(void);
+/* Milliseconds of CLOCK_MONOTONIC_COARSE: a few times cheaper, never ahead of
+ * strom_mono_ms and behind it by less than strom_mono_coarse_res_ms (a timer tick). */
+int64_t strom_mono_coarse_ms(void);
+int64_t strom_mono_coarse_res_ms(void);
 
 /* Maps the current errno to STROM_ENOSPACE (ENOSPC, EDQUOT) or STROM_EIO and sets
  * "<what> <path>: <strerror>". */

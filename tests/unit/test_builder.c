@@ -802,6 +802,34 @@ TEST(model_every_path_type_null_pattern_codec)
 }
 
 /* Special statistics cases, each checked exactly. */
+/* Tables of only 8-byte columns that take any value of their type (BIGINT, TIMESTAMP,
+ * TIMESTAMP_LTZ, DOUBLE): strom_bb_append_row's fast path, left for the general one at the
+ * first null of a column and when a buffer is full, through every append path. */
+TEST(model_fast_row_path_of_8_byte_columns)
+{
+    static model m;
+    static const strom_type types[4] = {{STROM_TYPE_BIGINT, 0, 0}, {STROM_TYPE_TIMESTAMP, 0, 0},
+                                        {STROM_TYPE_TIMESTAMP_LTZ, 0, 0},
+                                        {STROM_TYPE_DOUBLE, 0, 0}};
+    static const int64_t sizes[] = {1, 9, 64, 200};
+    for (int nullable = 0; nullable < 2; nullable++) {
+        m.s = strom_schema_new(3);
+        for (int i = 0; i < M_COLS; i++) {
+            char name[8];
+            snprintf(name, sizeof name, "f%d", i);
+            strom_schema_add(m.s, name, types[i % 4], nullable, NULL);
+        }
+        m.ncols = M_COLS;
+        for (int p = 0; p < NP_COUNT; p++) {
+            if (!nullable && p != NP_NONE)
+                continue;
+            for (size_t k = 0; k < STROM_ARRAY_LEN(sizes); k++)
+                model_round(&m, sizes[k], p, (strom_codec)((p + k) % 3));
+        }
+        strom_schema_free(m.s);
+    }
+}
+
 TEST(stats_float_zero_nan_and_bounds)
 {
     strom_schema *s = strom_schema_new(1);
@@ -1020,6 +1048,7 @@ int main(void)
     RUN_TEST(errors_leave_the_builder_unchanged);
     RUN_TEST(statistics_edge_cases);
     RUN_TEST(model_every_path_type_null_pattern_codec);
+    RUN_TEST(model_fast_row_path_of_8_byte_columns);
     RUN_TEST(stats_float_zero_nan_and_bounds);
     RUN_TEST(bulk_errors_leave_the_builder_unchanged);
     RUN_TEST(select_checks_the_output_schema);

@@ -588,6 +588,75 @@ TEST(writer_batches_while_requests_are_in_flight)
     strom_scanner_close(s);
 }
 
+static int64_t ms_since(int64_t t0) { return strom_mono_ms() - t0; }
+
+/* strom_writer_wait settles answers as they come and sends what they let go; a row that
+ * sets a column twice and leaves a nullable one unset is still checked column by column */
+TEST(writer_wait_and_rows_of_fixed_width_columns)
+{
+    strom_table_desc d = test_desc("waits");
+    strom_schema_add(d.schema, "v", strom_type_of(STROM_TYPE_BIGINT), false, NULL);
+    strom_schema_add(d.schema, "y", strom_type_of(STROM_TYPE_BIGINT), false, NULL);
+    strom_schema_add(d.schema, "x", strom_type_of(STROM_TYPE_DOUBLE), true, NULL);
+    test_create(&d);
+    strom_error err;
+    strom_writer *w;
+    strom_writer_opts o;
+    strom_writer_opts_default(&o);
+    o.max_in_flight = 1;
+    o.linger_ms = 0;
+    CHECK_OK(strom_writer_open(addr, NULL, "t", "waits", &o, &w, &err), &err);
+    for (int64_t i = 0; i < 10; i++) { /* the first goes out, the others wait for its slot */
+        CHECK_OK(strom_writer_set_int(w, 0, i, &err), &err);
+        CHECK_OK(strom_writer_set_int(w, 1, i * 2, &err), &err);
+        if (i % 2 == 0)
+            CHECK_OK(strom_writer_set_double(w, 2, (double)i, &err), &err);
+        else /* v set twice, x left unset: x must be null, not the last row's value */
+            CHECK_OK(strom_writer_set_int(w, 0, i, &err), &err);
+        CHECK_OK(strom_writer_end_row(w, &err), &err);
+    }
+    int64_t t0 = strom_mono_ms();
+    CHECK_OK(strom_writer_wait(w, 5000000, &err), &err);
+    CHECK(ms_since(t0) < 4000); /* returned when all was settled, not at the deadline */
+    CHECK_EQ(strom_writer_rows_acked(w), 10);
+    CHECK_EQ(strom_writer_rows_pending(w), 0);
+    CHECK_OK(strom_writer_close(w, &err), &err);
+    /* a linger time: wait sends the batch when it is due, and not before */
+    o.linger_ms = 300;
+    o.max_in_flight = 8;
+    CHECK_OK(strom_writer_open(addr, NULL, "t", "waits", &o, &w, &err), &err);
+    CHECK_OK(strom_writer_set_int(w, 0, 10, &err), &err);
+    CHECK_OK(strom_writer_set_int(w, 1, 20, &err), &err);
+    CHECK_OK(strom_writer_end_row(w, &err), &err);
+    t0 = strom_mono_ms();
+    CHECK_OK(strom_writer_wait(w, 20000, &err), &err);
+    CHECK(ms_since(t0) >= 19);
+    CHECK_EQ(strom_writer_rows_pending(w), 1);
+    CHECK_OK(strom_writer_wait(w, 5000000, &err), &err);
+    CHECK(ms_since(t0) >= 290 && ms_since(t0) < 4000);
+    CHECK_EQ(strom_writer_rows_acked(w), 1);
+    CHECK_OK(strom_writer_close(w, &err), &err);
+    strom_scanner *sc;
+    strom_scan_opts so;
+    strom_scan_opts_default(&so);
+    CHECK_OK(strom_scanner_open(addr, NULL, "t", "waits", &so, &sc, &err), &err);
+    strom_result *r;
+    int64_t n = 0, bad = 0;
+    while (strom_scanner_next(sc, &r, &err) == 1) {
+        for (int64_t i = 0; i < strom_result_rows(r); i++, n++) {
+            bad += strom_result_int(r, i, 0) != n || strom_result_int(r, i, 1) != 2 * n;
+            if (n < 10)
+                bad += n % 2 ? !strom_result_is_null(r, i, 2)
+                             : strom_result_is_null(r, i, 2) ||
+                                   strom_result_double(r, i, 2) != (double)n;
+        }
+        strom_result_free(r);
+    }
+    CHECK_EQ(n, 11);
+    CHECK_EQ(bad, 0);
+    strom_scanner_close(sc);
+}
+
 TEST(long_poll_wakes_on_append)
 {
     make_table("live", 1);
@@ -1211,6 +1280,7 @@ int main(void)
     RUN_TEST(produce_checks_records_and_dedups_retries);
     RUN_TEST(writer_and_scanner);
     RUN_TEST(writer_batches_while_requests_are_in_flight);
+    RUN_TEST(writer_wait_and_rows_of_fixed_width_columns);
     RUN_TEST(long_poll_wakes_on_append);
     RUN_TEST(concurrent_writers);
     RUN_TEST(writer_takes_arrow_batches);
