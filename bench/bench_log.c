@@ -9,8 +9,11 @@
  *              `dd bs=1M` of the same segment files
  *   recovery   strom_log_open of a log whose active segment is --active-mib large, and of a
  *              log of many segments (--total-mib) with a small active one
+ *   small      latency of small durable appends (2 KiB records, 4000 a second, one appender)
+ *              with and without the runway of zeros (preallocate_bytes), alternately, three
+ *              times each: p50/p99/p99.9 of strom_log_append (write + fdatasync)
  *
- * Usage: strom_log_bench --dir DIR [--mib N] [--active-mib N] [--total-mib N]
+ * Usage: strom_log_bench --dir DIR [--mib N] [--active-mib N] [--total-mib N] [--small-only]
  * DIR must be on the disk to measure; it is emptied first and at the end.
  */
 #include <inttypes.h>
@@ -262,12 +265,86 @@ static void fill(const char *dir, const char *name, int mib, uint64_t seg_bytes)
     strom_buf_free(&rec);
 }
 
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* p50, p99, p99.9 (µs) of 20000 appends of 2 KiB records at 4000/s, runway on or off. */
+static void small_appends(const char *dir, bool runway, double q[3])
+{
+    enum { N = 20000 };
+    static double lat[N];
+    char p[1024];
+    snprintf(p, sizeof p, "%s/small", dir);
+    run("rm -rf %s", p);
+    strom_log_config cfg;
+    strom_log_config_default(&cfg);
+    cfg.fsync = STROM_LOG_FSYNC_ALWAYS;
+    cfg.preallocate_bytes = runway ? UINT64_C(1) << 20 : 0;
+    strom_log *l;
+    strom_error err;
+    if (strom_log_open(p, &cfg, &l, &err) != 0)
+        die("open", &err);
+    strom_buf rec = STROM_BUF_INIT;
+    make_record(&rec, 2048);
+    double t0 = now_s() + 0.2; /* the runway's first step is written meanwhile */
+    for (int i = 0; i < N; i++) {
+        double at = t0 + i * 250e-6;
+        struct timespec ts = {(time_t)at, (long)((at - (double)(time_t)at) * 1e9)};
+        clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+        double t = now_s();
+        int64_t base;
+        if (strom_log_append(l, rec.data, rec.len, &base, &err) != 0)
+            die("append", &err);
+        lat[i] = (now_s() - t) * 1e6;
+    }
+    strom_log_close(l);
+    strom_buf_free(&rec);
+    run("rm -rf %s", p);
+    qsort(lat, N, sizeof *lat, cmp_d);
+    q[0] = lat[N / 2];
+    q[1] = lat[N * 99 / 100];
+    q[2] = lat[N * 999 / 1000];
+}
+
+static void small_table(const char *dir)
+{
+    double on[3][3], off[3][3];
+    for (int r = 0; r < 3; r++) {
+        small_appends(dir, false, off[r]);
+        small_appends(dir, true, on[r]);
+    }
+    printf("\n| small durable appends (2 KiB, 4000/s), µs | p50 | p99 | p99.9 |\n"
+           "|---|---:|---:|---:|\n");
+    for (int k = 0; k < 2; k++) {
+        double med[3];
+        for (int j = 0; j < 3; j++) {
+            double v[3] = {k ? on[0][j] : off[0][j], k ? on[1][j] : off[1][j],
+                           k ? on[2][j] : off[2][j]};
+            qsort(v, 3, sizeof *v, cmp_d);
+            med[j] = v[1];
+        }
+        printf("| %s (median of 3 runs) | %.0f | %.0f | %.0f |\n",
+               k ? "runway of zeros ahead (preallocate 1 MiB)" : "plain appends (preallocate 0)",
+               med[0], med[1], med[2]);
+    }
+    printf("\nper run, off/on p99: ");
+    for (int r = 0; r < 3; r++)
+        printf("%.0f/%.0f ", off[r][1], on[r][1]);
+    printf("\n");
+}
+
 int main(int argc, char **argv)
 {
     const char *dir = NULL;
     int mib = 256, active_mib = 1024, total_mib = 4096;
+    bool small_only = false;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--dir") && i + 1 < argc)
+        if (!strcmp(argv[i], "--small-only"))
+            small_only = true;
+        else if (!strcmp(argv[i], "--dir") && i + 1 < argc)
             dir = argv[++i];
         else if (!strcmp(argv[i], "--mib") && i + 1 < argc)
             mib = atoi(argv[++i]);
@@ -280,11 +357,16 @@ int main(int argc, char **argv)
     }
     if (!dir || mib < 16 || active_mib < 16 || total_mib < 128) {
         fprintf(stderr, "usage: strom_log_bench --dir DIR [--mib N (>=16, default 256)] "
-                        "[--active-mib N (default 1024)] [--total-mib N (default 4096)]\n"
+                        "[--active-mib N (default 1024)] [--total-mib N (default 4096)] "
+                        "[--small-only]\n"
                         "  Measures the bucket log beside fio and dd on the disk of DIR.\n");
         return 2;
     }
     run("mkdir -p %s%s", dir, "");
+    if (small_only) {
+        small_table(dir);
+        return 0;
+    }
     printf("## strom_log_bench: %d MiB per write test, in %s\n\n", mib, dir);
     double fio1m = fio_mbps(dir, "1M", mib), fio64k = fio_mbps(dir, "64k", mib / 4);
     printf("| workload | MB/s | vs fio 1 MiB + fdatasync |\n|---|---:|---:|\n");
@@ -331,5 +413,6 @@ int main(int argc, char **argv)
            open_seconds(p3, true));
     run("rm -rf %s/log %s/active", dir, dir);
     run("rm -rf %s/many %s/lastonly", dir, dir);
+    small_table(dir);
     return 0;
 }

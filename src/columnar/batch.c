@@ -1350,7 +1350,7 @@ static int seal_body(strom_batch_builder *b, const strom_seal_opts *opts, strom_
     if (codec == STROM_CODEC_NONE) {
         for (int k = 0; k < nbufs; k++)
             crc[k] = src[k].len ? copy_crc(out, &src[k]) : 0;
-    } else {
+    } else if (b->scratch.len) {
         memcpy(out->data + out->len, b->scratch.data, b->scratch.len);
         out->len += b->scratch.len;
     }

@@ -47,6 +47,10 @@ typedef struct strom_log_config {
     strom_log_fsync fsync;
     int fsync_interval_ms;    /* FSYNC_INTERVAL period (default 100) */
     uint32_t index_bytes;     /* bytes of records between index entries (default 4096) */
+    uint64_t preallocate_bytes; /* FSYNC_ALWAYS: keep this much zero-filled, durable space
+                                 ahead of the active segment's end while its appends are
+                                 small, so the fdatasync that acknowledges them flushes data
+                                 only, not the file system's journal (default 1 MiB; 0 = off) */
     bool writer_gaps;         /* idempotent writers' sequences may skip numbers (primary-key
                                  buckets: a write that changes nothing appends no record);
                                  see strom_writers_check */

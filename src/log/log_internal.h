@@ -29,6 +29,10 @@ typedef struct strom_segment {
     size_t nindex, capindex;
     bool index_ready;         /* in memory and consistent with the file */
     int64_t mtime_ms;
+    uint64_t alloc_end;       /* [size, alloc_end) is zero-filled and durably allocated
+                                 (the runway: writes there change no file metadata) */
+    uint64_t zero_from, zero_to; /* being zero-filled by the runway thread (0, 0: nothing);
+                                 appends must not reach into it meanwhile */
     int refs;                 /* the log's reference + one per range handed out */
     bool deleted;
     char path[4096];
@@ -50,6 +54,13 @@ struct strom_log {
     bool flusher_running, stopping;
     pthread_cond_t stop_cv;
     strom_writers writers;    /* idempotent writer state (writers.h) */
+    /* the runway of the active segment (preallocate_bytes): extended by one thread shared by
+     * every log of the process, so that no append waits for it */
+    uint64_t avg_append;      /* moving average of the bytes per append */
+    int runway;               /* RUNWAY_IDLE, RUNWAY_QUEUED, RUNWAY_BUSY */
+    bool runway_off;          /* zero-filling failed once: plain appends from then on */
+    pthread_cond_t runway_cv; /* signalled when a zero-fill ends */
+    struct strom_log *runway_next; /* in the runway thread's queue */
 };
 
 /* Segment helpers used by both files (called with l->mu held where they touch the log). */

@@ -127,6 +127,7 @@ int srv_config_set(srv_config *c, const char *key, const char *v, strom_error *e
     NUM("fsync_interval", true, 1, 3600000, c->log.fsync_interval_ms)
     NUM("segment_bytes", false, 4096, 1ll << 30, c->log.segment_bytes)
     NUM("segment_age", true, 0, INT64_MAX / 2, c->log.segment_ms)
+    NUM("segment_preallocate", false, 0, 1ll << 30, c->log.preallocate_bytes)
     NUM("retention_bytes", false, 0, INT64_MAX / 2, c->log.retention_bytes)
     NUM("retention_age", true, 0, INT64_MAX / 2, c->log.retention_ms)
     NUM("retention_check", true, 10, 86400000, c->retention_check_ms)
@@ -197,7 +198,8 @@ void srv_config_print(const srv_config *c, void *file)
     static const char *fsyncs[] = {"always", "interval", "never"};
     static const char *levels[] = {"debug", "info", "warn", "error"};
     fprintf(f, "data_dir = %s\nlisten = %s:%d\nworkers = %d\nfsync = %s\nfsync_interval = %dms\n"
-               "segment_bytes = %llu\nsegment_age = %lldms\nretention_bytes = %llu\n"
+               "segment_bytes = %llu\nsegment_age = %lldms\nsegment_preallocate = %llu\n"
+               "retention_bytes = %llu\n"
                "retention_age = %lldms\nretention_check = %lldms\nmax_connections = %d\n"
                "max_inflight = %d\nmemory_limit = %llu\nmax_frame = %u\n"
                "shutdown_timeout = %lldms\nlog_level = %s\nkv_snapshot_bytes = %llu\n"
@@ -206,7 +208,8 @@ void srv_config_print(const srv_config *c, void *file)
                "tier_read_grace = %lldms\ntier_threads = %d\ntier_service = %s\n",
             c->data_dir, c->host, c->port, c->workers, fsyncs[c->log.fsync],
             c->log.fsync_interval_ms, (unsigned long long)c->log.segment_bytes,
-            (long long)c->log.segment_ms, (unsigned long long)c->log.retention_bytes,
+            (long long)c->log.segment_ms, (unsigned long long)c->log.preallocate_bytes,
+            (unsigned long long)c->log.retention_bytes,
             (long long)c->log.retention_ms, (long long)c->retention_check_ms, c->max_connections,
             c->max_inflight, (unsigned long long)c->memory_limit, c->max_frame,
             (long long)c->shutdown_timeout_ms, levels[c->log_level],

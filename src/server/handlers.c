@@ -398,9 +398,10 @@ static int h_produce(srv_server *s, srv_req *r, strom_wire_reader *rd, strom_err
         produce_entry_state *st = &ps->e[i];
         st->base = -1;
         st->error = produce_entry(s, ps->t, &ps->m.e[i], st, &e);
-        if (st->error == 0)
+        if (st->error == 0) {
             r->appended = true;
-        else
+            r->appended_bytes += ps->m.e[i].size;
+        } else
             snprintf(st->msg, sizeof st->msg, "%s", e.msg);
     }
     srv_release_order(s, r); /* the connection's next Produce is written meanwhile */
@@ -529,6 +530,7 @@ static int h_fetch(srv_server *s, srv_req *r, strom_wire_reader *rd, strom_error
     }
     if (total < m.min_bytes && !any_error && !r->final && m.max_wait_ms > 0)
         r->park = true; /* the loop keeps it until an append to the table or the deadline */
+    r->wait_min_bytes = m.min_bytes;
     rc = srv_resp_begin(r);
     if (rc == 0)
         rc = strom_msg_fetch_resp_head_put(&r->resp, strom_schema_id(sc), m.n) ? STROM_ENOMEM : 0;

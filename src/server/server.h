@@ -61,6 +61,8 @@ typedef struct srv_req {
     int64_t deadline_ms;      /* monotonic */
     uint64_t table_id;        /* Produce: the table appended to (wakes its waiters) */
     bool appended;
+    uint64_t appended_bytes;  /* Produce: bytes of records appended (0: unknown) */
+    uint32_t wait_min_bytes;  /* a parked Fetch: the bytes it waits for */
 
     /* Produce: its records are checked and written in the connection's order; then the
      * handler lets the connection's next Produce go (srv_release_order) and waits for

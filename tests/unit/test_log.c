@@ -1,7 +1,8 @@
 /* Unit tests for src/log: the record format (round trip, every corruption detected), the
  * bucket log (append, read, roll, reopen, torn tails, flipped bytes in active and older
  * segments, broken index files, retention with a hold, group commit from 8 threads), a
- * randomized run against an in-memory model, a crash test with real kill -9 of an appending
+ * randomized run against an in-memory model, the runway of zeros ahead of small appends
+ * (recovery, roll, close), a crash test with real kill -9 of an appending
  * child, and a full disk (RLIMIT_FSIZE). */
 #include <errno.h>
 #include <fcntl.h>
@@ -929,6 +930,129 @@ TEST(random_operations_match_a_model)
     strom_log_close(l);
 }
 
+/* ---- the runway (preallocate_bytes) ----------------------------------------------------- */
+
+/* Where the records of a segment file stop (walking the record headers), and whether every
+ * byte after that is zero. */
+static uint64_t records_end(const char *path, bool *zero_after, uint64_t *file_size)
+{
+    FILE *f = fopen(path, "rb");
+    CHECK(f != NULL);
+    if (!f)
+        return 0;
+    strom_buf b = STROM_BUF_INIT;
+    uint8_t chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        strom_buf_append(&b, chunk, n);
+    fclose(f);
+    uint64_t pos = 0;
+    for (;;) {
+        int64_t base;
+        uint32_t len;
+        if (b.len - pos < 12 || strom_record_peek(b.data + pos, b.len - pos, &base, &len,
+                                                  NULL) != 0 || len > b.len - pos)
+            break;
+        pos += len;
+    }
+    *zero_after = true;
+    for (uint64_t i = pos; i < b.len; i++)
+        *zero_after = *zero_after && b.data[i] == 0;
+    *file_size = b.len;
+    strom_buf_free(&b);
+    return pos;
+}
+
+TEST(runway_ahead_of_small_appends_is_cut_by_recovery_roll_and_close)
+{
+    char dir[512], copy[600], cmd[2000], p[600];
+    tmpdir(dir, sizeof dir, "runway");
+    snprintf(copy, sizeof copy, "%s-copy", dir);
+    strom_log_config cfg;
+    strom_log_config_default(&cfg);
+    cfg.segment_bytes = 256 << 10;
+    cfg.preallocate_bytes = 64 << 10;
+    cfg.fsync = STROM_LOG_FSYNC_ALWAYS;
+    strom_log *l;
+    strom_error err;
+    CHECK_OK(strom_log_open(dir, &cfg, &l, &err), &err);
+    nrec = 0;
+    /* small appends: the runway thread writes zeros ahead of the records */
+    uint64_t end = 0, size = 0;
+    bool zeros = false;
+    seg_path(dir, 0, "log", p, sizeof p);
+    for (int i = 0; i < 200 && size <= end; i++) {
+        append_seeds(l, 1 + (uint32_t)nrec, 5, seeds, bases, &nrec);
+        struct timespec ts = {0, 5000000};
+        nanosleep(&ts, NULL);
+        end = records_end(p, &zeros, &size);
+    }
+    CHECK(size > end);
+    CHECK(zeros);
+    CHECK(size - end <= 2 * cfg.preallocate_bytes);
+    /* a crash image (everything acknowledged is durable): recovery cuts the zeros and keeps
+     * every record */
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && cp -r '%s' '%s'", copy, dir, copy);
+    CHECK(system(cmd) == 0);
+    strom_log *c;
+    CHECK_OK(strom_log_open(copy, &cfg, &c, &err), &err);
+    CHECK_EQ(strom_log_end_offset(c), strom_log_end_offset(l));
+    CHECK_EQ(check_all(c, 0, seeds, nrec, bases), nrec);
+    append_seeds(c, 100000, 3, seeds, bases, &nrec); /* and appends after them */
+    CHECK_EQ(check_all(c, 0, seeds, nrec, bases), nrec);
+    strom_log_close(c);
+    nrec -= 3;
+    /* on to several segments: every sealed one ends at its last record */
+    while (strom_log_end_offset(l) < 40000)
+        append_seeds(l, 1 + (uint32_t)nrec, 20, seeds, bases, &nrec);
+    strom_log_close(l);
+    int sealed = 0;
+    for (int i = 0; i < nrec; i++) {
+        struct stat st;
+        if (stat(seg_path(dir, bases[i], "log", p, sizeof p), &st) != 0)
+            continue;
+        end = records_end(p, &zeros, &size);
+        CHECK_EQ(end, size); /* sealed, or the active one after close: no zeros left */
+        sealed++;
+    }
+    CHECK(sealed >= 3);
+    CHECK_OK(strom_log_open(dir, &cfg, &l, &err), &err);
+    CHECK_EQ(check_all(l, 0, seeds, nrec, bases), nrec);
+    strom_log_close(l);
+    /* large appends get no runway: zero-filling would double their disk writes */
+    tmpdir(dir, sizeof dir, "runway-big");
+    cfg.segment_bytes = 64 << 20;
+    CHECK_OK(strom_log_open(dir, &cfg, &l, &err), &err);
+    strom_batch_builder *bb = strom_bb_new(schema);
+    for (int r = 0; r < 20000; r++) {
+        strom_bb_append_int(bb, 0, r);
+        strom_bb_append_bytes(bb, 1, "0123456789", 10);
+    }
+    strom_buf msg = STROM_BUF_INIT, rec = STROM_BUF_INIT;
+    strom_batch_stats st;
+    CHECK_OK(strom_bb_seal(bb, NULL, &msg, &st, &err), &err);
+    strom_record_info info = {0, 19999, 0, 1700000000000, 0, 1, -1, -1, 20000};
+    CHECK_OK(strom_record_write(&rec, &info, &st, NULL, msg.data, msg.len, &err), &err);
+    CHECK(rec.len > 128 << 10);
+    for (int i = 0; i < 30; i++) {
+        int64_t base;
+        CHECK_OK(strom_log_append(l, rec.data, rec.len, &base, &err), &err);
+    }
+    struct timespec ts = {0, 50000000};
+    nanosleep(&ts, NULL);
+    seg_path(dir, 0, "log", p, sizeof p);
+    end = records_end(p, &zeros, &size);
+    CHECK_EQ(end, size);
+    CHECK_EQ(end, 30 * (uint64_t)rec.len);
+    strom_log_close(l);
+    strom_batch_stats_free(&st);
+    strom_buf_free(&msg);
+    strom_buf_free(&rec);
+    strom_bb_free(bb);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", copy);
+    CHECK(system(cmd) == 0);
+}
+
 int main(void)
 {
     schema = strom_schema_new(1);
@@ -946,6 +1070,7 @@ int main(void)
     RUN_TEST(views_prune_project_and_filter);
     RUN_TEST(views_fill_max_bytes_with_kept_bytes);
     RUN_TEST(random_operations_match_a_model);
+    RUN_TEST(runway_ahead_of_small_appends_is_cut_by_recovery_roll_and_close);
     RUN_TEST(full_disk_gives_a_clean_error_and_no_damage);
     RUN_TEST(crash_kill_9_loses_no_acknowledged_record);
     strom_schema_free(schema);
