@@ -15,6 +15,7 @@
  * compact form). Each run prints one line of JSON with its measurements.
  */
 #include <hiredis/hiredis.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <nats/nats.h>
 #include <netinet/in.h>
@@ -26,6 +27,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bench_common.h"
 #include "strom/client.h"
@@ -651,13 +653,48 @@ static void usage(void)
             "         latency [--rate ROWS_PER_S] [--seconds S] [--in-flight N] (after 0.5 s of\n"
             "                 rows not counted; strom: Produce\n"
             "                 requests in flight; rows written meanwhile join the next batch)\n"
+            "       strom-bench settle DIR   (waits until fsyncs in DIR stop stalling)\n"
             "bench/server_bench.sh starts the three servers and runs every phase.\n");
     exit(2);
+}
+
+/* Waits until durable appends in dir stop stalling: after a large delete (the previous
+ * run's files) some virtual disks keep pausing fsyncs for tens of ms, now and then, for a
+ * minute or more. Done when ten 1-second rounds of 1 KiB append + fdatasync in a row
+ * have no fsync over 5 ms; gives up (and says so) after max_s seconds. */
+static int settle(const char *dir, int max_s)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/settle.tmp", dir);
+    uint8_t buf[1024];
+    memset(buf, 1, sizeof buf);
+    int64_t start = now_ns();
+    int calm = 0;
+    while (calm < 10 && now_ns() - start < (int64_t)max_s * 1000000000) {
+        int fd = open(path, O_CREAT | O_TRUNC | O_RDWR, 0644);
+        if (fd < 0)
+            return 1;
+        int64_t t0 = now_ns(), worst = 0;
+        for (off_t pos = 0; now_ns() - t0 < 1000000000; pos += (off_t)sizeof buf) {
+            int64_t t = now_ns();
+            if (pwrite(fd, buf, sizeof buf, pos) != (ssize_t)sizeof buf || fdatasync(fd) != 0)
+                break;
+            worst = now_ns() - t > worst ? now_ns() - t : worst;
+        }
+        close(fd);
+        calm = worst < 5000000 ? calm + 1 : 0;
+    }
+    unlink(path);
+    fprintf(stderr, "# settle: %s after %.0f s\n", calm >= 10 ? "calm" : "still stalling",
+            (double)(now_ns() - start) / 1e9);
+    return 0;
 }
 
 int main(int argc, char **argv)
 {
     prctl(PR_SET_TIMERSLACK, 1UL); /* wake on time: the pacing of the latency runs */
+    if (argc == 3 && !strcmp(argv[1], "settle"))
+        return settle(argv[2], 180);
     if (argc < 4)
         usage();
     const char *sys = argv[1], *addr = argv[2], *phase = argv[3], *mode = "full";

@@ -22,6 +22,10 @@ STROMD=$BUILD/src/server/stromd
 [ -x "$BENCH" ] && [ -x "$STROMD" ] || { echo "build first: $BENCH, $STROMD" >&2; exit 1; }
 WORK=$(pwd)/$BUILD/bench-tmp
 rm -rf "$WORK" && mkdir -p "$WORK"
+# deleting the previous run's gigabytes makes this VM's disk pause fsyncs (~35 ms, every few
+# seconds) for a minute or more: wait until durable appends are steady again
+sync
+"$BENCH" settle "$WORK"
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
@@ -47,7 +51,10 @@ for i in "${!SYSTEMS[@]}"; do
   read -r sys addr <<<"${SYSTEMS[$i]}"
   echo "# ${NAMES[$i]}" >&2
   # latency first, on an idle server with an empty table (strom: linger 0, one request in
-  # flight, rows written meanwhile join the next batch)
+  # flight, rows written meanwhile join the next batch); `sync` first: the gigabytes the
+  # previous system wrote without fsync would otherwise still be going to the disk, ahead of
+  # every fsync measured here
+  sync
   run $sys $addr latency --rate 10000 --seconds 5 $([ "$sys" = strom ] && echo --in-flight 1) | sed "s/\"system\":\"$sys\"/\"system\":\"${NAMES[$i]}\"/"
   run $sys $addr produce --rows "$ROWS" --producers 1 | sed "s/\"system\":\"$sys\"/\"system\":\"${NAMES[$i]}\"/"
   run $sys $addr produce --rows "$ROWS" --producers 4 | sed "s/\"system\":\"$sys\"/\"system\":\"${NAMES[$i]}\"/"

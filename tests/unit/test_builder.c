@@ -784,52 +784,55 @@ done:
     strom_bb_free(bb);
 }
 
-TEST(model_every_path_type_null_pattern_codec)
+/* Every null pattern (nullable schemas) and size through model_round, for a schema kind. */
+static void model_rounds(strom_schema *(*schema_of)(bool nullable), const int64_t *sizes,
+                         size_t nsizes)
 {
     static model m; /* large: not on the stack */
-    static const int64_t sizes[] = {0, 1, 7, 8, 9, 63, 64, 65, 200};
     for (int nullable = 0; nullable < 2; nullable++) {
-        m.s = model_schema(nullable);
+        m.s = schema_of(nullable);
         m.ncols = M_COLS;
         for (int p = 0; p < NP_COUNT; p++) {
             if (!nullable && p != NP_NONE)
                 continue;
-            for (size_t k = 0; k < STROM_ARRAY_LEN(sizes); k++)
+            for (size_t k = 0; k < nsizes; k++)
                 model_round(&m, sizes[k], p, (strom_codec)((p + k) % 3));
         }
         strom_schema_free(m.s);
     }
 }
 
-/* Special statistics cases, each checked exactly. */
-/* Tables of only 8-byte columns that take any value of their type (BIGINT, TIMESTAMP,
- * TIMESTAMP_LTZ, DOUBLE): strom_bb_append_row's fast path, left for the general one at the
- * first null of a column and when a buffer is full, through every append path. */
-TEST(model_fast_row_path_of_8_byte_columns)
+TEST(model_every_path_type_null_pattern_codec)
 {
-    static model m;
+    static const int64_t sizes[] = {0, 1, 7, 8, 9, 63, 64, 65, 200};
+    model_rounds(model_schema, sizes, STROM_ARRAY_LEN(sizes));
+}
+
+/* Only 8-byte columns that take any value of their type (BIGINT, TIMESTAMP, TIMESTAMP_LTZ,
+ * DOUBLE). */
+static strom_schema *free8_schema(bool nullable)
+{
     static const strom_type types[4] = {{STROM_TYPE_BIGINT, 0, 0}, {STROM_TYPE_TIMESTAMP, 0, 0},
                                         {STROM_TYPE_TIMESTAMP_LTZ, 0, 0},
                                         {STROM_TYPE_DOUBLE, 0, 0}};
-    static const int64_t sizes[] = {1, 9, 64, 200};
-    for (int nullable = 0; nullable < 2; nullable++) {
-        m.s = strom_schema_new(3);
-        for (int i = 0; i < M_COLS; i++) {
-            char name[8];
-            snprintf(name, sizeof name, "f%d", i);
-            strom_schema_add(m.s, name, types[i % 4], nullable, NULL);
-        }
-        m.ncols = M_COLS;
-        for (int p = 0; p < NP_COUNT; p++) {
-            if (!nullable && p != NP_NONE)
-                continue;
-            for (size_t k = 0; k < STROM_ARRAY_LEN(sizes); k++)
-                model_round(&m, sizes[k], p, (strom_codec)((p + k) % 3));
-        }
-        strom_schema_free(m.s);
+    strom_schema *s = strom_schema_new(3);
+    for (int i = 0; i < M_COLS; i++) {
+        char name[8];
+        snprintf(name, sizeof name, "f%d", i);
+        strom_schema_add(s, name, types[i % 4], nullable, NULL);
     }
+    return s;
 }
 
+/* strom_bb_append_row's fast path for such tables, left for the general one at the first
+ * null of a column and when a buffer is full, through every append path. */
+TEST(model_fast_row_path_of_8_byte_columns)
+{
+    static const int64_t sizes[] = {1, 9, 64, 200};
+    model_rounds(free8_schema, sizes, STROM_ARRAY_LEN(sizes));
+}
+
+/* Special statistics cases, each checked exactly. */
 TEST(stats_float_zero_nan_and_bounds)
 {
     strom_schema *s = strom_schema_new(1);
