@@ -588,7 +588,8 @@ static int fetch_recv(strom_scanner *s, strom_error *err)
     }
     int rc = cl_call_finish(s->c, &rd, err);
     if (rc == 0)
-        rc = strom_msg_fetch_resp_decode(&rd, &resp, err);
+        rc = strom_msg_fetch_resp_decode(&rd, strom_api_max_version(STROM_API_FETCH), &resp,
+                                         err);
     if (rc == 0 && resp.n != (uint32_t)active)
         rc = strom_error_set(err, STROM_ECORRUPT, "Fetch answered %u of %d buckets", resp.n,
                              active);

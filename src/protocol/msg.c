@@ -786,7 +786,8 @@ void strom_msg_fetch_free(strom_msg_fetch *m)
     m->n = m->ncolumns = 0;
 }
 
-int strom_msg_fetch_resp_decode(strom_wire_reader *r, strom_msg_fetch_resp *m, strom_error *err)
+int strom_msg_fetch_resp_decode(strom_wire_reader *r, int version, strom_msg_fetch_resp *m,
+                                strom_error *err)
 {
     int rc = 0;
     memset(m, 0, sizeof *m);
@@ -805,6 +806,16 @@ int strom_msg_fetch_resp_decode(strom_wire_reader *r, strom_msg_fetch_resp *m, s
         f->next_offset = strom_wire_i64(r, "next offset");
         f->bytes_stored = strom_wire_u64(r, "bytes stored");
         f->size = strom_wire_u32(r, "records size");
+    }
+    if (version >= 1) { /* the frame's size prefix is 4 bytes before the reader's start */
+        size_t pad = (8 - (4 + r->pos) % 8) % 8;
+        const uint8_t *z = strom_wire_bytes(r, pad, "padding");
+        for (size_t i = 0; z && i < pad; i++)
+            if (z[i] != 0) {
+                strom_msg_fetch_resp_free(m);
+                return strom_error_set(err, STROM_EPARSE, "Fetch response: padding byte %zu "
+                                       "is not zero", i);
+            }
     }
     for (uint32_t i = 0; i < m->n; i++)
         m->v[i].records = strom_wire_bytes(r, m->v[i].size, "records");
@@ -832,6 +843,12 @@ int strom_msg_fetched_put(strom_buf *b, const strom_msg_fetched *f)
     rc |= strom_wire_put_u64(b, f->bytes_stored);
     rc |= strom_wire_put_u32(b, f->size);
     return rc ? STROM_ENOMEM : 0;
+}
+
+int strom_msg_fetch_resp_pad(strom_buf *b)
+{
+    size_t pad = (8 - b->len % 8) % 8;
+    return pad && strom_buf_zeros(b, pad) != 0 ? STROM_ENOMEM : 0;
 }
 
 void strom_msg_fetch_resp_free(strom_msg_fetch_resp *m)
@@ -1052,7 +1069,8 @@ int strom_msg_decode_response(int api_key, const uint8_t *frame, size_t n, strom
     }
     case STROM_API_FETCH: {
         strom_msg_fetch_resp m;
-        if ((rc = strom_msg_fetch_resp_decode(&r, &m, err)) == 0)
+        if ((rc = strom_msg_fetch_resp_decode(&r, strom_api_max_version(STROM_API_FETCH), &m,
+                                              err)) == 0)
             strom_msg_fetch_resp_free(&m);
         return rc;
     }

@@ -35,7 +35,7 @@
     X(DROP_PARTITION, 10, 0)        \
     X(INIT_WRITER, 11, 0)           \
     X(PRODUCE, 12, 0)               \
-    X(FETCH, 13, 0)                 \
+    X(FETCH, 13, 1)                 \
     X(LIST_OFFSETS, 14, 0)          \
     X(PUT_KV, 15, 0)                \
     X(LOOKUP, 16, 0)                \
@@ -195,9 +195,16 @@ typedef struct strom_msg_fetch_resp {
     uint32_t n;
     strom_msg_fetched *v;     /* owned array */
 } strom_msg_fetch_resp;
-int strom_msg_fetch_resp_decode(strom_wire_reader *r, strom_msg_fetch_resp *m, strom_error *err);
+/* r reads a response frame from just after its size prefix. Version 1 responses have 0-7
+ * zero bytes after the fields, so that the records start 8-aligned from the frame's start:
+ * a reader that receives the frame at an 8-aligned address decodes their buffers in place. */
+int strom_msg_fetch_resp_decode(strom_wire_reader *r, int version, strom_msg_fetch_resp *m,
+                                strom_error *err);
 int strom_msg_fetch_resp_head_put(strom_buf *b, uint32_t schema_id, uint32_t n);
 int strom_msg_fetched_put(strom_buf *b, const strom_msg_fetched *f);
+/* Version 1: zero bytes after the fields, up to a multiple of 8 of the frame b (which begins
+ * with its size prefix). */
+int strom_msg_fetch_resp_pad(strom_buf *b);
 void strom_msg_fetch_resp_free(strom_msg_fetch_resp *m);
 
 /* ---- ListOffsets --------------------------------------------------------------------- */

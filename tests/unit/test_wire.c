@@ -1,6 +1,8 @@
 /* Unit tests for src/protocol/wire.c: frame boundaries, headers and fields round trip, and
- * every truncation of a message is an error naming the field (never a read past the end). */
+ * every truncation of a message is an error naming the field (never a read past the end);
+ * Fetch responses of version 1 put their records 8-aligned in the frame. */
 #include "common/common.h"
+#include "protocol/msg.h"
 #include "protocol/wire.h"
 #include "test.h"
 
@@ -92,9 +94,67 @@ TEST(every_truncation_names_a_field)
     strom_buf_free(&b);
 }
 
+/* A Fetch response with partition names of every length 0..8: version 1 pads the fields so
+ * that the records start at a multiple of 8 from the frame's start; nonzero padding and a
+ * version mismatch are errors. */
+TEST(fetch_response_v1_aligns_records)
+{
+    for (int plen = 0; plen <= 8; plen++) {
+        strom_buf b = STROM_BUF_INIT;
+        strom_error err;
+        size_t at = strom_frame_begin(&b);
+        strom_response_header h = {42, 0, 0};
+        CHECK_EQ(strom_wire_put_response_header(&b, &h), 0);
+        CHECK_OK(strom_msg_fetch_resp_head_put(&b, 3, 2), &err);
+        uint8_t recs[24];
+        for (int i = 0; i < 24; i++)
+            recs[i] = (uint8_t)(i + 1);
+        for (int k = 0; k < 2; k++) {
+            strom_msg_fetched f = {{"pppppppp", (uint16_t)plen}, (uint32_t)k, 0, {"", 0},
+                                   10, 0, 5, 99, k ? 8u : 16u, NULL};
+            CHECK_OK(strom_msg_fetched_put(&b, &f), &err);
+        }
+        CHECK_OK(strom_msg_fetch_resp_pad(&b), &err);
+        CHECK_EQ(b.len % 8, 0u);
+        size_t pad_at = b.len;
+        strom_buf_append(&b, recs, sizeof recs);
+        CHECK_OK(strom_frame_end(&b, at, &err), &err);
+        strom_wire_reader r;
+        strom_response_header rh;
+        strom_msg_fetch_resp m;
+        strom_wire_reader_init(&r, b.data + 4, b.len - 4);
+        CHECK_EQ(strom_response_header_read(&r, &rh), 0);
+        CHECK_OK(strom_msg_fetch_resp_decode(&r, 1, &m, &err), &err);
+        CHECK(m.n == 2 && m.v[0].size == 16 && m.v[1].size == 8);
+        CHECK_EQ((size_t)(m.v[0].records - b.data), pad_at);
+        CHECK_EQ((size_t)(m.v[1].records - b.data), pad_at + 16);
+        CHECK(memcmp(m.v[0].records, recs, 24) == 0);
+        strom_msg_fetch_resp_free(&m);
+        /* read as version 0, the padding is taken for records: bytes are left over */
+        strom_wire_reader_init(&r, b.data + 4, b.len - 4);
+        strom_response_header_read(&r, &rh);
+        int rc0 = strom_msg_fetch_resp_decode(&r, 0, &m, &err);
+        if (rc0 == 0)
+            strom_msg_fetch_resp_free(&m);
+        /* the unpadded length of the fields: 4 + 8 + 8 + 2 * (2 + plen + 4 + 2 + 2 + 36) */
+        size_t fields_end = 4 + 8 + 8 + 2 * (2 + (size_t)plen + 4 + 2 + 2 + 36);
+        CHECK_EQ(rc0 == 0, fields_end == pad_at);
+        /* a padding byte that is not zero */
+        if (pad_at > fields_end) {
+            b.data[pad_at - 1] = 7;
+            strom_wire_reader_init(&r, b.data + 4, b.len - 4);
+            strom_response_header_read(&r, &rh);
+            CHECK_EQ(strom_msg_fetch_resp_decode(&r, 1, &m, &err), STROM_EPARSE);
+            CHECK(strstr(err.msg, "padding") != NULL);
+        }
+        strom_buf_free(&b);
+    }
+}
+
 int main(void)
 {
     RUN_TEST(frames_round_trip);
     RUN_TEST(every_truncation_names_a_field);
+    RUN_TEST(fetch_response_v1_aligns_records);
     return TEST_EXIT();
 }
