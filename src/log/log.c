@@ -3,15 +3,14 @@
  * (see log.h for the model; reads and retention are in log_read.c).
  */
 #include <dirent.h>
-#include <signal.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -414,7 +413,7 @@ int strom_log_open(const char *dir, const strom_log_config *cfg, strom_log **out
 
 static int fail(strom_log *l, int code, const char *what, strom_error *err);
 
-/* ---- the runway: zero-filled space ahead of the active segment ------------------------- *
+/* ---- the runway: zero-filled space ahead of the active segment ------------------------ *
  *
  * Appending to a file changes its size, so the fdatasync that acknowledges the append must
  * also commit the file system's journal (on ext4: a hand-off to its journal thread and a
@@ -426,7 +425,6 @@ static int fail(strom_log *l, int code, const char *what, strom_error *err);
  * appends (throughput) skip it, as zero-filling would double their disk writes. Recovery
  * cuts the zeros after the last record like any torn tail; sealing and closing a segment
  * truncate them. */
-
 
 static pthread_mutex_t rw_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t rw_cv = PTHREAD_COND_INITIALIZER;
@@ -476,6 +474,7 @@ static void runway_extend(strom_log *l)
     __atomic_add_fetch(&s->refs, 1, __ATOMIC_ACQ_REL);
     s->zero_from = from;
     s->zero_to = to;
+    s->zeroed = true;
     l->runway = RUNWAY_BUSY;
     pthread_mutex_unlock(&l->mu);
     /* the zeros and the new size made durable: only then may appends count on them */
@@ -588,7 +587,7 @@ static int roll(strom_log *l, strom_error *err)
     strom_segment *old = l->segs[l->nsegs - 1];
     /* a sealed segment ends at its last record: its runway goes, durably, before the next
      * segment exists (recovery trusts the length of every segment but the last) */
-    if ((old->alloc_end > old->size && ftruncate(old->fd, (off_t)old->size) != 0) ||
+    if ((old->zeroed && ftruncate(old->fd, (off_t)old->size) != 0) ||
         fdatasync(old->fd) != 0) {
         sys_error(err, "fsync", old->path);
         return fail(l, STROM_EIO, err ? err->msg : "fsync", err);
@@ -855,8 +854,9 @@ void strom_log_close(strom_log *l)
         pthread_join(l->flusher, NULL);
     if (l->nsegs && !l->failed) {
         strom_segment *s = l->segs[l->nsegs - 1];
-        if (s->alloc_end > s->size && ftruncate(s->fd, (off_t)s->size) != 0) {
-            /* the zeros stay: the next open cuts them */
+        if (s->zeroed) { /* if the truncate fails, the zeros stay: the next open cuts them */
+            int unused = ftruncate(s->fd, (off_t)s->size);
+            (void)unused;
         }
         fdatasync(s->fd);
     }

@@ -33,6 +33,8 @@ typedef struct strom_segment {
                                  (the runway: writes there change no file metadata) */
     uint64_t zero_from, zero_to; /* being zero-filled by the runway thread (0, 0: nothing);
                                  appends must not reach into it meanwhile */
+    bool zeroed;              /* zeros were written past `size` once: cut them when sealing
+                                 or closing (even if a failed step left them unaccounted) */
     int refs;                 /* the log's reference + one per range handed out */
     bool deleted;
     char path[4096];
