@@ -59,8 +59,8 @@ static void print_latency(const char *sys, int64_t *lat, int64_t n, double rate,
     printf("{\"system\":\"%s\",\"phase\":\"latency\",\"rate\":%.0f,\"achieved_rows_s\":%.0f,"
            "\"warmup_s\":%.1f,\"samples\":%" PRId64 ",\"p50_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,"
            "\"max_us\":%.1f}\n",
-           sys, rate, achieved, WARMUP_S, n, n ? (double)lat[n / 2] / 1e3 : 0,
-           n ? (double)lat[n * 99 / 100] / 1e3 : 0, n ? (double)lat[n * 999 / 1000] / 1e3 : 0,
+           sys, rate, achieved, WARMUP_S, n, per_mille_us(lat, n, 500, 1),
+           per_mille_us(lat, n, 990, 1), per_mille_us(lat, n, 999, 1),
            n ? (double)lat[n - 1] / 1e3 : 0);
 }
 

@@ -364,16 +364,6 @@ int cl_recv(strom_client *c, int timeout_ms, strom_wire_reader *body, strom_resp
     return 0;
 }
 
-bool cl_readable(strom_client *c)
-{
-    if (c->pend.len > 0)
-        return true; /* part of an answer is here already */
-    if (c->fd < 0)
-        return false;
-    struct pollfd p = {c->fd, POLLIN, 0};
-    return poll(&p, 1, 0) > 0;
-}
-
 bool cl_wait_readable(strom_client *c, int64_t timeout_us)
 {
     if (c->pend.len > 0)
@@ -385,6 +375,11 @@ bool cl_wait_readable(strom_client *c, int64_t timeout_us)
     struct pollfd p = {c->fd, POLLIN, 0};
     struct timespec ts = {(time_t)(timeout_us / 1000000), (long)(timeout_us % 1000000) * 1000};
     return ppoll(&p, 1, &ts, NULL) > 0;
+}
+
+bool cl_readable(strom_client *c)
+{
+    return cl_wait_readable(c, 0);
 }
 
 int strom_client_server_version(strom_client *c, char *buf, size_t cap, strom_error *err)

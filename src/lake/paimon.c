@@ -995,6 +995,21 @@ static int list_fill(void *ctx, int i, avro_value_t *rec, strom_error *err)
     return bad ? strom_error_set(err, STROM_EIO, "manifest list record: %s", avro_strerror()) : 0;
 }
 
+
+/* Rows of n files, and their smallest and largest bucket (INT32_MAX, -1 for none). */
+static int64_t files_span(const strom_lake_file *f, int n, int32_t *minb, int32_t *maxb)
+{
+    int64_t rows = 0;
+    *minb = INT32_MAX;
+    *maxb = -1;
+    for (int i = 0; i < n; i++) {
+        rows += f[i].rows;
+        *minb = f[i].bucket < *minb ? f[i].bucket : *minb;
+        *maxb = f[i].bucket > *maxb ? f[i].bucket : *maxb;
+    }
+    return rows;
+}
+
 /* ---- manifests ------------------------------------------------------------------------------ */
 
 typedef struct entry_fill_ctx {
@@ -1126,13 +1141,9 @@ int strom_lake_commit_files(strom_lake *t, const strom_lake_snapshot *prev,
     if ((rc = strom_binrow_encode(&x.empty, NULL, NULL, 0, err)) != 0)
         goto out;
     /* 1. the manifest of the new files */
-    int64_t msize = 0, rows = 0;
-    int32_t minb = INT32_MAX, maxb = -1;
-    for (int i = 0; i < c->nfiles; i++) {
-        rows += c->files[i].rows;
-        minb = c->files[i].bucket < minb ? c->files[i].bucket : minb;
-        maxb = c->files[i].bucket > maxb ? c->files[i].bucket : maxb;
-    }
+    int64_t msize = 0;
+    int32_t minb, maxb;
+    int64_t rows = files_span(c->files, c->nfiles, &minb, &maxb);
     snprintf(path, sizeof path, "%s/manifest/%s", t->dir, mname);
     avro_schema_t es = entry_schema(), ls = list_schema();
     if (c->nfiles > 0)
@@ -1170,12 +1181,8 @@ int strom_lake_commit_files(strom_lake *t, const strom_lake_snapshot *prev,
         snprintf(cmname, sizeof cmname, "manifest-%s-1", u);
         snprintf(clname, sizeof clname, "manifest-list-%s-2", u);
         int64_t cmsize = 0;
-        int32_t cminb = INT32_MAX, cmaxb = -1;
-        for (int i = 0; i < c->nchangelog; i++) {
-            crows += c->changelog[i].rows;
-            cminb = c->changelog[i].bucket < cminb ? c->changelog[i].bucket : cminb;
-            cmaxb = c->changelog[i].bucket > cmaxb ? c->changelog[i].bucket : cmaxb;
-        }
+        int32_t cminb, cmaxb;
+        crows = files_span(c->changelog, c->nchangelog, &cminb, &cmaxb);
         snprintf(path, sizeof path, "%s/manifest/%s", t->dir, cmname);
         rc = write_avro(path, es, c->nchangelog, entry_fill, &cx, &cmsize, err);
         mfile cm = { .size = cmsize, .added = c->nchangelog, .schema_id = c->schema_id,

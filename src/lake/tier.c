@@ -500,6 +500,26 @@ static int out_add(tier_out *t, const strom_batch *b, const strom_batch_stats *s
     return 0;
 }
 
+/* Closes a Parquet writer, makes its file durable and fills in f's size, bucket, schema and
+ * creation time; *made once all that succeeded. */
+static int close_file(tier_out *t, strom_pq_writer **w, int fd, const char *tmp,
+                      strom_lake_file *f, bool *made, strom_error *err)
+{
+    int rc = strom_pq_writer_close(*w, err);
+    *w = NULL;
+    struct stat sb;
+    if (rc == 0 && (fdatasync(fd) != 0 || fstat(fd, &sb) != 0))
+        rc = strom_sys_error(err, "fsync", tmp);
+    if (rc == 0) {
+        f->size = sb.st_size;
+        f->bucket = (int32_t)t->bucket;
+        f->schema_id = (int64_t)strom_schema_id(t->d->schema) - 1;
+        f->creation_ms = strom_now_ms();
+        *made = true;
+    }
+    return rc;
+}
+
 /* Finishes the file (primary keys: the folded rows, sorted); tf->made when it holds rows. */
 static int out_finish(tier_out *t, strom_error *err)
 {
@@ -507,36 +527,13 @@ static int out_finish(tier_out *t, strom_error *err)
     int rc = 0;
     if (t->pk_schema && t->pk.n > 0)
         rc = pk_write(&t->pk, t->d->schema, t->pk_schema, t->w, f, err);
-    if (rc == 0 && t->cw && t->tf->cf.rows > 0) { /* the changelog file */
-        strom_lake_file *cf = &t->tf->cf;
-        rc = strom_pq_writer_close(t->cw, err);
-        t->cw = NULL;
-        struct stat csb;
-        if (rc == 0 && (fdatasync(t->cfd) != 0 || fstat(t->cfd, &csb) != 0))
-            rc = strom_sys_error(err, "fsync", t->tf->ctmp);
-        if (rc == 0) {
-            cf->size = csb.st_size;
-            cf->bucket = (int32_t)t->bucket;
-            cf->schema_id = (int64_t)strom_schema_id(t->d->schema) - 1;
-            cf->creation_ms = strom_now_ms();
-            t->tf->cmade = true;
-        }
-    }
+    if (rc == 0 && t->cw && t->tf->cf.rows > 0) /* the changelog file */
+        rc = close_file(t, &t->cw, t->cfd, t->tf->ctmp, &t->tf->cf, &t->tf->cmade, err);
     if (rc != 0 || f->rows == 0) /* an error, or only empty records: no file */
         return rc;
-    rc = strom_pq_writer_close(t->w, err);
-    t->w = NULL;
-    struct stat sb;
-    if (rc == 0 && (fdatasync(t->fd) != 0 || fstat(t->fd, &sb) != 0))
-        rc = strom_sys_error(err, "fsync", t->tf->tmp);
-    if (rc == 0) {
-        f->size = sb.st_size;
-        f->bucket = (int32_t)t->bucket;
-        f->schema_id = (int64_t)strom_schema_id(t->d->schema) - 1;
-        f->creation_ms = strom_now_ms();
-        t->tf->made = true;
+    rc = close_file(t, &t->w, t->fd, t->tf->tmp, f, &t->tf->made, err);
+    if (rc == 0)
         rc = strom_fsync_dir(t->dir, err);
-    }
     if (rc != 0)
         t->tf->made = false;
     return rc;

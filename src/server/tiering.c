@@ -66,6 +66,26 @@ static void note_tiered(srv_bucket *b, int64_t off, int64_t grace)
     __atomic_store_n(&b->tiered, hold, __ATOMIC_RELEASE);
 }
 
+/* The table's buckets (referenced) and a tiering source for each (log, partition, bucket). */
+static int bucket_sources(srv_table *table, srv_bucket ***v, int *n, strom_tier_source **src,
+                          strom_error *err)
+{
+    if (srv_table_buckets(table, v, n) < 0 || !(*src = calloc((size_t)*n + 1, sizeof **src)))
+        return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    for (int i = 0; i < *n; i++)
+        (*src)[i] = (strom_tier_source){.log = (*v)[i]->log, .partition = (*v)[i]->partition,
+                                        .bucket = (*v)[i]->bucket};
+    return 0;
+}
+
+static void bucket_sources_free(srv_bucket **v, int n, strom_tier_source *src)
+{
+    for (int i = 0; i < n; i++)
+        srv_bucket_unref(v[i]);
+    free(v);
+    free(src);
+}
+
 /* External tiering: the buckets' holds from the lake's newest snapshot (written by another
  * process), nothing written. */
 static int follow_lake(srv_tiering *tg, srv_table *table, strom_error *err)
@@ -81,15 +101,8 @@ static int follow_lake(srv_tiering *tg, srv_table *table, strom_error *err)
     strom_lake_snapshot snap = {0};
     if (!d.lake_dir[0] || strom_lake_open(d.lake_dir, false, &lk, NULL) != 0)
         goto out; /* nothing tiered yet */
-    if ((rc = srv_table_buckets(table, &v, &n)) < 0 ||
-        !(src = calloc((size_t)n + 1, sizeof *src))) {
-        rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+    if ((rc = bucket_sources(table, &v, &n, &src, err)) < 0)
         goto out;
-    }
-    for (int i = 0; i < n; i++) {
-        src[i].partition = v[i]->partition;
-        src[i].bucket = v[i]->bucket;
-    }
     if ((rc = strom_lake_latest(lk, &snap, err)) == 0 &&
         (rc = strom_tier_offsets(&snap, d.table_id, src, n, err)) == 0) {
         pthread_mutex_lock(&tg->run_mu);
@@ -105,10 +118,7 @@ static int follow_lake(srv_tiering *tg, srv_table *table, strom_error *err)
 out:
     strom_lake_snapshot_free(&snap);
     strom_lake_close(lk);
-    for (int i = 0; i < n; i++)
-        srv_bucket_unref(v[i]);
-    free(v);
-    free(src);
+    bucket_sources_free(v, n, src);
     strom_table_desc_free(&d);
     return rc;
 }
@@ -138,16 +148,8 @@ int srv_tiering_run(srv_tiering *tg, srv_table *table, strom_tier_result *res, s
     strom_lake *lk = NULL;
     pthread_mutex_lock(&tg->run_mu);
     int64_t t0 = strom_mono_ms();
-    if ((rc = srv_table_buckets(table, &v, &n)) < 0 ||
-        !(src = calloc((size_t)n + 1, sizeof *src))) {
-        rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+    if ((rc = bucket_sources(table, &v, &n, &src, err)) < 0)
         goto out;
-    }
-    for (int i = 0; i < n; i++) {
-        src[i].log = v[i]->log;
-        src[i].partition = v[i]->partition;
-        src[i].bucket = v[i]->bucket;
-    }
     if ((rc = strom_lake_open(d.lake_dir, true, &lk, err)) < 0)
         goto out;
     strom_tier_opts o;
@@ -168,10 +170,7 @@ int srv_tiering_run(srv_tiering *tg, srv_table *table, strom_tier_result *res, s
 out:
     pthread_mutex_unlock(&tg->run_mu);
     strom_lake_close(lk);
-    for (int i = 0; i < n; i++)
-        srv_bucket_unref(v[i]);
-    free(v);
-    free(src);
+    bucket_sources_free(v, n, src);
     strom_table_desc_free(&d);
     return rc;
 }

@@ -285,6 +285,21 @@ static void *slow_writer(void *p)
     return NULL;
 }
 
+
+/* A union read of t.<table> that follows the log after the lake (100 ms long-polls). */
+static strom_scanner *follow_union(const char *table)
+{
+    strom_error err;
+    strom_scanner *sc = NULL;
+    strom_scan_opts o;
+    strom_scan_opts_default(&o);
+    o.lake = true;
+    o.follow = true;
+    o.max_wait_ms = 100;
+    CHECK_OK(strom_scanner_open(addr, NULL, "t", table, &o, &sc, &err), &err);
+    return sc;
+}
+
 TEST(streaming_union_read_under_concurrent_writes_and_tiering)
 {
     static seen s;
@@ -296,13 +311,7 @@ TEST(streaming_union_read_under_concurrent_writes_and_tiering)
     pthread_create(&th, NULL, slow_writer, &wa);
     usleep(300000); /* some rows are in the lake, some in the log, more coming */
     strom_error err;
-    strom_scanner *sc;
-    strom_scan_opts o;
-    strom_scan_opts_default(&o);
-    o.lake = true;
-    o.follow = true;
-    o.max_wait_ms = 100;
-    CHECK_OK(strom_scanner_open(addr, NULL, "t", "live", &o, &sc, &err), &err);
+    strom_scanner *sc = follow_union("live");
     int64_t total = 0;
     int64_t deadline = strom_mono_ms() + 60000;
     while (total < wa.n && strom_mono_ms() < deadline) {
@@ -533,13 +542,7 @@ TEST(primary_key_tables_tier_and_read_as_one)
     }
     /* following: the merged state, then the changes after it, folded = the model */
     strom_error err;
-    strom_scanner *sc;
-    strom_scan_opts o;
-    strom_scan_opts_default(&o);
-    o.lake = true;
-    o.follow = true;
-    o.max_wait_ms = 100;
-    CHECK_OK(strom_scanner_open(addr, NULL, "t", "kv", &o, &sc, &err), &err);
+    strom_scanner *sc = follow_union("kv");
     static pkrow got[2][PK_IDS];
     memset(got, 0, sizeof got);
     bool more_written = false;
