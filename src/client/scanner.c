@@ -865,9 +865,6 @@ typedef struct pku {
     int *allcols;
     strom_scanner *logs;     /* the log after the lake: every column, no predicate, to the end */
     strom_scanner *follow;   /* then, following: the caller's columns and predicate */
-    char addr[256];
-    strom_client_opts copts;
-    bool has_copts;
     uint32_t *order;
     size_t at;
     int phase;               /* 0 fold, 1 hand out the rows, 2 follow, 3 done */
@@ -902,11 +899,6 @@ static int pku_open(strom_scanner *s, const char *addr, const strom_client_opts 
     if (!u)
         return strom_error_set(err, STROM_ENOMEM, "out of memory");
     s->pku = u;
-    snprintf(u->addr, sizeof u->addr, "%s", addr);
-    if (copts) {
-        u->copts = *copts;
-        u->has_copts = true;
-    }
     int n = strom_schema_ncols(s->t.schema);
     u->allcols = malloc(sizeof(int) * (size_t)(n + 1));
     u->bb = strom_bb_new(s->t.schema);
@@ -1077,8 +1069,9 @@ static int pku_next(strom_scanner *s, strom_result **out, strom_error *err)
         fo.columns = (const char *const *)s->colnames;
         fo.ncolumns = s->ncols;
         fo.where = s->where;
-        if ((rc = scanner_open(u->addr, u->has_copts ? &u->copts : NULL, s->t.database,
-                               s->t.table, &fo, NULL, u->ends, u->nends, &u->follow, err)) < 0)
+        /* the follower connects where this scanner did, with its options */
+        if ((rc = scanner_open(s->c->addr, &s->c->o, s->t.database, s->t.table, &fo, NULL,
+                               u->ends, u->nends, &u->follow, err)) < 0)
             return rc;
     }
     return strom_scanner_next(u->follow, out, err);
