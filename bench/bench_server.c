@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -62,6 +63,15 @@ static void print_latency(const char *sys, int64_t *lat, int64_t n, double rate,
            sys, rate, achieved, WARMUP_S, n, per_mille_us(lat, n, 500, 1),
            per_mille_us(lat, n, 990, 1), per_mille_us(lat, n, 999, 1),
            n ? (double)lat[n - 1] / 1e3 : 0);
+}
+
+/* The process's CPU time so far (user + system), seconds. */
+static double cpu_secs(void)
+{
+    struct rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    return (double)(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
 /* ---- strom ------------------------------------------------------------------------------ */
@@ -244,6 +254,7 @@ static void strom_consume(const char *mode)
     if (strom_scanner_open(g_addr, NULL, "bench", "t20", &o, &s, &err) < 0)
         die("scanner", &err);
     int64_t t0 = now_ns(); /* after the set-up round trips (table, offsets): the read itself */
+    double cpu0 = cpu_secs();
     strom_result *r;
     int k;
     while ((k = strom_scanner_next(s, &r, &err)) == 1) {
@@ -262,13 +273,14 @@ static void strom_consume(const char *mode)
     if (k < 0)
         die("scan", &err);
     double secs = (double)(now_ns() - t0) / 1e9;
+    double cpu = cpu_secs() - cpu0;
     uint64_t got, full;
     strom_scanner_bytes(s, &got, &full);
     strom_scanner_close(s);
     printf("{\"system\":\"strom\",\"phase\":\"consume\",\"mode\":\"%s\",\"rows\":%" PRId64
-           ",\"secs\":%.3f,\"rows_s\":%.0f,\"wire_bytes\":%" PRIu64 ",\"stored_bytes\":%" PRIu64
-           ",\"checksum\":%" PRId64 "}\n",
-           mode, rows, secs, (double)rows / secs, got, full, sum);
+           ",\"secs\":%.3f,\"cpu_s\":%.3f,\"rows_s\":%.0f,\"wire_bytes\":%" PRIu64
+           ",\"stored_bytes\":%" PRIu64 ",\"checksum\":%" PRId64 "}\n",
+           mode, rows, secs, cpu, (double)rows / secs, got, full, sum);
 }
 
 typedef struct lat_state {

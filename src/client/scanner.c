@@ -603,6 +603,8 @@ static int fetch_recv(strom_scanner *s, strom_error *err)
             strom_buf_init(&s->c->resp);
         }
     }
+    /* first where every bucket goes next: the next Fetch leaves before these records are
+     * verified and decoded, so the server prepares it meanwhile */
     for (uint32_t i = 0; rc == 0 && i < resp.n; i++) {
         strom_msg_fetched *f = &resp.v[i];
         sbucket *sb = &s->b[map[i]];
@@ -627,10 +629,21 @@ static int fetch_recv(strom_scanner *s, strom_error *err)
                                  f->message.p);
             break;
         }
-        const uint8_t *p = f->records;
-        uint32_t left = f->size;
         s->received += f->size;
         s->stored += f->bytes_stored;
+        sb->next = f->next_offset > sb->next ? f->next_offset : sb->next;
+        if (!s->o.follow && (sb->next >= sb->end || f->high_watermark <= sb->next))
+            sb->done = sb->next >= sb->end;
+    }
+    if (rc == 0 && !s->o.follow) {
+        strom_error ahead;
+        (void)fetch_send(s, &ahead); /* a failure shows again at the next fetch_once */
+    }
+    for (uint32_t i = 0; rc == 0 && i < resp.n; i++) {
+        strom_msg_fetched *f = &resp.v[i];
+        sbucket *sb = &s->b[map[i]];
+        const uint8_t *p = f->records;
+        uint32_t left = f->error ? 0 : f->size;
         while (rc == 0 && left > 0) {
             int64_t b0;
             uint32_t len;
@@ -647,10 +660,11 @@ static int fetch_recv(strom_scanner *s, strom_error *err)
             p += len;
             left -= len;
         }
-        if (rc == 0) {
-            sb->next = f->next_offset > sb->next ? f->next_offset : sb->next;
-            if (!s->o.follow && (sb->next >= sb->end || f->high_watermark <= sb->next))
-                sb->done = sb->next >= sb->end;
+        if (rc < 0) {
+            /* the buckets' offsets have moved past these records: every later call fails */
+            s->failed = *err;
+            if (!s->failed.code)
+                s->failed.code = rc;
         }
     }
     s->spare = bl; /* keeps fetch_recv's reference */
@@ -660,20 +674,15 @@ static int fetch_recv(strom_scanner *s, strom_error *err)
 }
 
 /* One Fetch of every active bucket (the one sent ahead, if any); results go to the queue.
- * A read to the end (not following) sends the next Fetch before it returns, so the server
- * prepares and sends it while the caller works through these results. */
+ * A read to the end (not following) sends the next Fetch as soon as this one's answer is in
+ * (fetch_recv), so the server prepares and sends it while this side verifies and decodes the
+ * records and the caller works through them. */
 static int fetch_once(strom_scanner *s, strom_error *err)
 {
     int rc = 0;
     if (!s->pf && ((rc = fetch_send(s, err)) < 0 || !s->pf))
         return rc;
-    if ((rc = fetch_recv(s, err)) < 0)
-        return rc;
-    if (!s->o.follow) {
-        strom_error ahead;
-        (void)fetch_send(s, &ahead); /* a failure shows again at the next fetch_once */
-    }
-    return 0;
+    return fetch_recv(s, err);
 }
 
 

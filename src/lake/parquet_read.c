@@ -659,8 +659,10 @@ static int plain_get(const pq_rcol *c, const uint8_t *p, size_t n, size_t *pos, 
         memcpy(&i, p + at, 8);
         if (c->t.id == STROM_TYPE_DECIMAL)
             v->u.d = i;
-        else
-            v->u.i = c->ts_millis ? i * 1000 : i;
+        else if (!c->ts_millis)
+            v->u.i = i;
+        else if (__builtin_mul_overflow(i, 1000, &v->u.i))
+            return bad(err, "a millisecond timestamp out of the microsecond range");
     }
     return 0;
 }

@@ -244,14 +244,16 @@ done:
 
 /* Decides and emits one stored record. */
 static int view_record(strom_log_view *v, const strom_log_range *rg, uint64_t pos,
-                       uint32_t *lenp, const strom_log_view_opts *o, const strom_schema *out_s,
-                       strom_buf *front_buf, strom_buf *buf, strom_error *err)
+                       uint32_t *lenp, int64_t *basep, const strom_log_view_opts *o,
+                       const strom_schema *out_s, strom_buf *front_buf, strom_buf *buf,
+                       strom_error *err)
 {
     strom_record r;
     uint64_t front = 0;
     STROM_TRY(read_front(rg->fd, pos, rg->pos + rg->len - pos, front_buf, &r, lenp, &front,
                          err));
     uint32_t len = *lenp;
+    *basep = r.info.base_offset;
     /* A record of an older schema version (a prefix of the read schema: evolution only
      * appends nullable columns) is judged with its missing columns all null, projected to the
      * requested columns it has, and re-encoded under the read schema when filtered. */
@@ -307,6 +309,35 @@ static int view_record(strom_log_view *v, const strom_log_range *rg, uint64_t po
 /* The most stored bytes one view reads through, however few of them it keeps. */
 #define VIEW_SCAN_MAX (64u << 20)
 
+/* What a view was before a record was added to it, to take the record back. */
+typedef struct view_mark {
+    int nparts;
+    uint64_t last_len; /* of the last part: a file range may have been extended */
+    size_t mem_len;
+    int64_t skipped, whole, filtered;
+    uint64_t bytes_stored, bytes_out;
+} view_mark;
+
+static view_mark view_mark_take(const strom_log_view *v)
+{
+    return (view_mark){v->nparts, v->nparts ? v->parts[v->nparts - 1].len : 0, v->mem.len,
+                       v->records_skipped, v->records_whole, v->records_filtered,
+                       v->bytes_stored, v->bytes_out};
+}
+
+static void view_mark_restore(strom_log_view *v, const view_mark *m)
+{
+    v->nparts = m->nparts;
+    if (m->nparts)
+        v->parts[m->nparts - 1].len = m->last_len;
+    v->mem.len = m->mem_len;
+    v->records_skipped = m->skipped;
+    v->records_whole = m->whole;
+    v->records_filtered = m->filtered;
+    v->bytes_stored = m->bytes_stored;
+    v->bytes_out = m->bytes_out;
+}
+
 int strom_log_read_view(strom_log *l, int64_t offset, size_t max_bytes,
                         const strom_log_view_opts *o, strom_log_view *out, strom_error *err)
 {
@@ -321,16 +352,23 @@ int strom_log_read_view(strom_log *l, int64_t offset, size_t max_bytes,
         return strom_error_set(err, STROM_EINVAL, "view: cannot project the schema");
     /* max_bytes bounds the view's bytes, not the stored ones: a projection or filter keeps
      * reading further records (up to VIEW_SCAN_MAX stored bytes) so that one Fetch carries
-     * as much as the reader asked for. After the first read, a record that would not fit
-     * the room left ends the view (only the first may exceed max_bytes, as in a plain read). */
+     * as much as the reader asked for. Each read asks for the stored bytes that should yield
+     * the room left, at the ratio of view to stored bytes seen so far; a record that would
+     * overfill the view is taken back and the view ends before it (only the first record may
+     * exceed max_bytes, as in a plain read). */
     int rc = 0;
     uint64_t scanned = 0;
+    bool full = false;
     strom_buf front = STROM_BUF_INIT, buf = STROM_BUF_INIT;
     out->next_offset = offset;
-    for (int round = 0; rc == 0 && scanned < VIEW_SCAN_MAX; round++) {
+    for (int round = 0; rc == 0 && !full && scanned < VIEW_SCAN_MAX; round++) {
         uint64_t room = out->bytes_out < max_bytes ? max_bytes - out->bytes_out : 0;
         if (round > 0 && room == 0)
             break;
+        if (out->bytes_out > 0 && scanned > out->bytes_out) /* scale by stored / view */
+            room = room > VIEW_SCAN_MAX / (scanned / out->bytes_out)
+                       ? VIEW_SCAN_MAX
+                       : room * (scanned / out->bytes_out);
         if (room > VIEW_SCAN_MAX - scanned)
             room = VIEW_SCAN_MAX - scanned;
         strom_log_slice sl;
@@ -342,19 +380,25 @@ int strom_log_read_view(strom_log *l, int64_t offset, size_t max_bytes,
                 strom_error_clear(err);
             break;
         }
-        uint64_t got = 0;
-        for (int i = 0; i < sl.n; i++)
-            got += sl.ranges[i].len;
-        if (sl.n == 0 || (round > 0 && got > room)) {
+        if (sl.n == 0) {
             strom_log_slice_release(&sl);
             break;
         }
-        scanned += got;
-        for (int i = 0; rc == 0 && i < sl.n; i++) {
+        int64_t next = sl.next_offset;
+        for (int i = 0; rc == 0 && !full && i < sl.n; i++) {
             const strom_log_range *rg = &sl.ranges[i];
             for (uint64_t pos = rg->pos; rc == 0 && pos < rg->pos + rg->len;) {
+                view_mark mk = view_mark_take(out);
                 uint32_t len = 0;
-                rc = view_record(out, rg, pos, &len, o, out_s, &front, &buf, err);
+                int64_t base = -1;
+                rc = view_record(out, rg, pos, &len, &base, o, out_s, &front, &buf, err);
+                if (rc == 0 && out->bytes_out > max_bytes && mk.bytes_out > 0) {
+                    view_mark_restore(out, &mk); /* no room for it: the view ends before it */
+                    next = base;
+                    full = true;
+                    break;
+                }
+                scanned += len;
                 pos += len;
             }
         }
@@ -370,7 +414,7 @@ int strom_log_read_view(strom_log *l, int64_t offset, size_t max_bytes,
         }
         memcpy(out->held.ranges + out->held.n, sl.ranges, sizeof *sl.ranges * (size_t)sl.n);
         out->held.n += sl.n;
-        out->held.next_offset = out->next_offset = sl.next_offset;
+        out->held.next_offset = out->next_offset = next;
         free(sl.ranges);
         if (!o->cols && !o->pred)
             break; /* records go out as stored: the first read filled the view */

@@ -606,9 +606,29 @@ TEST(views_prune_project_and_filter)
     strom_log_close(l);
 }
 
-/* max_bytes bounds what a view sends, not what it reads: a projected read fills the limit
- * with kept bytes (reading more stored records than the limit), and chained views (each from
- * the previous next_offset) cover every record once. */
+/* Every id of the rows in the records of `bytes` (a view's copy), appended to ids[*n]. */
+static void view_ids(const strom_buf *bytes, const strom_schema *vs, int64_t *ids, int *n)
+{
+    strom_error err;
+    for (size_t pos = 0; pos < bytes->len;) {
+        strom_record rec;
+        CHECK_OK(strom_record_parse(bytes->data + pos, bytes->len - pos, &rec, &err), &err);
+        strom_ipc_msg m;
+        strom_batch *b = NULL;
+        CHECK_OK(strom_ipc_read_msg(rec.arrow, rec.arrow_len, &m, &err), &err);
+        CHECK_OK(strom_ipc_decode_batch(&m, vs, vs, NULL, &b, &err), &err);
+        const int64_t *id = (const int64_t *)(const void *)b->cols[0].values;
+        for (int64_t r = 0; r < b->rows; r++)
+            ids[(*n)++] = id[r];
+        strom_batch_free(b);
+        pos += rec.total_len;
+    }
+}
+
+/* max_bytes bounds what a view sends, not what it reads: a projected or filtered read fills
+ * the limit with kept bytes (reading more stored records than the limit) up to the last record
+ * that fits, and chained views (each from the previous next_offset) carry every kept row once,
+ * in order. */
 TEST(views_fill_max_bytes_with_kept_bytes)
 {
     char dir[512];
@@ -623,32 +643,92 @@ TEST(views_fill_max_bytes_with_kept_bytes)
     }
     strom_buf_free(&rec);
     int cols[1] = {0}; /* id: a small part of each record */
+    strom_schema *ids_s = strom_schema_project(schema, cols, 1);
+    /* the first quarter of every record's rows: each record is filtered */
+    char quarter[60 * 48];
+    size_t ql = 0;
+    for (int k = 1; k <= 60; k++)
+        ql += (size_t)snprintf(quarter + ql, sizeof quarter - ql, "%s(id >= %d AND id < %d)",
+                               k > 1 ? " OR " : "", k * 1000, k * 1000 + 250);
+    strom_pred *pred;
+    CHECK_OK(strom_pred_parse(quarter, ql, schema, &pred, &err), &err);
+    int64_t *ids = malloc(sizeof(int64_t) * 60 * 500);
     strom_log_view v;
     size_t limit = 0;
-    int views[2] = {0, 0};
-    for (int project = 1; project >= 0; project--) {
-        strom_log_view_opts o = {schema, project ? cols : NULL, project, NULL, NULL, NULL};
-        if (project) { /* a limit of eight stored records */
-            CHECK_OK(strom_log_read_view(l, 0, 1, &o, &v, &err), &err);
-            CHECK_EQ(v.records_whole, 1);
+    int views[3] = {0, 0, 0};
+    for (int mode = 2; mode >= 0; mode--) { /* 2 filtered, 1 projected, 0 whole records */
+        strom_log_view_opts o = {schema, mode ? cols : NULL, mode ? 1 : 0,
+                                 mode == 2 ? pred : NULL, NULL, NULL};
+        CHECK_OK(strom_log_read_view(l, 0, 1, &o, &v, &err), &err);
+        CHECK_EQ(v.records_whole + v.records_filtered, 1);
+        uint64_t one = v.bytes_out; /* what one record of this mode sends */
+        if (mode == 1) {
             CHECK(v.bytes_out * 3 < v.bytes_stored * 2);
-            limit = (size_t)v.bytes_stored * 8;
-            strom_log_view_release(&v);
+            limit = (size_t)v.bytes_stored * 8; /* a limit of eight stored records */
         }
-        int64_t at = 0, whole = 0;
-        while (at < strom_log_end_offset(l) && views[project] < 100) {
+        strom_log_view_release(&v);
+        if (mode == 2)
+            continue; /* the limit is the projected one's: set below, filtered read after */
+        int64_t at = 0, kept = 0;
+        int n = 0;
+        while (at < strom_log_end_offset(l) && views[mode] < 100) {
             CHECK_OK(strom_log_read_view(l, at, limit, &o, &v, &err), &err);
             CHECK(v.bytes_out <= limit || v.records_whole == 1);
             CHECK(v.next_offset > at);
-            whole += v.records_whole;
+            /* full up to the record that would not fit (records are alike in size) */
+            if (v.next_offset < strom_log_end_offset(l))
+                CHECK(v.bytes_out + one * 2 > limit);
+            strom_buf bytes = STROM_BUF_INIT;
+            CHECK_OK(strom_log_view_copy(&v, &bytes, &err), &err);
+            CHECK_EQ(bytes.len, v.bytes_out);
+            if (mode == 1)
+                view_ids(&bytes, ids_s, ids, &n);
+            strom_buf_free(&bytes);
+            kept += v.records_whole;
             at = v.next_offset;
-            views[project]++;
+            views[mode]++;
             strom_log_view_release(&v);
         }
-        CHECK_EQ(whole, 60);
+        CHECK_EQ(kept, 60);
+        if (mode == 1) { /* every row once, in order */
+            CHECK_EQ(n, 60 * 500);
+            for (int i = 0; i < n && i < 60 * 500; i++)
+                CHECK_EQ(ids[i], (int64_t)(i / 500 + 1) * 1000 + i % 500);
+        }
     }
     /* the projected views carry more records each (about 13 against 8) */
     CHECK(views[1] * 4 < views[0] * 3);
+    /* filtered: every record is cut to a quarter of its rows and re-encoded in memory; views
+     * of the projected limit carry every kept row once, in order, each view full */
+    {
+        strom_log_view_opts o = {schema, cols, 1, pred, NULL, NULL};
+        CHECK_OK(strom_log_read_view(l, 0, 1, &o, &v, &err), &err);
+        uint64_t one = v.bytes_out;
+        strom_log_view_release(&v);
+        int64_t at = 0;
+        int n = 0;
+        while (at < strom_log_end_offset(l) && views[2] < 200) {
+            CHECK_OK(strom_log_read_view(l, at, limit / 8, &o, &v, &err), &err);
+            CHECK(v.bytes_out <= limit / 8 || v.records_filtered == 1);
+            CHECK(v.next_offset > at);
+            if (v.next_offset < strom_log_end_offset(l))
+                CHECK(v.bytes_out + one * 2 > limit / 8);
+            strom_buf bytes = STROM_BUF_INIT;
+            CHECK_OK(strom_log_view_copy(&v, &bytes, &err), &err);
+            view_ids(&bytes, ids_s, ids, &n);
+            strom_buf_free(&bytes);
+            at = v.next_offset;
+            views[2]++;
+            strom_log_view_release(&v);
+        }
+        CHECK(views[2] > 2); /* the limit cut the read several times */
+        CHECK_EQ(n, 60 * 250);
+        for (int i = 0; i < n && i < 60 * 250; i++)
+            CHECK_EQ(ids[i], (int64_t)(i / 250 + 1) * 1000 + i % 250);
+    }
+    free(ids);
+    strom_pred_free(pred);
+    strom_schema_free(ids_s);
     strom_log_close(l);
 }
 
