@@ -45,6 +45,7 @@ struct srv_conn {
     int inflight;                 /* requests dispatched (queued, running or parked) */
     bool dead;                    /* socket closed; freed when inflight reaches 0 */
     bool read_paused;
+    bool corked;                  /* TCP_CORK set while a response of several pieces goes out */
     uint32_t events;
     srv_conn *prev, *next;
 };
@@ -283,13 +284,24 @@ static srv_out piece(const srv_req *r, int i)
     return r->outs[i];
 }
 
-/* Writes as much of the output queue as the socket takes. */
+static void conn_cork(srv_conn *c, bool on)
+{
+    int v = on;
+    if (c->corked != on && setsockopt(c->fd, IPPROTO_TCP, TCP_CORK, &v, sizeof v) == 0)
+        c->corked = on;
+}
+
+/* Writes as much of the output queue as the socket takes. A response of several pieces (a
+ * Fetch: a front in memory, then file ranges, per record) is corked until its last byte is
+ * written, so its pieces leave in full segments instead of one short one per piece. */
 static void conn_flush(srv_server *s, srv_conn *c)
 {
     while (!c->dead && c->out_head) {
         srv_req *r = c->out_head;
         srv_out p = piece(r, r->out_cur);
         ssize_t n;
+        if (r->nouts > 1)
+            conn_cork(c, true);
         if (!p.mem) {
             off_t pos = (off_t)(p.pos + r->out_off);
             size_t len = (size_t)(p.len - r->out_off);
@@ -336,6 +348,8 @@ static void conn_flush(srv_server *s, srv_conn *c)
             if (!c->out_head)
                 c->out_tail = NULL;
             req_drop(s, r);
+            if (c->corked)
+                conn_cork(c, false); /* the response is out: send its last segment now */
         }
     }
     conn_events(s, c);
