@@ -208,6 +208,18 @@ static int resp_reserve(strom_client *c, size_t want)
     return 0;
 }
 
+void cl_prepare_recv(strom_client *c, size_t bytes)
+{
+    if (c->resp.cap - c->resp.len >= bytes || resp_reserve(c, bytes) != 0)
+        return;
+    /* one write per page faults it in (a huge page at the first of its 512), 2 MiB at a time
+     * and only until the answer begins to arrive: a small answer costs no more than before */
+    volatile uint8_t *p = c->resp.data + c->resp.len;
+    for (size_t at = 0; at < bytes && !cl_wait_readable(c, 0);)
+        for (size_t end = at + HUGE_BYTES; at < end && at < bytes; at += 4096)
+            p[at] = 0;
+}
+
 /* Reads the next response frame into c->resp. A read takes whatever the socket has (up to
  * the buffer's room, at least 16 KiB): a small frame usually arrives in one system call, and
  * bytes of the frames after it wait in c->pend for the next call. */

@@ -68,6 +68,10 @@ bool cl_readable(strom_client *c);
 /* Waits up to timeout_us for a response to begin (bytes already read count at once); true
  * when one can be read. */
 bool cl_wait_readable(strom_client *c, int64_t timeout_us);
+/* Makes the response buffer ready for an answer of up to `bytes` (its pages faulted in): a
+ * fresh buffer's first fill costs the kernel's zeroing of every page, which a caller can do
+ * here while the server prepares the answer (the scanner: after its first Fetch is sent). */
+void cl_prepare_recv(strom_client *c, size_t bytes);
 
 /* The table's description by name (GetTableInfo). */
 int cl_get_table(strom_client *c, const char *db, const char *table, strom_table_desc *out,

@@ -95,6 +95,7 @@ struct strom_scanner {
     bool pf;                 /* a Fetch is in flight (sent ahead of the caller's need) */
     int pf_active;           /* its buckets: scanner bucket index of each */
     int *pf_map;
+    bool prepared;           /* the receive buffer was made ready (reads to the end) */
     cl_lake *lake;           /* union read: the lake part, read before the log */
     struct pku *pku;         /* union read of a primary-key table (below) */
     const cl_lake *offsets_from; /* internal: start each bucket where this lake ends */
@@ -682,6 +683,10 @@ static int fetch_once(strom_scanner *s, strom_error *err)
     int rc = 0;
     if (!s->pf && ((rc = fetch_send(s, err)) < 0 || !s->pf))
         return rc;
+    if (!s->o.follow && !s->prepared) { /* the first answer is being prepared meanwhile */
+        s->prepared = true;
+        cl_prepare_recv(s->c, (size_t)s->o.max_bytes + (64u << 10));
+    }
     return fetch_recv(s, err);
 }
 
