@@ -1020,6 +1020,20 @@ static int pku_rows(strom_scanner *s, pku *u, strom_result **out, strom_error *e
         if ((rc = strom_bb_seal(u->bb, NULL, &u->msg, NULL, err)) == 0 &&
             (rc = strom_ipc_read_msg(u->msg.data, u->msg.len, &m, err)) == 0)
             rc = strom_ipc_decode_batch(&m, s->t.schema, s->t.schema, NULL, &b, err);
+        bool every_col = s->ncols == n;
+        for (int i = 0; every_col && i < n; i++)
+            every_col = s->cols[i] == i;
+        if (rc == 0 && !s->pred && every_col) {
+            /* every row and column: the batch just decoded is the result, no selection */
+            size_t len;
+            uint8_t *own = strom_buf_detach(&u->msg, &len);
+            if (!(*out = cl_result_own(b, own, s->out_schema, "", 0))) {
+                free(own);
+                strom_batch_free(b);
+                rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+            }
+            break;
+        }
         if (rc == 0 && s->pred) {
             uint8_t *sel = realloc(u->sel, (size_t)(rows + 7) / 8 + 1);
             if (!sel)
