@@ -70,6 +70,7 @@ static int cl_connect(strom_client *c, strom_error *err)
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         c->fd = fd;
+        memset(c->api_max, 0xff, sizeof c->api_max); /* a new connection: maybe a new server */
         rc = 0;
         break;
     }
@@ -93,6 +94,7 @@ int strom_client_connect(const char *addr, const strom_client_opts *o, strom_cli
     if (!c)
         return strom_error_set(err, STROM_ENOMEM, "out of memory");
     c->fd = -1;
+    memset(c->api_max, 0xff, sizeof c->api_max); /* -1: not asked */
     snprintf(c->addr, sizeof c->addr, "%s", addr);
     snprintf(c->host, sizeof c->host, "%.*s", (int)(colon - addr), addr);
     c->port = (int)port;
@@ -121,11 +123,19 @@ void strom_client_close(strom_client *c)
     free(c);
 }
 
+int cl_api_version(const strom_client *c, int api)
+{
+    int v = strom_api_max_version(api);
+    if (api >= 0 && api < STROM_API_COUNT && c->api_max[api] >= 0 && c->api_max[api] < v)
+        v = c->api_max[api];
+    return v < 0 ? 0 : v;
+}
+
 int cl_begin(strom_client *c, int api)
 {
     strom_buf_reset(&c->req);
-    strom_request_header h = {(uint16_t)api, (uint16_t)strom_api_max_version(api),
-                              c->next_corr++, 0};
+    strom_request_header h = {(uint16_t)api, (uint16_t)cl_api_version(c, api), c->next_corr++,
+                              0};
     strom_frame_begin(&c->req);
     return strom_wire_put_request_header(&c->req, &h) ? STROM_ENOMEM : 0;
 }
@@ -419,6 +429,27 @@ bool cl_wait_readable(strom_client *c, int64_t timeout_us)
 bool cl_readable(strom_client *c)
 {
     return cl_wait_readable(c, 0);
+}
+
+int cl_downgrade(strom_client *c, int api, int v, strom_error *err)
+{
+    if (v <= 0 || api < 0 || api >= STROM_API_COUNT)
+        return 0;
+    strom_wire_reader rd;
+    strom_msg_versions m;
+    int rc = cl_begin(c, STROM_API_API_VERSIONS);
+    if (rc < 0 || (rc = cl_call(c, NULL, 0, true, 0, false, &rd, err)) < 0 ||
+        (rc = strom_msg_versions_decode(&rd, &m, err)) < 0)
+        return rc;
+    int newest = -1;
+    for (uint32_t i = 0; i < m.n; i++)
+        if (m.v[i].key < STROM_API_COUNT) {
+            c->api_max[m.v[i].key] = (int16_t)m.v[i].max;
+            if (m.v[i].key == api && m.v[i].min <= m.v[i].max)
+                newest = m.v[i].max;
+        }
+    strom_msg_versions_free(&m);
+    return newest >= 0 && newest < v ? 1 : 0;
 }
 
 int strom_client_server_version(strom_client *c, char *buf, size_t cap, strom_error *err)

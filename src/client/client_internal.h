@@ -33,10 +33,19 @@ struct strom_client {
     strom_buf pend;           /* bytes read past it: the start of the next frames */
     bool just_sent;           /* nothing read since the last request went out */
     cl_pending call;          /* a call started and not finished */
+    int16_t api_max[STROM_API_COUNT]; /* the server's newest versions, once asked (-1: not
+                                         asked on this connection: send this side's newest) */
 };
 
-/* Starts a request frame for api in c->req. */
+/* Starts a request frame for api in c->req, at cl_api_version. */
 int cl_begin(strom_client *c, int api);
+/* The version of api requests carry: this side's newest, or the server's when it is older
+ * and cl_downgrade found it out. */
+int cl_api_version(const strom_client *c, int api);
+/* After the server refused version v of api as unsupported (an older server): asks it for its
+ * versions (ApiVersions) and returns 1 when it knows an older version of api than v (later
+ * requests on this connection use it), 0 when not (the refusal stands), or an error. */
+int cl_downgrade(strom_client *c, int api, int v, strom_error *err);
 
 /* Sends c->req followed by the `nextra` pieces (raw records) and reads the response. On
  * success *body reads the response fields. Server errors become their code with the server's

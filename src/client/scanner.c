@@ -95,6 +95,7 @@ struct strom_scanner {
     bool pf;                 /* a Fetch is in flight (sent ahead of the caller's need) */
     int pf_active;           /* its buckets: scanner bucket index of each */
     int *pf_map;
+    int pf_version;          /* the Fetch version it was sent in */
     bool prepared;           /* the receive buffer was made ready (reads to the end) */
     cl_lake *lake;           /* union read: the lake part, read before the log */
     struct pku *pku;         /* union read of a primary-key table (below) */
@@ -549,6 +550,7 @@ static int fetch_send(strom_scanner *s, strom_error *err)
                          all_cols ? 0 : (uint32_t)s->ncols, cols,
                          {s->where ? s->where : "", (uint16_t)(s->where ? strlen(s->where) : 0)},
                          (uint32_t)active, fb};
+    s->pf_version = cl_api_version(s->c, STROM_API_FETCH); /* how its answer is laid out */
     int rc = cl_begin(s->c, STROM_API_FETCH);
     if (rc == 0)
         rc = strom_msg_fetch_encode(&s->c->req, &m);
@@ -565,6 +567,8 @@ static int fetch_send(strom_scanner *s, strom_error *err)
     s->pf_map = map;
     return 0;
 }
+
+static int fetch_once(strom_scanner *s, strom_error *err);
 
 /* Reads the answer to the Fetch in flight; its results go to the queue. */
 static int fetch_recv(strom_scanner *s, strom_error *err)
@@ -588,9 +592,21 @@ static int fetch_recv(strom_scanner *s, strom_error *err)
         s->spare = NULL;
     }
     int rc = cl_call_finish(s->c, &rd, err);
+    if (rc == STROM_EUNSUPPORTED && s->pf_version > 0) {
+        /* an older server: ask for its versions and, when it has an older Fetch, send this
+         * one again in that version (the request is the same; the answer's layout differs) */
+        strom_error e2;
+        int d = cl_downgrade(s->c, STROM_API_FETCH, s->pf_version, &e2);
+        if (d == 1) {
+            free(map);
+            return fetch_once(s, err);
+        }
+        if (d < 0)
+            *err = e2;
+        rc = d < 0 ? d : rc;
+    }
     if (rc == 0)
-        rc = strom_msg_fetch_resp_decode(&rd, strom_api_max_version(STROM_API_FETCH), &resp,
-                                         err);
+        rc = strom_msg_fetch_resp_decode(&rd, s->pf_version, &resp, err);
     if (rc == 0 && resp.n != (uint32_t)active)
         rc = strom_error_set(err, STROM_ECORRUPT, "Fetch answered %u of %d buckets", resp.n,
                              active);

@@ -702,6 +702,138 @@ TEST(writer_wait_and_rows_of_fixed_width_columns)
  * skip the damaged record and hand out the ones after it. */
 /* An answer of several MiB (the client takes it into a 2 MiB-aligned buffer of huge pages,
  * grown from the first 16 KiB read) arrives whole, in order, and is reused for the next. */
+/* ---- a server of an older protocol version -------------------------------------------------
+ * A proxy in front of the real server that answers as a server without Fetch version 1 would:
+ * it refuses Fetch v1 as unsupported and says, in ApiVersions, that its newest Fetch is 0.
+ * Everything else goes to the real server. */
+typedef struct old_server {
+    int lfd, port;
+    pthread_t th;
+    int refused, asked;
+} old_server;
+
+static void *old_server_run(void *arg)
+{
+    old_server *o = arg;
+    int cfd;
+    while ((cfd = accept(o->lfd, NULL, NULL)) >= 0) {
+        int ufd = raw_connect();
+        strom_buf req = STROM_BUF_INIT, resp = STROM_BUF_INIT;
+        while (raw_recv(cfd, &req)) { /* a request frame: answered before the next is read */
+            strom_wire_reader r;
+            strom_wire_reader_init(&r, req.data + 4, req.len - 4);
+            strom_request_header h;
+            if (strom_request_header_read(&r, &h) < 0)
+                break;
+            if (h.api_key == STROM_API_FETCH && h.api_version >= 1) {
+                strom_buf_reset(&resp);
+                strom_response_header rh = {h.correlation_id, (uint16_t)(-STROM_EUNSUPPORTED), 0};
+                const char *m = "Fetch version 1 is not supported (newest: 0)";
+                size_t start = strom_frame_begin(&resp);
+                strom_wire_put_response_header(&resp, &rh);
+                strom_wire_put_str(&resp, m, strlen(m));
+                strom_frame_end(&resp, start, NULL);
+                __atomic_add_fetch(&o->refused, 1, __ATOMIC_SEQ_CST);
+            } else {
+                raw_send(ufd, req.data, req.len);
+                if (!raw_recv(ufd, &resp))
+                    break;
+                if (h.api_key == STROM_API_API_VERSIONS) { /* its newest Fetch is 0 */
+                    strom_wire_reader a;
+                    strom_wire_reader_init(&a, resp.data + 4, resp.len - 4);
+                    strom_response_header ah;
+                    strom_response_header_read(&a, &ah);
+                    uint16_t len;
+                    strom_wire_str(&a, &len, "server");
+                    uint32_t n = strom_wire_u32(&a, "apis");
+                    for (uint32_t i = 0; i < n; i++) {
+                        size_t at = 4 + a.pos;
+                        if (strom_wire_u16(&a, "key") == STROM_API_FETCH)
+                            strom_st16(resp.data + at + 4, 0); /* max */
+                        strom_wire_u16(&a, "min");
+                        strom_wire_u16(&a, "max");
+                    }
+                    __atomic_add_fetch(&o->asked, 1, __ATOMIC_SEQ_CST);
+                }
+            }
+            raw_send(cfd, resp.data, resp.len);
+        }
+        strom_buf_free(&req);
+        strom_buf_free(&resp);
+        close(ufd);
+        close(cfd);
+    }
+    return NULL;
+}
+
+static void old_server_start(old_server *o)
+{
+    memset(o, 0, sizeof *o);
+    o->lfd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    CHECK(bind(o->lfd, (struct sockaddr *)&a, sizeof a) == 0 && listen(o->lfd, 4) == 0);
+    socklen_t al = sizeof a;
+    getsockname(o->lfd, (struct sockaddr *)&a, &al);
+    o->port = ntohs(a.sin_port);
+    pthread_create(&o->th, NULL, old_server_run, o);
+}
+
+static void old_server_stop(old_server *o)
+{
+    shutdown(o->lfd, SHUT_RDWR);
+    close(o->lfd);
+    pthread_join(o->th, NULL);
+}
+
+/* A reader meeting a server without Fetch version 1 asks for its versions once and goes on
+ * in version 0 (unpadded answers, buffers copied before use): the same rows, in order. */
+TEST(scanner_falls_back_to_an_older_fetch_version)
+{
+    make_table("oldsrv", 3); /* answers of 3 buckets: fields end at 2 mod 8, v0 unpadded */
+    write_rows("oldsrv", 0, 30000);
+    old_server o;
+    old_server_start(&o);
+    char oaddr[64];
+    snprintf(oaddr, sizeof oaddr, "127.0.0.1:%d", o.port);
+    const char *cols[] = {"v", "x"};
+    for (int project = 0; project < 2; project++) {
+        strom_error err;
+        strom_scanner *s;
+        strom_scan_opts so;
+        strom_scan_opts_default(&so);
+        so.max_bytes = 64u << 10; /* several Fetches, the later ones sent ahead */
+        if (project) {
+            so.columns = cols;
+            so.ncolumns = 2;
+        }
+        CHECK_OK(strom_scanner_open(oaddr, NULL, "t", "oldsrv", &so, &s, &err), &err);
+        strom_result *r;
+        int k;
+        int64_t rows = 0, sum = 0, xs = 0;
+        while ((k = strom_scanner_next(s, &r, &err)) == 1) {
+            int vcol = project ? 0 : 1;
+            for (int64_t i = 0; i < strom_result_rows(r); i++) {
+                int64_t v = strom_result_int(r, i, vcol);
+                sum += v;
+                if (v % 3)
+                    xs += strom_result_double(r, i, vcol + 1) == (double)v / 2;
+            }
+            rows += strom_result_rows(r);
+            strom_result_free(r);
+        }
+        CHECK_OK(k, &err);
+        CHECK_EQ(rows, 30000);
+        CHECK_EQ(sum, (int64_t)30000 * 29999 / 2);
+        CHECK_EQ(xs, 20000);
+        strom_scanner_close(s);
+    }
+    /* each scanner's connection: one Fetch v1 refused, one ApiVersions, then version 0 */
+    CHECK_EQ(__atomic_load_n(&o.refused, __ATOMIC_SEQ_CST), 2);
+    CHECK_EQ(__atomic_load_n(&o.asked, __ATOMIC_SEQ_CST), 2);
+    old_server_stop(&o);
+}
+
 TEST(large_fetch_answers)
 {
     make_table("big", 1);
@@ -1409,6 +1541,7 @@ int main(void)
     RUN_TEST(writer_batches_while_requests_are_in_flight);
     RUN_TEST(writer_wait_and_rows_of_fixed_width_columns);
     RUN_TEST(large_fetch_answers);
+    RUN_TEST(scanner_falls_back_to_an_older_fetch_version);
     RUN_TEST(damaged_record_fails_the_scanner_for_good);
     RUN_TEST(long_poll_wakes_on_append);
     RUN_TEST(concurrent_writers);
