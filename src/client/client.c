@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -192,35 +191,15 @@ static int send_all(strom_client *c, const uint8_t *head, size_t hlen, const str
     return 0;
 }
 
-/* Room for `want` more bytes in c->resp. A buffer of 2 MiB or more (a Fetch answer: 8 MiB
- * by default) is 2 MiB aligned and asks for transparent huge pages: its first fill then
- * takes a handful of page faults instead of one per 4 KiB page (2048 for 8 MiB: a tenth of
- * the time of a projected read). */
+/* Response buffers grow with strom_buf_reserve_large: an answer of 2 MiB or more (a Fetch
+ * answer: 8 MiB by default) lands in transparent huge pages, so its first fill takes a handful
+ * of page faults instead of one per 4 KiB page (2048 for 8 MiB: a tenth of the time of a
+ * projected read). */
 #define HUGE_BYTES (2u << 20)
-
-static int resp_reserve(strom_client *c, size_t want)
-{
-    strom_buf *b = &c->resp;
-    if (want <= b->cap - b->len)
-        return 0;
-    if (b->len + want < HUGE_BYTES || want > SIZE_MAX / 4)
-        return strom_buf_reserve(b, want);
-    size_t cap = (size_t)strom_align_up((uint64_t)(b->len + want), HUGE_BYTES);
-    uint8_t *p = aligned_alloc(HUGE_BYTES, cap);
-    if (!p)
-        return STROM_ENOMEM;
-    (void)madvise(p, cap, MADV_HUGEPAGE); /* a hint: without it, 4 KiB pages */
-    if (b->len)
-        memcpy(p, b->data, b->len);
-    free(b->data);
-    b->data = p;
-    b->cap = cap;
-    return 0;
-}
 
 void cl_prepare_recv(strom_client *c, size_t bytes)
 {
-    if (c->resp.cap - c->resp.len >= bytes || resp_reserve(c, bytes) != 0)
+    if (c->resp.cap - c->resp.len >= bytes || strom_buf_reserve_large(&c->resp, bytes) != 0)
         return;
     /* one write per page faults it in (a huge page at the first of its 512), 2 MiB at a time
      * and only until the answer begins to arrive: a small answer costs no more than before */
@@ -253,7 +232,7 @@ static int recv_frame(strom_client *c, int64_t deadline, strom_error *err)
         if (c->resp.len >= need)
             break;
         size_t want = need - c->resp.len < (16u << 10) ? 16u << 10 : need - c->resp.len;
-        if (resp_reserve(c, want) != 0)
+        if (strom_buf_reserve_large(&c->resp, want) != 0)
             return strom_error_set(err, STROM_ENOMEM, "out of memory");
         if (c->just_sent) { /* a request just went out: its answer cannot be here yet, so
                                wait first instead of a read that finds nothing */

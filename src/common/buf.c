@@ -1,11 +1,14 @@
 /*
  * buf.c: growable byte buffer (see buf.h). Growth doubles, so appends are amortised O(1).
- * Buffers are 64-byte aligned so that typed access to columns built in them is aligned.
+ * Buffers are 64-byte aligned so that typed access to columns built in them is aligned; large
+ * ones for network answers (strom_buf_reserve_large) 2 MiB-aligned, in huge pages.
  */
 #include "common/buf.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "common/common.h"
 
@@ -15,6 +18,22 @@ void strom_buf_free(strom_buf *b)
 {
     free(b->data);
     strom_buf_init(b);
+}
+
+/* Moves the buffer's bytes to a new allocation of cap bytes aligned to `align`. */
+static int buf_move(strom_buf *b, size_t cap, size_t align, bool huge)
+{
+    uint8_t *p = aligned_alloc(align, cap);
+    if (!p)
+        return STROM_ENOMEM;
+    if (huge)
+        (void)madvise(p, cap, MADV_HUGEPAGE); /* a hint: without it, 4 KiB pages */
+    if (b->len)
+        memcpy(p, b->data, b->len);
+    free(b->data);
+    b->data = p;
+    b->cap = cap;
+    return 0;
 }
 
 int strom_buf_reserve(strom_buf *b, size_t extra)
@@ -27,16 +46,20 @@ int strom_buf_reserve(strom_buf *b, size_t extra)
     size_t cap = b->cap ? b->cap : 64;
     while (cap < need)
         cap *= 2;
-    cap = (size_t)strom_align_up(cap, 64);
-    uint8_t *p = aligned_alloc(64, cap);
-    if (!p)
-        return STROM_ENOMEM;
-    if (b->len)
-        memcpy(p, b->data, b->len);
-    free(b->data);
-    b->data = p;
-    b->cap = cap;
-    return 0;
+    return buf_move(b, (size_t)strom_align_up(cap, 64), 64, false);
+}
+
+#define HUGE_PAGE (2u << 20)
+
+int strom_buf_reserve_large(strom_buf *b, size_t extra)
+{
+    if (extra <= b->cap - b->len)
+        return 0;
+    if (extra > SIZE_MAX / 4 - b->len)
+        return STROM_ELIMIT;
+    if (b->len + extra < HUGE_PAGE)
+        return strom_buf_reserve(b, extra);
+    return buf_move(b, (size_t)strom_align_up(b->len + extra, HUGE_PAGE), HUGE_PAGE, true);
 }
 
 int strom_buf_append(strom_buf *b, const void *p, size_t n)

@@ -25,6 +25,11 @@ void strom_buf_free(strom_buf *b);
 static inline void strom_buf_reset(strom_buf *b) { b->len = 0; }
 /* Ensures room for `extra` more bytes. Returns 0 or STROM_ENOMEM/STROM_ELIMIT. */
 int strom_buf_reserve(strom_buf *b, size_t extra);
+/* The same for a buffer filled in one go with MiBs (a network answer): from 2 MiB on, the
+ * room is exactly what is asked for, rounded up to 2 MiB, 2 MiB-aligned, with transparent
+ * huge pages asked for (madvise), so that its first fill takes a few page faults instead of
+ * one per 4 KiB. Below 2 MiB, strom_buf_reserve. */
+int strom_buf_reserve_large(strom_buf *b, size_t extra);
 int strom_buf_append(strom_buf *b, const void *p, size_t n);
 /* Appends n zero bytes. */
 int strom_buf_zeros(strom_buf *b, size_t n);

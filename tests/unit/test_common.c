@@ -59,6 +59,30 @@ TEST(buf_grows_and_pads)
     CHECK(b.data == NULL);
 }
 
+/* Large reserves: below 2 MiB as strom_buf_reserve; from 2 MiB on, 2 MiB-aligned room rounded
+ * up to 2 MiB, the bytes already there kept. */
+TEST(buf_large_reserve)
+{
+    strom_buf b = STROM_BUF_INIT;
+    CHECK_EQ(strom_buf_reserve_large(&b, 1000), 0);
+    CHECK(b.cap >= 1000 && b.cap < (2u << 20));
+    CHECK_EQ((uintptr_t)b.data % 64, 0u);
+    for (int i = 0; i < 1000; i++)
+        b.data[b.len++] = (uint8_t)i;
+    CHECK_EQ(strom_buf_reserve_large(&b, 5u << 20), 0);
+    CHECK_EQ((uintptr_t)b.data % (2u << 20), 0u);
+    CHECK_EQ(b.cap, (size_t)6 << 20); /* 1000 + 5 MiB, rounded up to 2 MiB */
+    bool same = b.len == 1000;
+    for (int i = 0; i < 1000; i++)
+        same = same && b.data[i] == (uint8_t)i;
+    CHECK(same);
+    uint8_t *was = b.data;
+    CHECK_EQ(strom_buf_reserve_large(&b, (6u << 20) - 1000), 0); /* fits: no move */
+    CHECK(b.data == was);
+    CHECK_EQ(strom_buf_reserve_large(&b, SIZE_MAX / 2), STROM_ELIMIT);
+    strom_buf_free(&b);
+}
+
 TEST(error_table)
 {
     CHECK_STR(strom_error_name(STROM_ECORRUPT), "STROM_ECORRUPT");
@@ -143,6 +167,7 @@ int main(void)
     RUN_TEST(crc32c_known_values);
     RUN_TEST(crc32c_hw_matches_sw_and_chains);
     RUN_TEST(buf_grows_and_pads);
+    RUN_TEST(buf_large_reserve);
     RUN_TEST(error_table);
     RUN_TEST(popcount);
     return TEST_EXIT();
