@@ -596,12 +596,13 @@ static int fetch_recv(strom_scanner *s, strom_error *err)
         /* an older server: ask for its versions and, when it has an older Fetch, send this
          * one again in that version (the request is the same; the answer's layout differs) */
         strom_error e2;
+        strom_error_clear(&e2);
         int d = cl_downgrade(s->c, STROM_API_FETCH, s->pf_version, &e2);
         if (d == 1) {
             free(map);
             return fetch_once(s, err);
         }
-        if (d < 0)
+        if (d < 0 && err)
             *err = e2;
         rc = d < 0 ? d : rc;
     }
@@ -620,31 +621,35 @@ static int fetch_recv(strom_scanner *s, strom_error *err)
             strom_buf_init(&s->c->resp);
         }
     }
-    /* first where every bucket goes next: the next Fetch leaves before these records are
+    /* first the buckets' errors, before anything moves: a refused bucket fails this call with
+     * every offset where it was, so a later call asks again for all of it */
+    for (uint32_t i = 0; rc == 0 && i < resp.n; i++) {
+        strom_msg_fetched *f = &resp.v[i];
+        sbucket *sb = &s->b[map[i]];
+        if (!f->error)
+            continue;
+        if (f->error == STROM_ERANGE && f->start_offset > sb->next && s->lake_bound &&
+            s->t.tiering)
+            /* a union read: the rows retention deleted are in a newer lake snapshot than the
+             * one this read took; skipping them would lose them */
+            rc = strom_error_set(err, STROM_ESTATE, "%s%sbucket %u: the log was deleted up to "
+                                 "%lld while this union read was at %lld (it took longer than "
+                                 "tier_read_grace): run it again", sb->partition,
+                                 sb->partition[0] ? " " : "", sb->bucket,
+                                 (long long)f->start_offset, (long long)sb->next);
+        else if (f->error != STROM_ERANGE || f->start_offset <= sb->next)
+            rc = strom_error_set(err, f->error, "%s%sbucket %u: %.*s", sb->partition,
+                                 sb->partition[0] ? " " : "", sb->bucket, (int)f->message.len,
+                                 f->message.p);
+    }
+    /* then where every bucket goes next: the next Fetch leaves before these records are
      * verified and decoded, so the server prepares it meanwhile */
     for (uint32_t i = 0; rc == 0 && i < resp.n; i++) {
         strom_msg_fetched *f = &resp.v[i];
         sbucket *sb = &s->b[map[i]];
-        if (f->error) {
-            if (f->error == STROM_ERANGE && f->start_offset > sb->next && s->lake_bound &&
-                s->t.tiering) {
-                /* a union read: the rows retention deleted are in a newer lake snapshot than
-                 * the one this read took; skipping them would lose them */
-                rc = strom_error_set(err, STROM_ESTATE, "%s%sbucket %u: the log was deleted up "
-                                     "to %lld while this union read was at %lld (it took longer "
-                                     "than tier_read_grace): run it again", sb->partition,
-                                     sb->partition[0] ? " " : "", sb->bucket,
-                                     (long long)f->start_offset, (long long)sb->next);
-                break;
-            }
-            if (f->error == STROM_ERANGE && f->start_offset > sb->next) {
-                sb->next = f->start_offset; /* retention passed us: continue from the start */
-                continue;
-            }
-            rc = strom_error_set(err, f->error, "%s%sbucket %u: %.*s", sb->partition,
-                                 sb->partition[0] ? " " : "", sb->bucket, (int)f->message.len,
-                                 f->message.p);
-            break;
+        if (f->error) { /* retention passed us: continue from the start */
+            sb->next = f->start_offset;
+            continue;
         }
         s->received += f->size;
         s->stored += f->bytes_stored;
@@ -679,7 +684,8 @@ static int fetch_recv(strom_scanner *s, strom_error *err)
         }
         if (rc < 0) {
             /* the buckets' offsets have moved past these records: every later call fails */
-            s->failed = *err;
+            if (err)
+                s->failed = *err;
             if (!s->failed.code)
                 s->failed.code = rc;
         }
@@ -701,7 +707,8 @@ static int fetch_once(strom_scanner *s, strom_error *err)
         return rc;
     if (!s->o.follow && !s->prepared) { /* the first answer is being prepared meanwhile */
         s->prepared = true;
-        cl_prepare_recv(s->c, (size_t)s->o.max_bytes + (64u << 10));
+        size_t want = (size_t)s->o.max_bytes + 4096; /* the records and the answer's fields */
+        cl_prepare_recv(s->c, want < (64u << 20) ? want : 64u << 20);
     }
     return fetch_recv(s, err);
 }
@@ -737,7 +744,8 @@ static int snapshot_page(strom_scanner *s, sbucket *sb, strom_error *err)
     if (rc < 0) {
         strom_error_prefix(err, "snapshot of %s%sbucket %u (open the scanner again)",
                            sb->partition, sb->partition[0] ? " " : "", sb->bucket);
-        s->failed = *err;
+        if (err)
+            s->failed = *err;
         if (!s->failed.code)
             s->failed.code = rc;
         return rc;

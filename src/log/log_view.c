@@ -357,9 +357,10 @@ int strom_log_read_view(strom_log *l, int64_t offset, size_t max_bytes,
     /* max_bytes bounds the view's bytes, not the stored ones: a projection or filter keeps
      * reading further records (up to VIEW_SCAN_MAX stored bytes) so that one Fetch carries
      * as much as the reader asked for. Each read asks for the stored bytes that should yield
-     * the room left, at the ratio of view to stored bytes seen so far; a record that would
+     * the room left, at the ratio of stored to sent bytes seen so far; a record that would
      * overfill the view is taken back and the view ends before it (only the first record may
-     * exceed max_bytes, as in a plain read). */
+     * exceed max_bytes, as in a plain read). A record filtered row by row and then taken back
+     * was decoded for nothing: once per view at most, and the next Fetch starts with it. */
     int rc = 0;
     uint64_t scanned = 0;
     bool full = false;
@@ -370,10 +371,10 @@ int strom_log_read_view(strom_log *l, int64_t offset, size_t max_bytes,
         uint64_t room = out->bytes_out < max_bytes ? max_bytes - out->bytes_out : 0;
         if (round > 0 && room == 0)
             break;
-        if (out->bytes_out > 0 && scanned > out->bytes_out) /* scale by stored / view */
-            room = room > VIEW_SCAN_MAX / (scanned / out->bytes_out)
-                       ? VIEW_SCAN_MAX
-                       : room * (scanned / out->bytes_out);
+        if (out->bytes_out > 0 && scanned > out->bytes_out) { /* scale by stored / sent */
+            double want = (double)room * (double)scanned / (double)out->bytes_out;
+            room = want >= (double)VIEW_SCAN_MAX ? VIEW_SCAN_MAX : (uint64_t)want;
+        }
         if (room > VIEW_SCAN_MAX - scanned)
             room = VIEW_SCAN_MAX - scanned;
         strom_log_slice sl;

@@ -45,7 +45,7 @@ struct srv_conn {
     int inflight;                 /* requests dispatched (queued, running or parked) */
     bool dead;                    /* socket closed; freed when inflight reaches 0 */
     bool read_paused;
-    bool corked;                  /* TCP_CORK set while a response of several pieces goes out */
+    bool corked;                  /* TCP_CORK set while a response of 3+ pieces goes out */
     uint32_t events;
     srv_conn *prev, *next;
 };
@@ -291,7 +291,7 @@ static void conn_cork(srv_conn *c, bool on)
         c->corked = on;
 }
 
-/* Writes as much of the output queue as the socket takes. A response of several pieces (a
+/* Writes as much of the output queue as the socket takes. A response of three or more pieces (a
  * Fetch: a front in memory, then file ranges, per record) is corked until its last byte is
  * written, so its pieces leave in full segments instead of one short one per piece. */
 static void conn_flush(srv_server *s, srv_conn *c)
