@@ -654,8 +654,11 @@ static int fetch_recv(strom_scanner *s, strom_error *err)
         s->received += f->size;
         s->stored += f->bytes_stored;
         sb->next = f->next_offset > sb->next ? f->next_offset : sb->next;
+        /* a read to the end is done with a bucket at its end, or at its high watermark when
+         * that is lower (the log is not the one the read began on: its partition was dropped
+         * and created again) */
         if (!s->o.follow && (sb->next >= sb->end || f->high_watermark <= sb->next))
-            sb->done = sb->next >= sb->end;
+            sb->done = true;
     }
     if (rc == 0 && !s->o.follow) {
         strom_error ahead;

@@ -834,6 +834,80 @@ TEST(scanner_falls_back_to_an_older_fetch_version)
     old_server_stop(&o);
 }
 
+/* A bucket refused in a Fetch answer (its partition dropped while a read goes on) fails the
+ * call before any bucket's offset moves: once the partition is back, the read goes on and
+ * every row of the other partition arrives exactly once; the re-created, empty partition
+ * ends the read instead of being waited for. */
+TEST(refused_bucket_loses_nothing_of_the_others)
+{
+    strom_error err;
+    strom_client *c;
+    CHECK_OK(strom_client_connect(addr, NULL, &c, &err), &err);
+    strom_table_desc p = test_desc("parts");
+    strom_schema_free(p.schema);
+    p.schema = kv_schema();
+    p.partition_col = 0;
+    CHECK_OK(strom_create_table(c, &p, false, &err), &err);
+    strom_table_desc_free(&p);
+    strom_writer *w;
+    strom_writer_opts wo;
+    strom_writer_opts_default(&wo);
+    wo.batch_bytes = 2048; /* many records per partition */
+    CHECK_OK(strom_writer_open(addr, NULL, "t", "parts", &wo, &w, &err), &err);
+    for (int64_t i = 0; i < 6000; i++) {
+        const char *k = i % 2 ? "b" : "a";
+        CHECK_OK(strom_writer_set_bytes(w, 0, k, 1, &err), &err);
+        CHECK_OK(strom_writer_set_int(w, 1, i, &err), &err);
+        CHECK_OK(strom_writer_end_row(w, &err), &err);
+    }
+    CHECK_OK(strom_writer_close(w, &err), &err);
+    strom_scanner *s;
+    strom_scan_opts so;
+    strom_scan_opts_default(&so);
+    so.max_bytes = 16u << 10; /* several records of each partition per Fetch */
+    CHECK_OK(strom_scanner_open(addr, NULL, "t", "parts", &so, &s, &err), &err);
+    strom_result *r;
+    int k;
+    int64_t next_a = 0, bad = 0, refusals = 0;
+    CHECK_EQ(strom_scanner_next(s, &r, &err), 1);
+    bool dropped = false;
+    for (;;) {
+        if (r) {
+            for (int64_t i = 0; i < strom_result_rows(r); i++) {
+                int64_t v = strom_result_int(r, i, 1);
+                if (v % 2 == 0) { /* partition a: every even v, in order, once */
+                    bad += v != next_a;
+                    next_a = v + 2;
+                }
+            }
+            strom_result_free(r);
+            r = NULL;
+        }
+        if (!dropped) {
+            CHECK_OK(strom_drop_partition(c, "t", "parts", "b", false, &err), &err);
+            dropped = true;
+        }
+        k = strom_scanner_next(s, &r, &err);
+        if (k < 0) {
+            refusals++;
+            CHECK_EQ(k, STROM_ENOTFOUND);
+            r = NULL;
+            CHECK_OK(strom_create_partition(c, "t", "parts", "b", true, &err), &err);
+            if (refusals > 3)
+                break;
+            continue;
+        }
+        if (k == 0)
+            break;
+    }
+    CHECK_EQ(k, 0);
+    CHECK(refusals >= 1);
+    CHECK_EQ(bad, 0);
+    CHECK_EQ(next_a, 6000); /* every row of a: 0, 2, ..., 5998 */
+    strom_scanner_close(s);
+    strom_client_close(c);
+}
+
 TEST(large_fetch_answers)
 {
     make_table("big", 1);
@@ -1541,6 +1615,7 @@ int main(void)
     RUN_TEST(writer_batches_while_requests_are_in_flight);
     RUN_TEST(writer_wait_and_rows_of_fixed_width_columns);
     RUN_TEST(large_fetch_answers);
+    RUN_TEST(refused_bucket_loses_nothing_of_the_others);
     RUN_TEST(scanner_falls_back_to_an_older_fetch_version);
     RUN_TEST(damaged_record_fails_the_scanner_for_good);
     RUN_TEST(long_poll_wakes_on_append);
