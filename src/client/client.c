@@ -195,8 +195,6 @@ static int send_all(strom_client *c, const uint8_t *head, size_t hlen, const str
  * answer: 8 MiB by default) lands in transparent huge pages, so its first fill takes a handful
  * of page faults instead of one per 4 KiB page (~2 600 for an 8 MiB answer's 10 MiB buffer: a
  * tenth of the time of a projected read). */
-#define HUGE_BYTES (2u << 20)
-
 void cl_prepare_recv(strom_client *c, size_t bytes)
 {
     if (c->resp.cap - c->resp.len >= bytes || strom_buf_reserve_large(&c->resp, bytes) != 0)
@@ -205,7 +203,7 @@ void cl_prepare_recv(strom_client *c, size_t bytes)
      * and only until the answer begins to arrive: a small answer costs no more than before */
     volatile uint8_t *p = c->resp.data + c->resp.len;
     for (size_t at = 0; at < bytes && !cl_wait_readable(c, 0);)
-        for (size_t end = at + HUGE_BYTES; at < end && at < bytes; at += 4096)
+        for (size_t end = at + STROM_BUF_HUGE; at < end && at < bytes; at += 4096)
             p[at] = 0;
 }
 
@@ -403,11 +401,6 @@ bool cl_wait_readable(strom_client *c, int64_t timeout_us)
     struct pollfd p = {c->fd, POLLIN, 0};
     struct timespec ts = {(time_t)(timeout_us / 1000000), (long)(timeout_us % 1000000) * 1000};
     return ppoll(&p, 1, &ts, NULL) > 0;
-}
-
-bool cl_readable(strom_client *c)
-{
-    return cl_wait_readable(c, 0);
 }
 
 int cl_downgrade(strom_client *c, int api, int v, strom_error *err)

@@ -73,9 +73,8 @@ int cl_send(strom_client *c, const uint8_t *head, size_t hlen, const struct iove
             int nextra, strom_error *err);
 int cl_recv(strom_client *c, int timeout_ms, strom_wire_reader *body, strom_response_header *h,
             strom_error *err);
-bool cl_readable(strom_client *c);
 /* Waits up to timeout_us for a response to begin (bytes already read count at once); true
- * when one can be read. */
+ * when one can be read (0: without waiting). */
 bool cl_wait_readable(strom_client *c, int64_t timeout_us);
 /* Makes the response buffer ready for an answer of up to `bytes` (its pages faulted in): a
  * fresh buffer's first fill costs the kernel's zeroing of every page, which a caller can do

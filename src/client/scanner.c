@@ -513,6 +513,27 @@ static int refresh_partitions(strom_scanner *s, strom_error *err)
     return rc;
 }
 
+/* The scanner fails for good with rc (and err's message, when there is one): every later
+ * call returns it. Returns rc. */
+static int fail_for_good(strom_scanner *s, int rc, const strom_error *err)
+{
+    if (err)
+        s->failed = *err;
+    s->failed.code = rc;
+    return rc;
+}
+
+/* Whether the scanner reads every column of the table, in order (no projection). */
+static bool all_columns(const strom_scanner *s)
+{
+    if (s->ncols != strom_schema_ncols(s->t.schema))
+        return false;
+    for (int i = 0; i < s->ncols; i++)
+        if (s->cols[i] != i)
+            return false;
+    return true;
+}
+
 /* Sends one Fetch of every active bucket (none: nothing is sent). */
 static int fetch_send(strom_scanner *s, strom_error *err)
 {
@@ -539,12 +560,9 @@ static int fetch_send(strom_scanner *s, strom_error *err)
                                          s->b[i].bucket, s->b[i].next, per ? per : 1};
         map[k++] = i;
     }
-    bool all_cols = true;
-    for (int i = 0; i < s->ncols; i++) {
+    for (int i = 0; i < s->ncols; i++)
         cols[i] = (strom_msg_str){s->colnames[i], (uint16_t)strlen(s->colnames[i])};
-        all_cols = all_cols && s->cols[i] == i;
-    }
-    all_cols = all_cols && s->ncols == strom_schema_ncols(s->t.schema);
+    bool all_cols = all_columns(s);
     int wait = s->o.follow ? s->o.max_wait_ms : 0;
     strom_msg_fetch m = {s->t.table_id, (uint32_t)wait, 1, s->o.max_bytes,
                          all_cols ? 0 : (uint32_t)s->ncols, cols,
@@ -685,13 +703,8 @@ static int fetch_recv(strom_scanner *s, strom_error *err)
             p += len;
             left -= len;
         }
-        if (rc < 0) {
-            /* the buckets' offsets have moved past these records: every later call fails */
-            if (err)
-                s->failed = *err;
-            if (!s->failed.code)
-                s->failed.code = rc;
-        }
+        if (rc < 0) /* the offsets have moved past these records: every later call fails */
+            fail_for_good(s, rc, err);
     }
     s->spare = bl; /* keeps fetch_recv's reference */
     strom_msg_fetch_resp_free(&resp);
@@ -747,11 +760,7 @@ static int snapshot_page(strom_scanner *s, sbucket *sb, strom_error *err)
     if (rc < 0) {
         strom_error_prefix(err, "snapshot of %s%sbucket %u (open the scanner again)",
                            sb->partition, sb->partition[0] ? " " : "", sb->bucket);
-        if (err)
-            s->failed = *err;
-        if (!s->failed.code)
-            s->failed.code = rc;
-        return rc;
+        return fail_for_good(s, rc, err);
     }
     blob *bl = calloc(1, sizeof *bl);
     if (!bl)
@@ -820,8 +829,8 @@ int strom_scanner_next(strom_scanner *s, strom_result **out, strom_error *err)
         s->qhead = s->qn = 0;
         if (s->lake) {
             int rc = cl_lake_next(s->lake, lake_part_ok, s, out, err);
-            if (rc < 0 && err)
-                s->failed = *err; /* a row group was lost: every later call says so */
+            if (rc < 0) /* a row group was lost: every later call says so */
+                fail_for_good(s, rc, err);
             if (rc != 0)
                 return rc;
             cl_lake_bytes(s->lake, &s->lake_read, &s->lake_total);
@@ -1023,6 +1032,7 @@ static int pku_rows(strom_scanner *s, pku *u, strom_result **out, strom_error *e
 {
     *out = NULL;
     int n = strom_schema_ncols(s->t.schema), rc = 0;
+    bool every_col = all_columns(s); /* and no predicate: the folded batch is the result */
     strom_value *vals = calloc((size_t)n + 1, sizeof *vals);
     if (!vals)
         return strom_error_set(err, STROM_ENOMEM, "out of memory");
@@ -1047,9 +1057,6 @@ static int pku_rows(strom_scanner *s, pku *u, strom_result **out, strom_error *e
         if ((rc = strom_bb_seal(u->bb, NULL, &u->msg, NULL, err)) == 0 &&
             (rc = strom_ipc_read_msg(u->msg.data, u->msg.len, &m, err)) == 0)
             rc = strom_ipc_decode_batch(&m, s->t.schema, s->t.schema, NULL, &b, err);
-        bool every_col = s->ncols == n;
-        for (int i = 0; every_col && i < n; i++)
-            every_col = s->cols[i] == i;
         if (rc == 0 && !s->pred && every_col) {
             /* every row and column: the batch just decoded is the result, no selection */
             size_t len;
@@ -1101,11 +1108,8 @@ static int pku_next(strom_scanner *s, strom_result **out, strom_error *err)
             *err = s->failed;
         return s->failed.code;
     }
-    if (u->phase == 0 && (rc = pku_fold(s, u, err)) < 0) {
-        if (err)
-            s->failed = *err;
-        return rc;
-    }
+    if (u->phase == 0 && (rc = pku_fold(s, u, err)) < 0)
+        return fail_for_good(s, rc, err);
     if (u->phase == 1) {
         if ((rc = pku_rows(s, u, out, err)) < 0)
             return rc;

@@ -562,7 +562,7 @@ static int send_some(strom_writer *w, bool all, bool *more, strom_error *err)
         return rc;
     /* settle the answers already there; with every slot taken, due batches keep collecting
      * rows (adaptive batching) unless one has reached batch_bytes or this is a flush */
-    while (w->nfly > 0 && cl_readable(w->c))
+    while (w->nfly > 0 && cl_wait_readable(w->c, 0))
         if ((rc = read_one(w, err)) < 0)
             return rc;
     if (w->nfly >= w->o.max_in_flight) {
@@ -813,7 +813,7 @@ static int write_values(strom_writer *w, const strom_value *row, uint8_t type,
 int strom_writer_poll(strom_writer *w, strom_error *err)
 {
     int rc = send_due(w, false, err);
-    while (rc == 0 && w->nfly > 0 && cl_readable(w->c))
+    while (rc == 0 && w->nfly > 0 && cl_wait_readable(w->c, 0))
         rc = read_one(w, err);
     return rc < 0 ? rc : take_async_error(w, err);
 }

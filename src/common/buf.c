@@ -49,17 +49,15 @@ int strom_buf_reserve(strom_buf *b, size_t extra)
     return buf_move(b, (size_t)strom_align_up(cap, 64), 64, false);
 }
 
-#define HUGE_PAGE (2u << 20)
-
 int strom_buf_reserve_large(strom_buf *b, size_t extra)
 {
     if (extra <= b->cap - b->len)
         return 0;
     if (extra > SIZE_MAX / 4 - b->len)
         return STROM_ELIMIT;
-    if (b->len + extra < HUGE_PAGE)
+    if (b->len + extra < STROM_BUF_HUGE)
         return strom_buf_reserve(b, extra);
-    return buf_move(b, (size_t)strom_align_up(b->len + extra, HUGE_PAGE), HUGE_PAGE, true);
+    return buf_move(b, (size_t)strom_align_up(b->len + extra, STROM_BUF_HUGE), STROM_BUF_HUGE, true);
 }
 
 int strom_buf_append(strom_buf *b, const void *p, size_t n)

@@ -30,6 +30,7 @@ int strom_buf_reserve(strom_buf *b, size_t extra);
  * huge pages asked for (madvise), so that its first fill takes a few page faults instead of
  * one per 4 KiB. Below 2 MiB, strom_buf_reserve. */
 int strom_buf_reserve_large(strom_buf *b, size_t extra);
+#define STROM_BUF_HUGE (2u << 20) /* a transparent huge page */
 int strom_buf_append(strom_buf *b, const void *p, size_t n);
 /* Appends n zero bytes. */
 int strom_buf_zeros(strom_buf *b, size_t n);
