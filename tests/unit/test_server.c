@@ -488,6 +488,22 @@ static void write_rows(const char *table, int64_t first, int64_t n)
     CHECK_OK(strom_writer_close(w, &err), &err);
 }
 
+/* A scanner of t.<table> at `at` reading to the end in Fetches of max_bytes, of the columns
+ * given (ncols 0: all). */
+static strom_scanner *scan_open(const char *at, const char *table, uint32_t max_bytes,
+                                const char *const *cols, int ncols)
+{
+    strom_error err;
+    strom_scanner *s = NULL;
+    strom_scan_opts so;
+    strom_scan_opts_default(&so);
+    so.max_bytes = max_bytes;
+    so.columns = ncols ? cols : NULL;
+    so.ncolumns = ncols;
+    CHECK_OK(strom_scanner_open(at, NULL, "t", table, &so, &s, &err), &err);
+    return s;
+}
+
 TEST(writer_and_scanner)
 {
     make_table("events", 4);
@@ -602,14 +618,8 @@ TEST(writer_batches_while_requests_are_in_flight)
     CHECK_EQ(strom_writer_rows_acked(w), n);
     CHECK_EQ(strom_writer_rows_pending(w), 0);
     CHECK_OK(strom_writer_close(w, &err), &err);
-    strom_scanner *s;
-    strom_scan_opts so;
-    strom_scan_opts_default(&so);
-    so.max_bytes = 4096; /* many Fetches */
     const char *cols[] = {"v"};
-    so.columns = cols;
-    so.ncolumns = 1;
-    CHECK_OK(strom_scanner_open(addr, NULL, "t", "inflight", &so, &s, &err), &err);
+    strom_scanner *s = scan_open(addr, "inflight", 4096, cols, 1); /* many Fetches */
     strom_result *r;
     int k;
     int64_t next = 0, records = 0, bad = 0;
@@ -799,15 +809,8 @@ TEST(scanner_falls_back_to_an_older_fetch_version)
     const char *cols[] = {"v", "x"};
     for (int project = 0; project < 2; project++) {
         strom_error err;
-        strom_scanner *s;
-        strom_scan_opts so;
-        strom_scan_opts_default(&so);
-        so.max_bytes = 64u << 10; /* several Fetches, the later ones sent ahead */
-        if (project) {
-            so.columns = cols;
-            so.ncolumns = 2;
-        }
-        CHECK_OK(strom_scanner_open(oaddr, NULL, "t", "oldsrv", &so, &s, &err), &err);
+        /* several Fetches, the later ones sent ahead */
+        strom_scanner *s = scan_open(oaddr, "oldsrv", 64u << 10, cols, project ? 2 : 0);
         strom_result *r;
         int k;
         int64_t rows = 0, sum = 0, xs = 0;
@@ -861,11 +864,8 @@ TEST(refused_bucket_loses_nothing_of_the_others)
         CHECK_OK(strom_writer_end_row(w, &err), &err);
     }
     CHECK_OK(strom_writer_close(w, &err), &err);
-    strom_scanner *s;
-    strom_scan_opts so;
-    strom_scan_opts_default(&so);
-    so.max_bytes = 16u << 10; /* several records of each partition per Fetch */
-    CHECK_OK(strom_scanner_open(addr, NULL, "t", "parts", &so, &s, &err), &err);
+    /* several records of each partition per Fetch */
+    strom_scanner *s = scan_open(addr, "parts", 16u << 10, NULL, 0);
     strom_result *r;
     int k;
     int64_t next_a = 0, bad = 0, refusals = 0;
@@ -913,11 +913,7 @@ TEST(large_fetch_answers)
     make_table("big", 1);
     write_rows("big", 0, 150000); /* ~4.5 MB stored */
     strom_error err;
-    strom_scanner *s;
-    strom_scan_opts o;
-    strom_scan_opts_default(&o);
-    o.max_bytes = 3u << 20; /* two answers of ~3 MB and ~1.5 MB */
-    CHECK_OK(strom_scanner_open(addr, NULL, "t", "big", &o, &s, &err), &err);
+    strom_scanner *s = scan_open(addr, "big", 3u << 20, NULL, 0); /* answers of ~3 and 1.5 MB */
     strom_result *r;
     int k;
     int64_t next = 0;
@@ -969,11 +965,7 @@ TEST(damaged_record_fails_the_scanner_for_good)
     CHECK(pwrite(fd, &byte, 1, (off_t)(second_end - 9)) == 1);
     close(fd);
     strom_error err;
-    strom_scanner *s;
-    strom_scan_opts o;
-    strom_scan_opts_default(&o);
-    o.max_bytes = 1; /* one record per Fetch */
-    CHECK_OK(strom_scanner_open(addr, NULL, "t", "rot", &o, &s, &err), &err);
+    strom_scanner *s = scan_open(addr, "rot", 1, NULL, 0); /* one record per Fetch */
     strom_result *r;
     int k;
     int64_t rows = 0;
