@@ -661,7 +661,8 @@ static void usage(void)
             "  SYSTEM ADDR: strom HOST:PORT | redis HOST:PORT | nats nats://HOST:PORT\n"
             "  PHASE: produce [--rows N] [--producers P] [--api rows|arrow] (strom: row setters,\n"
             "                 or 8192-row Arrow batches through the C Data Interface)\n"
-            "         consume [--mode full|project|filter]\n"
+            "         consume [--mode full|project|filter] [--repeat N] (strom: N reads, one\n"
+            "                 line each, in one process)\n"
             "         latency [--rate ROWS_PER_S] [--seconds S] [--in-flight N] (after 0.5 s of\n"
             "                 rows not counted; strom: Produce\n"
             "                 requests in flight; rows written meanwhile join the next batch)\n"
@@ -711,7 +712,7 @@ int main(int argc, char **argv)
         usage();
     const char *sys = argv[1], *addr = argv[2], *phase = argv[3], *mode = "full";
     int64_t rows = 1000000;
-    int producers = 1;
+    int producers = 1, repeat = 1;
     double rate = 10000, seconds = 5;
     for (int i = 4; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--rows"))
@@ -724,6 +725,8 @@ int main(int argc, char **argv)
             rate = atof(argv[i + 1]);
         else if (!strcmp(argv[i], "--seconds"))
             seconds = atof(argv[i + 1]);
+        else if (!strcmp(argv[i], "--repeat"))
+            repeat = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--in-flight"))
             g_in_flight = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--api"))
@@ -731,7 +734,7 @@ int main(int argc, char **argv)
         else
             usage();
     }
-    if (producers < 1 || producers > 64 || rows < 1 || rate <= 0 || seconds <= 0)
+    if (producers < 1 || producers > 64 || repeat < 1 || rows < 1 || rate <= 0 || seconds <= 0)
         usage();
     bool is_strom = !strcmp(sys, "strom"), is_redis = !strcmp(sys, "redis"),
          is_nats = !strcmp(sys, "nats");
@@ -773,11 +776,11 @@ int main(int argc, char **argv)
                sys, is_strom && g_arrow_api ? "-arrow" : "", producers, n, secs, (double)n / secs,
                (double)n * ROW_BYTES / secs / 1e6);
     } else if (!strcmp(phase, "consume")) {
-        if (is_strom)
+        for (int i = 0; is_strom && i < repeat; i++)
             strom_consume(mode);
-        else if (is_redis)
+        if (is_redis)
             redis_consume();
-        else
+        else if (is_nats)
             nats_consume();
     } else if (!strcmp(phase, "latency")) {
         if (is_strom)

@@ -73,6 +73,17 @@ struct strom_result {
     const uint8_t *changes;  /* change type per row (into the response), NULL: inserts */
 };
 
+/* A queued result, or a record of the last Fetch answer (in s->spare) still to be verified and
+ * decoded: records are decoded one at a time as the caller takes them, so a record's bytes
+ * are still in the cache from its checksum when the caller reads them, and a damaged record
+ * fails the scanner after every record before it was returned. */
+typedef struct qitem {
+    strom_result *r;    /* NULL: the record below */
+    const uint8_t *rec; /* the record, in the response s->spare holds */
+    uint32_t len;
+    int bucket;         /* its bucket: an index into s->b */
+} qitem;
+
 struct strom_scanner {
     strom_client *c;
     strom_table_desc t;
@@ -85,7 +96,7 @@ struct strom_scanner {
     strom_pred *pred;        /* bound to the latest schema (partition pruning) */
     sbucket *b;
     int nb;
-    strom_result **q;        /* results of the last response not yet returned */
+    qitem *q;                /* what the last response or page holds, not yet returned */
     int qhead, qn, qcap;
     uint64_t received, stored;
     int64_t last_refresh;
@@ -490,11 +501,11 @@ done:
     return rc;
 }
 
-static int q_push(strom_scanner *s, strom_result *r)
+static int q_push(strom_scanner *s, qitem it)
 {
     if (strom_array_grow(&s->q, s->qn, &s->qcap, sizeof *s->q, 16) != 0)
         return STROM_ENOMEM;
-    s->q[s->qn++] = r;
+    s->q[s->qn++] = it;
     return 0;
 }
 
@@ -695,11 +706,8 @@ static int fetch_recv(strom_scanner *s, strom_error *err)
                                      "response", sb->bucket);
                 break;
             }
-            strom_result *r = NULL;
-            if ((rc = decode_record(s, sb, bl, p, len, &r, err)) == 0 && q_push(s, r) != 0) {
-                strom_result_free(r);
+            if (q_push(s, (qitem){NULL, p, len, map[i]}) != 0)
                 rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
-            }
             p += len;
             left -= len;
         }
@@ -784,7 +792,7 @@ static int snapshot_page(strom_scanner *s, sbucket *sb, strom_error *err)
         if ((rc = decode_record(s, sb, bl, p, len, &r, err)) == 0) {
             r->base_offset = res.offset; /* the changelog offset this state reflects */
             r->changes = NULL;
-            if (q_push(s, r) != 0) {
+            if (q_push(s, (qitem){r, NULL, 0, 0}) != 0) {
                 strom_result_free(r);
                 rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
             }
@@ -823,7 +831,15 @@ int strom_scanner_next(strom_scanner *s, strom_result **out, strom_error *err)
     }
     for (;;) {
         if (s->qhead < s->qn) {
-            *out = s->q[s->qhead++];
+            qitem *it = &s->q[s->qhead++];
+            if (!it->r) {
+                int rc = decode_record(s, &s->b[it->bucket], s->spare, it->rec, it->len,
+                                       &it->r, err);
+                if (rc < 0) /* its offset is behind us: every later call fails */
+                    return fail_for_good(s, rc, err);
+            }
+            *out = it->r;
+            it->r = NULL;
             return 1;
         }
         s->qhead = s->qn = 0;
@@ -879,7 +895,7 @@ void strom_scanner_close(strom_scanner *s)
     if (!s)
         return;
     for (int i = s->qhead; i < s->qn; i++)
-        strom_result_free(s->q[i]);
+        strom_result_free(s->q[i].r);
     free(s->q);
     free(s->b);
     for (int i = 0; s->colnames && i < s->ncols; i++)
