@@ -237,12 +237,16 @@ static void *strom_producer(void *p)
     return NULL;
 }
 
+static uint32_t g_fetch_bytes; /* consume: the scanner's bytes per Fetch (0: its default) */
+
 static void strom_consume(const char *mode)
 {
     strom_scanner *s;
     strom_error err;
     strom_scan_opts o;
     strom_scan_opts_default(&o);
+    if (g_fetch_bytes)
+        o.max_bytes = g_fetch_bytes;
     const char *cols[] = {"c0", "c1"};
     if (!strcmp(mode, "project")) {
         o.columns = cols;
@@ -662,7 +666,8 @@ static void usage(void)
             "  PHASE: produce [--rows N] [--producers P] [--api rows|arrow] (strom: row setters,\n"
             "                 or 8192-row Arrow batches through the C Data Interface)\n"
             "         consume [--mode full|project|filter] [--repeat N] (strom: N reads, one\n"
-            "                 line each, in one process)\n"
+            "                 line each, in one process) [--fetch-bytes B] (strom: bytes per\n"
+            "                 Fetch, default the scanner's)\n"
             "         latency [--rate ROWS_PER_S] [--seconds S] [--in-flight N] (after 0.5 s of\n"
             "                 rows not counted; strom: Produce\n"
             "                 requests in flight; rows written meanwhile join the next batch)\n"
@@ -725,6 +730,8 @@ int main(int argc, char **argv)
             rate = atof(argv[i + 1]);
         else if (!strcmp(argv[i], "--seconds"))
             seconds = atof(argv[i + 1]);
+        else if (!strcmp(argv[i], "--fetch-bytes"))
+            g_fetch_bytes = (uint32_t)atol(argv[i + 1]);
         else if (!strcmp(argv[i], "--repeat"))
             repeat = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--in-flight"))
