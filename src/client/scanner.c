@@ -384,7 +384,6 @@ static int decode_record(strom_scanner *s, const sbucket *sb, blob *bl, const ui
                          uint32_t len, strom_result **out, strom_error *err)
 {
     strom_record rec;
-    strom_batch_stats st = {0};
     strom_ipc_msg m;
     strom_schema *rs = NULL;
     strom_batch *b = NULL;
@@ -394,23 +393,21 @@ static int decode_record(strom_scanner *s, const sbucket *sb, blob *bl, const ui
     int rc = strom_record_parse(p, len, &rec, err);
     if (rc != 0)
         return rc < 0 ? rc : strom_error_set(err, STROM_ECORRUPT, "truncated record");
-    if ((rc = strom_record_stats(&rec, &st, err)) < 0)
-        return rc;
-    /* the columns the record carries: the requested ones of lowest index, st.ncols of them */
-    int k = st.ncols;
+    /* the columns the record carries: the requested ones of lowest index, as many as its
+     * stats describe */
+    int k = strom_record_stats_ncols(&rec);
     if (k > s->ncols || k == 0) {
         rc = strom_error_set(err, STROM_ECORRUPT, "record at offset %lld carries %d columns, "
                              "%d were asked for", (long long)rec.info.base_offset, k, s->ncols);
         goto done;
     }
-    have = malloc(sizeof(int) * (size_t)s->ncols);
     int nh = 0;
-    if (!have) {
-        rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
-        goto done;
-    }
     const strom_schema *recs = s->out_schema; /* the record's columns: all asked for ... */
     if (k < s->ncols) {                       /* ... or, from an older schema, fewer */
+        if (!(have = malloc(sizeof(int) * (size_t)s->ncols))) {
+            rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+            goto done;
+        }
         for (int i = 0; i < s->ncols; i++) {
             int rank = 0;
             for (int j = 0; j < s->ncols; j++)
@@ -481,7 +478,8 @@ static int decode_record(strom_scanner *s, const sbucket *sb, blob *bl, const ui
         goto done;
     r->bl = bl;
     blob_ref(bl);
-    snprintf(r->partition, sizeof r->partition, "%s", sb->partition);
+    _Static_assert(sizeof r->partition == sizeof sb->partition, "partition names");
+    memcpy(r->partition, sb->partition, strlen(sb->partition) + 1);
     r->bucket = sb->bucket;
     r->base_offset = rec.info.base_offset;
     r->commit_ms = rec.info.commit_ts;
@@ -496,7 +494,6 @@ done:
     strom_result_free(r);
     strom_batch_free(b);
     strom_schema_free(rs);
-    strom_batch_stats_free(&st);
     free(have);
     return rc;
 }

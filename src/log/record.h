@@ -89,6 +89,10 @@ int strom_record_parse(const uint8_t *p, size_t n, strom_record *r, strom_error 
  * points at the Arrow message, of which only n - (r->arrow - p) bytes are present. */
 int strom_record_parse_front(const uint8_t *p, size_t n, strom_record *r, strom_error *err);
 
+/* The number of columns the stats block of a parsed record describes (0: none), without
+ * decoding it. */
+int strom_record_stats_ncols(const strom_record *r);
+
 /* Decodes the stats block of a parsed record (free with strom_batch_stats_free). */
 int strom_record_stats(const strom_record *r, strom_batch_stats *out, strom_error *err);
 

@@ -75,6 +75,7 @@ TEST(record_round_trip_and_corruption)
     CHECK_OK(strom_record_stats(&r, &st, &err), &err);
     CHECK(st.ncols == 2 && st.cols[0].has_min && st.cols[0].min.u.i == 7000 &&
           st.cols[0].max.u.i == 7009 && st.nbuffers == 5);
+    CHECK_EQ(strom_record_stats_ncols(&r), st.ncols);
     strom_batch_stats_free(&st);
     /* the base offset is outside the CRC */
     strom_record_set_base(rec.data, 12345);
