@@ -105,6 +105,22 @@ int64_t strom_popcount_bits(const uint8_t *bits, int64_t nbits)
     return n;
 }
 
+int strom_array_grow_z(void *arrp, size_t n, size_t *cap, size_t elem, size_t first)
+{
+    if (n < *cap)
+        return 0;
+    size_t ncap = *cap ? 2 * *cap : first;
+    if (ncap <= *cap || ncap > SIZE_MAX / elem)
+        return STROM_ENOMEM; /* overflow */
+    void **pp = arrp;
+    void *np = realloc(*pp, elem * ncap);
+    if (!np)
+        return STROM_ENOMEM;
+    *pp = np;
+    *cap = ncap;
+    return 0;
+}
+
 int strom_array_grow(void *arrp, int n, int *cap, size_t elem, int first)
 {
     if (n < *cap)

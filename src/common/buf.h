@@ -43,5 +43,7 @@ uint8_t *strom_buf_detach(strom_buf *b, size_t *len);
  * *cap: when full, the capacity doubles (starting at `first`). `arrp` is the address of the
  * array pointer. Returns 0, or STROM_ENOMEM with the array unchanged. */
 int strom_array_grow(void *arrp, int n, int *cap, size_t elem, int first);
+/* The same for size_t counts. */
+int strom_array_grow_z(void *arrp, size_t n, size_t *cap, size_t elem, size_t first);
 
 #endif /* STROM_BUF_H */

@@ -250,14 +250,8 @@ static int dict_add(pq_dict *d, const uint8_t *p, size_t n, bool prefixed)
             d->nslots = ns;
         }
     }
-    if (d->nidx == d->capidx) {
-        size_t cap = d->capidx ? d->capidx * 2 : 1024;
-        uint32_t *x = realloc(d->idx, sizeof *x * cap);
-        if (!x)
-            return STROM_ENOMEM;
-        d->idx = x;
-        d->capidx = cap;
-    }
+    if (strom_array_grow_z(&d->idx, d->nidx, &d->capidx, sizeof *d->idx, 1024) != 0)
+        return STROM_ENOMEM;
     d->idx[d->nidx++] = e;
     return 0;
 }

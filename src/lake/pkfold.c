@@ -73,14 +73,8 @@ int strom_pkfold_add(strom_pkfold *f, const strom_value *vals, uint8_t ct, int64
     if (e && seq < e->seq)
         return 0; /* an older change of the key */
     if (!e) {
-        if (f->n == f->cap) {
-            size_t nc = f->cap ? f->cap * 2 : 1024;
-            strom_pkfold_entry *ne = realloc(f->e, nc * sizeof *ne);
-            if (!ne)
-                return STROM_ENOMEM;
-            f->e = ne;
-            f->cap = nc;
-        }
+        if (strom_array_grow_z(&f->e, f->n, &f->cap, sizeof *f->e, 1024) != 0)
+            return STROM_ENOMEM;
         e = &f->e[f->n];
         e->key_off = f->keys.len;
         e->key_len = (uint32_t)f->kbuf.len;

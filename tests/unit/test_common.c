@@ -119,6 +119,21 @@ TEST(array_grows_by_doubling)
         sum += a[i];
     CHECK_EQ(sum, 4950);
     free(a);
+    /* size_t counts: the same doubling; a capacity whose bytes would overflow is refused and
+     * leaves the array as it was */
+    uint64_t *z = NULL;
+    size_t zn = 0, zcap = 0;
+    for (size_t i = 0; i < 100; i++) {
+        CHECK_EQ(strom_array_grow_z(&z, zn, &zcap, sizeof *z, 4), 0);
+        z[zn++] = i;
+    }
+    CHECK_EQ(zcap, (size_t)128);
+    CHECK_EQ(z[99], (uint64_t)99);
+    uint64_t *kept = z;
+    size_t huge = SIZE_MAX / 8;
+    CHECK_EQ(strom_array_grow_z(&z, huge, &huge, sizeof *z, 4), STROM_ENOMEM);
+    CHECK(z == kept && huge == SIZE_MAX / 8);
+    free(z);
 }
 
 TEST(sizes_and_durations)
