@@ -240,7 +240,8 @@ static int show_table_cell(cli_printer *p, const strom_value *v, strom_type t)
 {
     strom_buf_reset(&p->cell);
     STROM_TRY(show_value(v, t, &p->cell));
-    if (strom_array_grow_z(&p->cell_off, p->ncells, &p->cap_cells, sizeof *p->cell_off, 1024))
+    if (strom_array_grow_z(&p->cell_off, p->ncells, &p->cap_cells, sizeof *p->cell_off,
+                           1024) != 0)
         return STROM_ENOMEM;
     p->cell_off[p->ncells++] = p->arena.len;
     for (size_t i = 0; i < p->cell.len; i++) {

@@ -76,7 +76,8 @@ struct strom_result {
 /* A queued result, or a record of the last Fetch answer (in s->spare) still to be verified and
  * decoded: records are decoded one at a time as the caller takes them, so a record's bytes
  * are still in the cache from its checksum when the caller reads them, and a damaged record
- * fails the scanner after every record before it was returned. */
+ * fails the scanner after every record before it was returned. With neither, the failure in
+ * s->deferred (a response that could not be read past this point). */
 typedef struct qitem {
     strom_result *r;    /* NULL: the record below */
     const uint8_t *rec; /* the record, in the response s->spare holds */
@@ -103,6 +104,7 @@ struct strom_scanner {
     strom_codec_ctx *codec;
     blob *spare;             /* the last response, reused when its results are gone */
     strom_error failed;      /* a snapshot that failed part way: every later call says so */
+    strom_error deferred;    /* the failure queued behind the records before it */
     bool pf;                 /* a Fetch is in flight (sent ahead of the caller's need) */
     int pf_active;           /* its buckets: scanner bucket index of each */
     int *pf_map;
@@ -396,6 +398,11 @@ static int decode_record(strom_scanner *s, const sbucket *sb, blob *bl, const ui
     /* the columns the record carries: the requested ones of lowest index, as many as its
      * stats describe */
     int k = strom_record_stats_ncols(&rec);
+    if (k < 0) {
+        rc = strom_error_set(err, STROM_ECORRUPT, "record at offset %lld: malformed statistics "
+                             "block", (long long)rec.info.base_offset);
+        goto done;
+    }
     if (k > s->ncols || k == 0) {
         rc = strom_error_set(err, STROM_ECORRUPT, "record at offset %lld carries %d columns, "
                              "%d were asked for", (long long)rec.info.base_offset, k, s->ncols);
@@ -529,6 +536,20 @@ static int fail_for_good(strom_scanner *s, int rc, const strom_error *err)
         s->failed = *err;
     s->failed.code = rc;
     return rc;
+}
+
+/* A response fails part way (its records are queued up to there): the caller gets them,
+ * then rc on that call and every later one. Returns 0, or rc when it could not be queued
+ * (the scanner fails for good at once). */
+static int fail_after_queued(strom_scanner *s, int rc, const strom_error *err)
+{
+    strom_error_clear(&s->deferred);
+    if (err)
+        s->deferred = *err;
+    s->deferred.code = rc;
+    if (q_push(s, (qitem){NULL, NULL, 0, 0}) != 0)
+        return fail_for_good(s, rc, err);
+    return 0;
 }
 
 /* Whether the scanner reads every column of the table, in order (no projection). */
@@ -699,8 +720,9 @@ static int fetch_recv(strom_scanner *s, strom_error *err)
             int64_t b0;
             uint32_t len;
             if (left < 12 || strom_record_peek(p, left, &b0, &len, err) != 0 || len > left) {
-                rc = strom_error_set(err, STROM_ECORRUPT, "bucket %u: a record overruns the "
-                                     "response", sb->bucket);
+                rc = strom_error_set(err, STROM_ECORRUPT, "%s%sbucket %u: a record overruns "
+                                     "the response", sb->partition, sb->partition[0] ? " " : "",
+                                     sb->bucket);
                 break;
             }
             if (q_push(s, (qitem){NULL, p, len, map[i]}) != 0)
@@ -708,8 +730,11 @@ static int fetch_recv(strom_scanner *s, strom_error *err)
             p += len;
             left -= len;
         }
-        if (rc < 0) /* the offsets have moved past these records: every later call fails */
-            fail_for_good(s, rc, err);
+        if (rc < 0) { /* the offsets have moved past these records: after the ones queued,
+                         every later call fails */
+            rc = fail_after_queued(s, rc, err);
+            break;
+        }
     }
     s->spare = bl; /* keeps fetch_recv's reference */
     strom_msg_fetch_resp_free(&resp);
@@ -798,8 +823,11 @@ static int snapshot_page(strom_scanner *s, sbucket *sb, strom_error *err)
         left -= len;
     }
     blob_unref(bl);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) { /* the page was served: after its rows queued, every later call fails */
+        strom_error_prefix(err, "snapshot of %s%sbucket %u (open the scanner again)",
+                           sb->partition, sb->partition[0] ? " " : "", sb->bucket);
+        return fail_after_queued(s, rc, err);
+    }
     sb->scan_id = res.scan_id;
     if (res.scan_id == 0) { /* complete: the changelog continues from here */
         sb->snap = false;
@@ -829,6 +857,11 @@ int strom_scanner_next(strom_scanner *s, strom_result **out, strom_error *err)
     for (;;) {
         if (s->qhead < s->qn) {
             qitem *it = &s->q[s->qhead++];
+            if (!it->r && !it->rec) { /* a response failed here */
+                if (err)
+                    *err = s->deferred;
+                return fail_for_good(s, s->deferred.code, &s->deferred);
+            }
             if (!it->r) {
                 int rc = decode_record(s, &s->b[it->bucket], s->spare, it->rec, it->len,
                                        &it->r, err);

@@ -5,6 +5,7 @@
  */
 #include "common/buf.h"
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,7 +111,7 @@ int strom_array_grow_z(void *arrp, size_t n, size_t *cap, size_t elem, size_t fi
     if (n < *cap)
         return 0;
     size_t ncap = *cap ? 2 * *cap : first;
-    if (ncap <= *cap || ncap > SIZE_MAX / elem)
+    if (elem == 0 || ncap <= *cap || ncap > SIZE_MAX / elem)
         return STROM_ENOMEM; /* overflow */
     void **pp = arrp;
     void *np = realloc(*pp, elem * ncap);
@@ -125,9 +126,11 @@ int strom_array_grow(void *arrp, int n, int *cap, size_t elem, int first)
 {
     if (n < *cap)
         return 0;
-    int ncap = *cap ? 2 * *cap : first;
-    if (ncap <= *cap)
+    if (*cap > INT_MAX / 2 || elem == 0)
         return STROM_ENOMEM; /* overflow */
+    int ncap = *cap ? 2 * *cap : first;
+    if (ncap <= *cap || (size_t)ncap > SIZE_MAX / elem)
+        return STROM_ENOMEM;
     void **pp = arrp;
     void *np = realloc(*pp, elem * (size_t)ncap);
     if (!np)

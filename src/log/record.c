@@ -311,7 +311,7 @@ static bool get_value(reader *r, strom_type_id t, strom_col_stats *cs, bool is_m
 
 int strom_record_stats_ncols(const strom_record *r)
 {
-    return r->stats_len >= 8 ? strom_ld16(r->stats) : 0;
+    return r->stats_len == 0 ? 0 : r->stats_len >= 8 ? strom_ld16(r->stats) : -1;
 }
 
 int strom_record_stats(const strom_record *rec, strom_batch_stats *out, strom_error *err)

@@ -89,8 +89,8 @@ int strom_record_parse(const uint8_t *p, size_t n, strom_record *r, strom_error 
  * points at the Arrow message, of which only n - (r->arrow - p) bytes are present. */
 int strom_record_parse_front(const uint8_t *p, size_t n, strom_record *r, strom_error *err);
 
-/* The number of columns the stats block of a parsed record describes (0: none), without
- * decoding it. */
+/* The number of columns the stats block of a parsed record describes (0: no block, -1: a
+ * block too short to say), without decoding the rest of it. */
 int strom_record_stats_ncols(const strom_record *r);
 
 /* Decodes the stats block of a parsed record (free with strom_batch_stats_free). */

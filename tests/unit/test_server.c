@@ -706,12 +706,6 @@ TEST(writer_wait_and_rows_of_fixed_width_columns)
     strom_scanner_close(sc);
 }
 
-/* A record damaged on disk after the server checked it (bit rot under a running server) is
- * sent as it is and caught by the reader's checksum. The scanner, which sends each Fetch
- * ahead before checking the answer before it, then fails for good: a later call does not
- * skip the damaged record and hand out the ones after it. */
-/* An answer of several MiB (the client takes it into a 2 MiB-aligned buffer of huge pages,
- * grown from the first 16 KiB read) arrives whole, in order, and is reused for the next. */
 /* ---- a server of an older protocol version -------------------------------------------------
  * A proxy in front of the real server that answers as a server without Fetch version 1 would:
  * it refuses Fetch v1 as unsupported and says, in ApiVersions, that its newest Fetch is 0.
@@ -720,7 +714,36 @@ typedef struct old_server {
     int lfd, port;
     pthread_t th;
     int refused, asked;
+    bool overrun;     /* instead: the first Fetch answer with two records in a bucket gets
+                         its second record's length made longer than the answer */
+    int overran;
 } old_server;
+
+/* Makes the second record of the first bucket of a Fetch answer (resp, version v) claim more
+ * bytes than the answer has. Returns whether there was one. */
+static bool overrun_second_record(strom_buf *resp, int v)
+{
+    strom_wire_reader r;
+    strom_wire_reader_init(&r, resp->data + 4, resp->len - 4);
+    strom_response_header h;
+    strom_msg_fetch_resp m;
+    if (strom_response_header_read(&r, &h) < 0 || h.error_code ||
+        strom_msg_fetch_resp_decode(&r, v, &m, NULL) < 0)
+        return false;
+    bool done = false;
+    for (uint32_t i = 0; i < m.n && !done; i++) {
+        if (m.v[i].error || m.v[i].size < 12)
+            continue;
+        uint32_t first = strom_ld32(m.v[i].records + 8) + 12;
+        if (first + 12 <= m.v[i].size) {
+            uint8_t *second = resp->data + (m.v[i].records - resp->data) + first;
+            strom_st32(second + 8, (uint32_t)(16u << 20) - 12); /* 16 MiB: a possible length */
+            done = true;
+        }
+    }
+    strom_msg_fetch_resp_free(&m);
+    return done;
+}
 
 static void *old_server_run(void *arg)
 {
@@ -735,7 +758,14 @@ static void *old_server_run(void *arg)
             strom_request_header h;
             if (strom_request_header_read(&r, &h) < 0)
                 break;
-            if (h.api_key == STROM_API_FETCH && h.api_version >= 1) {
+            if (o->overrun) {
+                raw_send(ufd, req.data, req.len);
+                if (!raw_recv(ufd, &resp))
+                    break;
+                if (h.api_key == STROM_API_FETCH && !o->overran &&
+                    overrun_second_record(&resp, h.api_version))
+                    __atomic_add_fetch(&o->overran, 1, __ATOMIC_SEQ_CST);
+            } else if (h.api_key == STROM_API_FETCH && h.api_version >= 1) {
                 strom_buf_reset(&resp);
                 strom_response_header rh = {h.correlation_id, (uint16_t)(-STROM_EUNSUPPORTED), 0};
                 const char *m = "Fetch version 1 is not supported (newest: 0)";
@@ -776,9 +806,10 @@ static void *old_server_run(void *arg)
     return NULL;
 }
 
-static void old_server_start(old_server *o)
+static void old_server_start(old_server *o, bool overrun)
 {
     memset(o, 0, sizeof *o);
+    o->overrun = overrun;
     o->lfd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {.sin_family = AF_INET};
     inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
@@ -803,7 +834,7 @@ TEST(scanner_falls_back_to_an_older_fetch_version)
     make_table("oldsrv", 3); /* answers of 3 buckets: fields end at 2 mod 8, v0 unpadded */
     write_rows("oldsrv", 0, 30000);
     old_server o;
-    old_server_start(&o);
+    old_server_start(&o, false);
     char oaddr[64];
     snprintf(oaddr, sizeof oaddr, "127.0.0.1:%d", o.port);
     const char *cols[] = {"v", "x"};
@@ -908,6 +939,8 @@ TEST(refused_bucket_loses_nothing_of_the_others)
     strom_client_close(c);
 }
 
+/* An answer of several MiB (the client takes it into a 2 MiB-aligned buffer of huge pages,
+ * grown from the first 16 KiB read) arrives whole, in order, and is reused for the next. */
 TEST(large_fetch_answers)
 {
     make_table("big", 1);
@@ -931,6 +964,10 @@ TEST(large_fetch_answers)
     strom_scanner_close(s);
 }
 
+/* A record damaged on disk after the server checked it (bit rot under a running server) is
+ * sent as it is and caught by the reader's checksum. The scanner, which sends each Fetch
+ * ahead before checking the answer before it, then fails for good: a later call does not
+ * skip the damaged record and hand out the ones after it. */
 TEST(damaged_record_fails_the_scanner_for_good)
 {
     make_table("rot", 1);
@@ -984,6 +1021,36 @@ TEST(damaged_record_fails_the_scanner_for_good)
         CHECK(strstr(err.msg, "offset") != NULL);
         strom_scanner_close(s);
     }
+}
+
+/* An answer whose second record claims more bytes than the answer has: the reader gets the
+ * first record's rows, then the error, on that call and every later one (the offsets have
+ * moved past the answer). */
+TEST(overrunning_record_fails_after_the_records_before_it)
+{
+    make_table("overrun", 1);
+    for (int i = 0; i < 3; i++) /* one writer each: three records */
+        write_rows("overrun", i * 1000, 1000);
+    old_server o;
+    old_server_start(&o, true);
+    char oaddr[64];
+    snprintf(oaddr, sizeof oaddr, "127.0.0.1:%d", o.port);
+    strom_error err;
+    strom_scanner *s = scan_open(oaddr, "overrun", 64u << 20, NULL, 0); /* all in one answer */
+    strom_result *r;
+    int k;
+    int64_t rows = 0;
+    while ((k = strom_scanner_next(s, &r, &err)) == 1) {
+        rows += strom_result_rows(r);
+        strom_result_free(r);
+    }
+    CHECK_EQ(__atomic_load_n(&o.overran, __ATOMIC_SEQ_CST), 1);
+    CHECK_EQ(k, STROM_ECORRUPT);
+    CHECK(strstr(err.msg, "overruns") != NULL);
+    CHECK_EQ(rows, 1000); /* the first record's rows, then the error */
+    CHECK_EQ(strom_scanner_next(s, &r, &err), STROM_ECORRUPT); /* and again */
+    strom_scanner_close(s);
+    old_server_stop(&o);
 }
 
 TEST(long_poll_wakes_on_append)
@@ -1614,6 +1681,7 @@ int main(void)
     RUN_TEST(refused_bucket_loses_nothing_of_the_others);
     RUN_TEST(scanner_falls_back_to_an_older_fetch_version);
     RUN_TEST(damaged_record_fails_the_scanner_for_good);
+    RUN_TEST(overrunning_record_fails_after_the_records_before_it);
     RUN_TEST(long_poll_wakes_on_append);
     RUN_TEST(concurrent_writers);
     RUN_TEST(writer_takes_arrow_batches);
