@@ -45,6 +45,7 @@ struct srv_conn {
     int inflight;                 /* requests dispatched (queued, running or parked) */
     bool dead;                    /* socket closed; freed when inflight reaches 0 */
     bool read_paused;
+    bool parse_pending;           /* resumed with whole frames already read: dispatch them */
     bool corked;                  /* TCP_CORK set while a response of 3+ pieces goes out */
     uint32_t events;
     srv_conn *prev, *next;
@@ -66,7 +67,11 @@ struct srv_server {
     srv_conn *conns;              /* loop thread only from here on */
     int nconns;
     srv_req *waiters;
+    uint64_t append_seq;          /* appends seen (wake_table calls) ... */
+    uint64_t table_appends[256];  /* ... the last one to a table of each table_id % 256 */
     uint64_t mem_used;
+    bool mem_paused;              /* some connection paused over memory_limit */
+    bool parse_pending;           /* some connection has parse_pending */
     bool stopping;
     int stop_requested;           /* set by srv_server_stop from any thread */
     int64_t stop_deadline, next_retention;
@@ -140,6 +145,7 @@ int srv_resp_end(srv_req *r)
 static void submit(srv_server *s, srv_req *r)
 {
     r->park = false;
+    r->seen_appends = s->append_seq;
     pthread_mutex_lock(&s->qmu);
     r->next = NULL;
     if (s->q_tail)
@@ -206,7 +212,9 @@ static void conn_events(srv_server *s, srv_conn *c)
 {
     if (c->dead)
         return;
-    uint32_t ev = (c->read_paused ? 0 : EPOLLIN) | (c->out_head ? EPOLLOUT : 0) | EPOLLRDHUP;
+    /* a paused connection is not watched for a half-close either: its reads would return at
+     * once, and the level-triggered event would come back every turn of the loop */
+    uint32_t ev = (c->read_paused ? 0 : EPOLLIN | EPOLLRDHUP) | (c->out_head ? EPOLLOUT : 0);
     if (ev == c->events)
         return;
     struct epoll_event e = {.events = ev, .data.ptr = c};
@@ -306,6 +314,12 @@ static void conn_flush(srv_server *s, srv_conn *c)
             off_t pos = (off_t)(p.pos + r->out_off);
             size_t len = (size_t)(p.len - r->out_off);
             n = sendfile(c->fd, p.fd, &pos, len > (1u << 30) ? (1u << 30) : len);
+            if (n == 0 && len > 0) { /* the file ends before the range: it was cut short */
+                srv_log(SRV_ERROR, "segment file shorter than a range being sent",
+                        "conn=%llu", (unsigned long long)c->id);
+                conn_kill(s, c, "segment file shorter than a range being sent");
+                return;
+            }
         } else {
             struct iovec iov[64];
             int k = 0;
@@ -381,10 +395,14 @@ static void conn_send(srv_server *s, srv_conn *c, srv_req *r)
 /* Pauses or resumes reading according to the limits. */
 static void conn_throttle(srv_server *s, srv_conn *c)
 {
-    bool pause = s->stopping || c->inflight >= s->cfg.max_inflight ||
-                 s->mem_used > s->cfg.memory_limit;
+    bool over = s->mem_used > s->cfg.memory_limit;
+    bool pause = s->stopping || c->inflight >= s->cfg.max_inflight || over;
+    if (pause && over)
+        s->mem_paused = true; /* resumed by the loop once memory is back under the limit */
     if (pause != c->read_paused) {
         c->read_paused = pause;
+        if (!pause && c->in.len > 0) /* frames read before the pause: the loop sends them on */
+            c->parse_pending = s->parse_pending = true;
         conn_events(s, c);
     }
 }
@@ -467,6 +485,47 @@ static void dispatch(srv_server *s, srv_conn *c, uint8_t *frame, size_t flen)
     submit(s, r);
 }
 
+/* Dispatches the whole frames in c->in, until the connection pauses (the rest waits for it
+ * to resume). A frame that fills the buffer takes it over when that saves a large copy; a
+ * smaller one is copied, so a request never holds (uncounted) more than twice its size. */
+static void conn_parse(srv_server *s, srv_conn *c)
+{
+    c->parse_pending = false;
+    size_t off = 0;
+    while (!c->dead && !c->read_paused && c->in.data) {
+        size_t flen;
+        strom_error err;
+        int pk = strom_frame_peek(c->in.data + off, c->in.len - off, s->cfg.max_frame, &flen,
+                                  &err);
+        if (pk < 0) {
+            conn_kill(s, c, err.msg);
+            return;
+        }
+        if (pk == 1)
+            break;
+        uint8_t *frame;
+        if (off == 0 && flen == c->in.len && c->in.cap <= 2 * flen) {
+            frame = strom_buf_detach(&c->in, &flen);
+        } else {
+            frame = malloc(flen);
+            if (!frame) {
+                conn_kill(s, c, "out of memory");
+                return;
+            }
+            memcpy(frame, c->in.data + off, flen);
+        }
+        off += flen;
+        dispatch(s, c, frame, flen);
+        if (c->dead)
+            return;
+        conn_throttle(s, c);
+    }
+    if (c->in.data && off) {
+        memmove(c->in.data, c->in.data + off, c->in.len - off);
+        c->in.len -= off;
+    }
+}
+
 static void conn_read(srv_server *s, srv_conn *c)
 {
     for (int rounds = 0; rounds < 16 && !c->dead && !c->read_paused; rounds++) {
@@ -497,38 +556,7 @@ static void conn_read(srv_server *s, srv_conn *c)
             return;
         }
         c->in.len += (size_t)n;
-        size_t off = 0;
-        while (!c->dead) {
-            pk = strom_frame_peek(c->in.data + off, c->in.len - off, s->cfg.max_frame, &flen, &err);
-            if (pk < 0) {
-                conn_kill(s, c, err.msg);
-                return;
-            }
-            if (pk == 1)
-                break;
-            uint8_t *frame;
-            if (off == 0 && flen == c->in.len) {
-                frame = strom_buf_detach(&c->in, &flen);
-            } else {
-                frame = malloc(flen);
-                if (!frame) {
-                    conn_kill(s, c, "out of memory");
-                    return;
-                }
-                memcpy(frame, c->in.data + off, flen);
-            }
-            off += flen;
-            dispatch(s, c, frame, flen);
-            if (c->dead)
-                return;
-            conn_throttle(s, c);
-            if (!c->in.data)
-                break;
-        }
-        if (c->in.data && off) {
-            memmove(c->in.data, c->in.data + off, c->in.len - off);
-            c->in.len -= off;
-        }
+        conn_parse(s, c);
         if ((size_t)n < want / 2)
             break; /* the socket is probably drained */
     }
@@ -591,6 +619,7 @@ static void accept_all(srv_server *s)
  * page cache and is answered at once, saving two thread hand-offs; others go to a worker. */
 static void wake_table(srv_server *s, uint64_t table_id, uint64_t bytes)
 {
+    s->table_appends[table_id % 256] = ++s->append_seq;
     srv_req *woken = NULL;
     for (srv_req **pp = &s->waiters; *pp;) {
         srv_req *r = *pp;
@@ -608,6 +637,7 @@ static void wake_table(srv_server *s, uint64_t table_id, uint64_t bytes)
         woken = r->next;
         if (small && r->wait_min_bytes <= WAKE_INLINE_BYTES) {
             r->park = false;
+            r->seen_appends = s->append_seq;
             srv_handle(s, r);
             on_complete(s, r); /* answered, or parked again */
         } else {
@@ -684,6 +714,12 @@ static void on_complete(srv_server *s, srv_req *r)
         for (int i = 0; i < r->nviews; i++) /* the response is rebuilt when it wakes */
             strom_log_view_release(&r->views[i]);
         r->nviews = 0;
+        if (s->table_appends[r->table_id % 256] > r->seen_appends) {
+            /* the table (or one sharing its slot) was appended to while this Fetch ran: its
+             * wake-up went by before it was a waiter, so it runs again now */
+            submit(s, r);
+            return;
+        }
         r->next = s->waiters;
         s->waiters = r;
         return;
@@ -706,14 +742,28 @@ static void drain_completions(srv_server *s)
     srv_req *list = s->c_head;
     s->c_head = s->c_tail = NULL;
     pthread_mutex_unlock(&s->cmu);
-    bool over = s->mem_used > s->cfg.memory_limit;
     while (list) {
         srv_req *r = list;
         list = r->next;
         on_complete(s, r);
     }
-    if (over && s->mem_used <= s->cfg.memory_limit)
+}
+
+/* After a turn of the loop: connections paused over the memory limit read again once memory
+ * is back under it (responses written, requests finished, connections closed), and frames
+ * read before a pause are dispatched once their connection resumes. */
+static void resume_paused(srv_server *s)
+{
+    if (s->mem_paused && s->mem_used <= s->cfg.memory_limit) {
+        s->mem_paused = false;
         throttle_all(s);
+    }
+    if (s->parse_pending) {
+        s->parse_pending = false;
+        for (srv_conn *c = s->conns; c; c = c->next)
+            if (c->parse_pending && !c->dead && !c->read_paused)
+                conn_parse(s, c);
+    }
 }
 
 /* ---- lifecycle -------------------------------------------------------------------------------- */
@@ -884,7 +934,7 @@ int srv_server_run(srv_server *s)
             wait = s->stop_deadline - now;
         if (s->stopping && wait > 50)
             wait = 50;
-        if (wait < 0)
+        if (wait < 0 || s->parse_pending)
             wait = 0;
         int n = epoll_wait(s->epfd, evs, 64, (int)(wait > 60000 ? 60000 : wait));
         if (n < 0 && errno != EINTR) {
@@ -916,6 +966,7 @@ int srv_server_run(srv_server *s)
                     conn_read(s, c);
             }
         }
+        resume_paused(s);
         sweep_dead(s);
         now = strom_mono_ms();
         wake_expired(s, now, false);

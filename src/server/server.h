@@ -14,8 +14,9 @@
  *
  * Bounded memory: a connection stops being read while it has max_inflight requests in
  * flight, or while the bytes of all requests in flight and responses not yet written exceed
- * memory_limit (backpressure through TCP instead of growth). A connection's input buffer holds
- * at most one frame (max_frame) beyond what it has dispatched.
+ * memory_limit (backpressure through TCP instead of growth); it resumes when either is no
+ * longer so, frames it had read then dispatched first. A connection's input buffer holds at
+ * most one frame (max_frame) beyond what it has dispatched.
  */
 #ifndef STROM_SERVER_SERVER_H
 #define STROM_SERVER_SERVER_H
@@ -60,6 +61,7 @@ typedef struct srv_req {
     bool final;               /* the last run: answer with whatever there is */
     int64_t deadline_ms;      /* monotonic */
     uint64_t table_id;        /* Produce: the table appended to (wakes its waiters) */
+    uint64_t seen_appends;    /* the loop's count of appends when it was last handed out */
     bool appended;
     uint64_t appended_bytes;  /* Produce: bytes of records appended (0: unknown) */
     uint32_t wait_min_bytes;  /* a parked Fetch: the bytes it waits for */

@@ -64,8 +64,12 @@ static int test_checks;
     } while (0)
 
 #define TEST(name) static void name(void)
+/* TEST_ONLY=substring runs only the tests whose names contain it. */
 #define RUN_TEST(name)                                                                \
     do {                                                                              \
+        const char *only_ = getenv("TEST_ONLY");                                      \
+        if (only_ && !strstr(#name, only_))                                           \
+            break;                                                                    \
         int before_ = test_failures;                                                  \
         name();                                                                       \
         printf("%s %s\n", test_failures == before_ ? "ok  " : "FAIL", #name);         \

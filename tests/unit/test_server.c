@@ -1053,6 +1053,69 @@ TEST(overrunning_record_fails_after_the_records_before_it)
     old_server_stop(&o);
 }
 
+/* A connection paused over the memory limit reads again once memory is back under it, even
+ * when the memory goes by another connection's responses being written (not by a request of
+ * its own finishing). A leaves four filtered Fetch answers of several MiB each (rows
+ * re-encoded in memory, over the test server's 1 MiB limit) unread; B, paused after its
+ * first answer, sends a second request; A reads its answers; B's is answered. */
+TEST(paused_connection_resumes_when_another_frees_memory)
+{
+    make_table("memhog", 1);
+    write_rows("memhog", 0, 200000);
+    strom_error err;
+    strom_client *c;
+    CHECK_OK(strom_client_connect(addr, NULL, &c, &err), &err);
+    strom_table_desc d;
+    CHECK_OK(strom_get_table(c, "t", "memhog", &d, &err), &err);
+    strom_client_close(c);
+    int a = raw_connect();
+    int rcv = 256 << 10; /* A's answers stay in the server, not in A's socket buffer (over
+                            loopback's 64 KiB segment, or the sender would wait for a window
+                            of a whole segment) */
+    setsockopt(a, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
+    strom_buf b = STROM_BUF_INIT, all = STROM_BUF_INIT;
+    strom_msg_fetch_bucket fb = {{"", 0}, 0, 0, 64u << 20};
+    const char *where = "x >= 0"; /* every record partly: filtered rows, re-encoded */
+    strom_msg_fetch m = {d.table_id, 0, 1, 64u << 20, 0, NULL, {where, (uint16_t)strlen(where)},
+                         1, &fb};
+    for (uint32_t i = 0; i < 4; i++) { /* more than the kernel's socket buffers take */
+        request(&b, STROM_API_FETCH, 1 + i);
+        CHECK_EQ(strom_msg_fetch_encode(&b, &m), 0);
+        end(&b);
+        strom_buf_append(&all, b.data, b.len);
+    }
+    raw_send(a, all.data, all.len);
+    struct timespec ts = {0, 300 * 1000000};
+    nanosleep(&ts, NULL); /* the answer is built and queued */
+    int bfd = raw_connect();
+    uint32_t corr;
+    char msg[256];
+    request(&b, STROM_API_API_VERSIONS, 2);
+    end(&b);
+    raw_send(bfd, b.data, b.len);
+    CHECK(raw_recv(bfd, &b)); /* answered; B is now paused over the limit */
+    CHECK_EQ(resp_error(&b, &corr, msg, sizeof msg), 0);
+    request(&b, STROM_API_API_VERSIONS, 3);
+    end(&b);
+    raw_send(bfd, b.data, b.len);
+    nanosleep(&ts, NULL);
+    strom_buf ans = STROM_BUF_INIT;
+    for (int i = 0; i < 4; i++) { /* A reads its answers: the memory goes */
+        CHECK(raw_recv(a, &ans));
+        CHECK_EQ(resp_error(&ans, &corr, msg, sizeof msg), 0);
+        CHECK(ans.len > (2u << 20)); /* each over the limit */
+    }
+    CHECK(raw_recv(bfd, &b)); /* within the 10 s receive timeout */
+    CHECK_EQ(resp_error(&b, &corr, msg, sizeof msg), 0);
+    CHECK_EQ(corr, 3);
+    strom_table_desc_free(&d);
+    strom_buf_free(&b);
+    strom_buf_free(&all);
+    strom_buf_free(&ans);
+    close(a);
+    close(bfd);
+}
+
 TEST(long_poll_wakes_on_append)
 {
     make_table("live", 1);
@@ -1682,6 +1745,7 @@ int main(void)
     RUN_TEST(scanner_falls_back_to_an_older_fetch_version);
     RUN_TEST(damaged_record_fails_the_scanner_for_good);
     RUN_TEST(overrunning_record_fails_after_the_records_before_it);
+    RUN_TEST(paused_connection_resumes_when_another_frees_memory);
     RUN_TEST(long_poll_wakes_on_append);
     RUN_TEST(concurrent_writers);
     RUN_TEST(writer_takes_arrow_batches);
