@@ -615,8 +615,10 @@ static void accept_all(srv_server *s)
 
 /* Wakes the Fetches waiting for table_id after an append of `bytes` (0: unknown). A waiter
  * found nothing when it last ran, so what it can read now is about what was just appended:
- * when that is small (and it waits for little), it runs here on the loop thread from the
- * page cache and is answered at once, saving two thread hand-offs; others go to a worker. */
+ * when that is small (and it waits for little, and its last run read little: a filter that
+ * matched nothing in many stored records reads them all again), it runs here on the loop
+ * thread from the page cache and is answered at once, saving two thread hand-offs; others
+ * go to a worker. */
 static void wake_table(srv_server *s, uint64_t table_id, uint64_t bytes)
 {
     s->table_appends[table_id % 256] = ++s->append_seq;
@@ -635,7 +637,8 @@ static void wake_table(srv_server *s, uint64_t table_id, uint64_t bytes)
     while (woken) {
         srv_req *r = woken;
         woken = r->next;
-        if (small && r->wait_min_bytes <= WAKE_INLINE_BYTES) {
+        if (small && r->wait_min_bytes <= WAKE_INLINE_BYTES &&
+            r->parked_scan <= WAKE_INLINE_BYTES) {
             r->park = false;
             r->seen_appends = s->append_seq;
             srv_handle(s, r);
@@ -711,8 +714,11 @@ static void on_complete(srv_server *s, srv_req *r)
             next_produce(s, c);
     }
     if (r->park && !c->dead && !s->stopping) {
-        for (int i = 0; i < r->nviews; i++) /* the response is rebuilt when it wakes */
+        r->parked_scan = 0;
+        for (int i = 0; i < r->nviews; i++) { /* the response is rebuilt when it wakes */
+            r->parked_scan += r->views[i].bytes_stored;
             strom_log_view_release(&r->views[i]);
+        }
         r->nviews = 0;
         if (s->table_appends[r->table_id % 256] > r->seen_appends) {
             /* the table (or one sharing its slot) was appended to while this Fetch ran: its

@@ -62,6 +62,7 @@ typedef struct srv_req {
     int64_t deadline_ms;      /* monotonic */
     uint64_t table_id;        /* Produce: the table appended to (wakes its waiters) */
     uint64_t seen_appends;    /* the loop's count of appends when it was last handed out */
+    uint64_t parked_scan;     /* stored bytes its views covered when it last parked */
     bool appended;
     uint64_t appended_bytes;  /* Produce: bytes of records appended (0: unknown) */
     uint32_t wait_min_bytes;  /* a parked Fetch: the bytes it waits for */
