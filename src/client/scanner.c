@@ -787,22 +787,19 @@ static int snapshot_page(strom_scanner *s, sbucket *sb, strom_error *err)
     if (rc == 0)
         rc = strom_msg_kv_scanned_decode(&rd, &res, err);
     free(cols);
-    if (rc < 0) {
-        strom_error_prefix(err, "snapshot of %s%sbucket %u (open the scanner again)",
-                           sb->partition, sb->partition[0] ? " " : "", sb->bucket);
-        return fail_for_good(s, rc, err);
+    blob *bl = NULL;
+    if (rc == 0 && !(bl = calloc(1, sizeof *bl)))
+        rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+    if (rc == 0) {
+        bl->refs = 1;
+        bl->data = s->c->resp.data;
+        bl->cap = s->c->resp.cap;
+        strom_buf_init(&s->c->resp);
+        s->received += res.size;
+        s->stored += res.size;
     }
-    blob *bl = calloc(1, sizeof *bl);
-    if (!bl)
-        return strom_error_set(err, STROM_ENOMEM, "out of memory");
-    bl->refs = 1;
-    bl->data = s->c->resp.data;
-    bl->cap = s->c->resp.cap;
-    strom_buf_init(&s->c->resp);
-    s->received += res.size;
-    s->stored += res.size;
-    const uint8_t *p = res.records;
-    uint32_t left = res.size;
+    const uint8_t *p = rc == 0 ? res.records : NULL;
+    uint32_t left = rc == 0 ? res.size : 0;
     while (rc == 0 && left > 0) {
         int64_t b0;
         uint32_t len;
@@ -823,7 +820,8 @@ static int snapshot_page(strom_scanner *s, sbucket *sb, strom_error *err)
         left -= len;
     }
     blob_unref(bl);
-    if (rc < 0) { /* the page was served: after its rows queued, every later call fails */
+    if (rc < 0) { /* after the rows queued (a page may have been served), every later call
+                     fails */
         strom_error_prefix(err, "snapshot of %s%sbucket %u (open the scanner again)",
                            sb->partition, sb->partition[0] ? " " : "", sb->bucket);
         return fail_after_queued(s, rc, err);

@@ -58,7 +58,8 @@ int strom_buf_reserve_large(strom_buf *b, size_t extra)
         return STROM_ELIMIT;
     if (b->len + extra < STROM_BUF_HUGE)
         return strom_buf_reserve(b, extra);
-    return buf_move(b, (size_t)strom_align_up(b->len + extra, STROM_BUF_HUGE), STROM_BUF_HUGE, true);
+    size_t cap = (size_t)strom_align_up(b->len + extra, STROM_BUF_HUGE);
+    return buf_move(b, cap, STROM_BUF_HUGE, true);
 }
 
 int strom_buf_append(strom_buf *b, const void *p, size_t n)
@@ -126,16 +127,11 @@ int strom_array_grow(void *arrp, int n, int *cap, size_t elem, int first)
 {
     if (n < *cap)
         return 0;
-    if (*cap > INT_MAX / 2 || elem == 0)
-        return STROM_ENOMEM; /* overflow */
-    int ncap = *cap ? 2 * *cap : first;
-    if (ncap <= *cap || (size_t)ncap > SIZE_MAX / elem)
-        return STROM_ENOMEM;
-    void **pp = arrp;
-    void *np = realloc(*pp, elem * (size_t)ncap);
-    if (!np)
-        return STROM_ENOMEM;
-    *pp = np;
-    *cap = ncap;
-    return 0;
+    if (*cap > INT_MAX / 2)
+        return STROM_ENOMEM; /* the doubled capacity would not fit an int */
+    size_t zcap = (size_t)*cap;
+    int rc = strom_array_grow_z(arrp, (size_t)n, &zcap, elem, (size_t)first);
+    if (rc == 0)
+        *cap = (int)zcap;
+    return rc;
 }

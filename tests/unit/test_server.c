@@ -504,6 +504,19 @@ static strom_scanner *scan_open(const char *at, const char *table, uint32_t max_
     return s;
 }
 
+/* Reads s until it stops: the rows returned in *rows; the last call's result (0: the end). */
+static int scan_rows(strom_scanner *s, int64_t *rows, strom_error *err)
+{
+    strom_result *r;
+    int k;
+    *rows = 0;
+    while ((k = strom_scanner_next(s, &r, err)) == 1) {
+        *rows += strom_result_rows(r);
+        strom_result_free(r);
+    }
+    return k;
+}
+
 TEST(writer_and_scanner)
 {
     make_table("events", 4);
@@ -1007,12 +1020,8 @@ TEST(damaged_record_fails_the_scanner_for_good)
         strom_error err;
         strom_scanner *s = scan_open(addr, "rot", pass ? 64u << 20 : 1, NULL, 0);
         strom_result *r;
-        int k;
-        int64_t rows = 0;
-        while ((k = strom_scanner_next(s, &r, &err)) == 1) {
-            rows += strom_result_rows(r);
-            strom_result_free(r);
-        }
+        int64_t rows;
+        int k = scan_rows(s, &rows, &err);
         CHECK(k == STROM_ECHECKSUM || k == STROM_ECORRUPT);
         CHECK(base > 0);
         CHECK_EQ(rows, base); /* every row before the damaged record, then the error */
@@ -1038,12 +1047,8 @@ TEST(overrunning_record_fails_after_the_records_before_it)
     strom_error err;
     strom_scanner *s = scan_open(oaddr, "overrun", 64u << 20, NULL, 0); /* all in one answer */
     strom_result *r;
-    int k;
-    int64_t rows = 0;
-    while ((k = strom_scanner_next(s, &r, &err)) == 1) {
-        rows += strom_result_rows(r);
-        strom_result_free(r);
-    }
+    int64_t rows;
+    int k = scan_rows(s, &rows, &err);
     CHECK_EQ(__atomic_load_n(&o.overran, __ATOMIC_SEQ_CST), 1);
     CHECK_EQ(k, STROM_ECORRUPT);
     CHECK(strstr(err.msg, "overruns") != NULL);
