@@ -209,7 +209,8 @@ typedef struct strom_scan_opts {
                                    partitions are found within a second and read from their
                                    first row */
     int max_wait_ms;            /* long-poll wait per fetch when following (500) */
-    uint32_t max_bytes;         /* per fetch (8 MiB) */
+    uint32_t max_bytes;         /* per fetch (8 MiB); the first fetch asks for at most
+                                   1 MiB, each next one for twice as much up to this */
     bool snapshot;              /* primary-key tables: first the current state of every
                                    bucket (a consistent snapshot per bucket, rows with change
                                    type +I), then, when following, the changelog from the

@@ -85,6 +85,10 @@ typedef struct qitem {
     int bucket;         /* its bucket: an index into s->b */
 } qitem;
 
+/* The first Fetch's byte limit (then doubled per Fetch up to strom_scan_opts.max_bytes): a
+ * projected read of 8 MiB answers had its first rows after ~4-5 ms, ~1 ms with this. */
+#define FIRST_FETCH_BYTES (1u << 20)
+
 struct strom_scanner {
     strom_client *c;
     strom_table_desc t;
@@ -109,7 +113,9 @@ struct strom_scanner {
     int pf_active;           /* its buckets: scanner bucket index of each */
     int *pf_map;
     int pf_version;          /* the Fetch version it was sent in */
+    uint32_t pf_bytes;       /* its byte limit */
     bool prepared;           /* the receive buffer was made ready (reads to the end) */
+    uint32_t fetch_bytes;    /* the next Fetch's byte limit: grows to o.max_bytes */
     cl_lake *lake;           /* union read: the lake part, read before the log */
     struct pku *pku;         /* union read of a primary-key table (below) */
     const cl_lake *offsets_from; /* internal: start each bucket where this lake ends */
@@ -284,6 +290,9 @@ static int scanner_open(const char *addr, const strom_client_opts *copts, const 
         strom_scan_opts_default(&s->o);
     s->o.columns = NULL;
     s->o.where = NULL;
+    /* the first Fetch asks for little, so the first rows are out after a short answer; each
+     * next one for twice as much up to max_bytes, while the caller works through the last */
+    s->fetch_bytes = s->o.max_bytes < FIRST_FETCH_BYTES ? s->o.max_bytes : FIRST_FETCH_BYTES;
     int rc = strom_client_connect(addr, copts, &s->c, err);
     if (rc == 0)
         rc = cl_get_table(s->c, db, table, &s->t, err);
@@ -581,7 +590,8 @@ static int fetch_send(strom_scanner *s, strom_error *err)
         return strom_error_set(err, STROM_ENOMEM, "out of memory");
     }
     int k = 0;
-    uint32_t per = s->o.max_bytes / (uint32_t)active;
+    uint32_t lim = s->fetch_bytes < s->o.max_bytes ? s->fetch_bytes : s->o.max_bytes;
+    uint32_t per = lim / (uint32_t)active;
     for (int i = 0; i < s->nb; i++) {
         if (s->b[i].done)
             continue;
@@ -593,7 +603,7 @@ static int fetch_send(strom_scanner *s, strom_error *err)
         cols[i] = (strom_msg_str){s->colnames[i], (uint16_t)strlen(s->colnames[i])};
     bool all_cols = all_columns(s);
     int wait = s->o.follow ? s->o.max_wait_ms : 0;
-    strom_msg_fetch m = {s->t.table_id, (uint32_t)wait, 1, s->o.max_bytes,
+    strom_msg_fetch m = {s->t.table_id, (uint32_t)wait, 1, lim,
                          all_cols ? 0 : (uint32_t)s->ncols, cols,
                          {s->where ? s->where : "", (uint16_t)(s->where ? strlen(s->where) : 0)},
                          (uint32_t)active, fb};
@@ -610,6 +620,9 @@ static int fetch_send(strom_scanner *s, strom_error *err)
         return rc;
     }
     s->pf = true;
+    s->pf_bytes = lim;
+    if (s->fetch_bytes < s->o.max_bytes)
+        s->fetch_bytes = s->fetch_bytes > s->o.max_bytes / 2 ? s->o.max_bytes : 2 * s->fetch_bytes;
     s->pf_active = active;
     s->pf_map = map;
     return 0;
@@ -753,7 +766,7 @@ static int fetch_once(strom_scanner *s, strom_error *err)
         return rc;
     if (!s->o.follow && !s->prepared) { /* the first answer is being prepared meanwhile */
         s->prepared = true;
-        size_t want = (size_t)s->o.max_bytes + 4096; /* the records and the answer's fields */
+        size_t want = (size_t)s->pf_bytes + 4096; /* the records and the answer's fields */
         cl_prepare_recv(s->c, want < (64u << 20) ? want : 64u << 20);
     }
     return fetch_recv(s, err);

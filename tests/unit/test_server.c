@@ -959,21 +959,28 @@ TEST(large_fetch_answers)
     make_table("big", 1);
     write_rows("big", 0, 150000); /* ~4.5 MB stored */
     strom_error err;
-    strom_scanner *s = scan_open(addr, "big", 3u << 20, NULL, 0); /* answers of ~3 and 1.5 MB */
+    /* answers of at most 1, then 2 MiB: the first rows come after a short answer */
+    strom_scanner *s = scan_open(addr, "big", 2u << 20, NULL, 0);
     strom_result *r;
     int k;
     int64_t next = 0;
+    uint64_t got = 0, full, first = 0, largest = 0;
     while ((k = strom_scanner_next(s, &r, &err)) == 1) {
         for (int64_t i = 0; i < strom_result_rows(r); i++)
             CHECK_EQ(strom_result_int(r, i, 1), next + i);
         next += strom_result_rows(r);
         strom_result_free(r);
+        uint64_t was = got;
+        strom_scanner_bytes(s, &got, &full);
+        if (!first)
+            first = got;
+        largest = got - was > largest ? got - was : largest;
     }
     CHECK_EQ(k, 0);
     CHECK_EQ(next, 150000);
-    uint64_t got, full;
-    strom_scanner_bytes(s, &got, &full);
     CHECK(got > (3u << 20));
+    CHECK(first > 0 && first <= (1u << 20));
+    CHECK(largest > (1u << 20) && largest <= (2u << 20));
     strom_scanner_close(s);
 }
 
