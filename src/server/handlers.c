@@ -491,9 +491,16 @@ static int h_fetch(srv_server *s, srv_req *r, strom_wire_reader *rd, strom_error
         strom_log_view *v = &r->views[i];
         char part[STROM_PARTITION_MAX + 1];
         srv_bucket *bk = NULL;
+        /* a run after a park reads on from where the last one found nothing to send */
+        int64_t from = fb->offset;
+        uint64_t skipped = 0;
+        if (r->resume && i < r->nresume && r->resume[i].offset > from) {
+            from = r->resume[i].offset;
+            skipped = r->resume[i].stored;
+        }
         f->partition = fb->partition;
         f->bucket = fb->bucket;
-        f->next_offset = fb->offset;
+        f->next_offset = from;
         f->high_watermark = f->start_offset = -1;
         int erc = copy_partition(fb->partition, part, &errs[i]);
         if (erc == 0)
@@ -505,17 +512,20 @@ static int h_fetch(srv_server *s, srv_req *r, strom_wire_reader *rd, strom_error
             size_t lim = (size_t)(fb->max_bytes < room ? fb->max_bytes : room);
             if (lim == 0)
                 lim = 1; /* still at least one record, as the log promises */
-            if (fb->offset < f->start_offset)
+            if (from < f->start_offset)
                 erc = strom_error_set(&errs[i], STROM_ERANGE, "offset %lld is below the log "
                                       "start offset %lld (deleted by retention)",
-                                      (long long)fb->offset, (long long)f->start_offset);
-            else if (fb->offset < f->high_watermark &&
-                     (erc = strom_log_read_view(bk->log, fb->offset, lim, &o, v, &errs[i])) == 0) {
+                                      (long long)from, (long long)f->start_offset);
+            else if (from < f->high_watermark &&
+                     (erc = strom_log_read_view(bk->log, from, lim, &o, v, &errs[i])) == 0) {
                 f->next_offset = v->next_offset;
                 f->bytes_stored = v->bytes_stored;
                 f->size = (uint32_t)v->bytes_out;
                 total += v->bytes_out;
+                srv_count_fetch(s, v->bytes_stored, v->bytes_out);
             }
+            if (erc == 0)
+                f->bytes_stored += skipped;
         }
         srv_bucket_unref(bk);
         if (erc < 0) {
@@ -528,8 +538,17 @@ static int h_fetch(srv_server *s, srv_req *r, strom_wire_reader *rd, strom_error
             f->message.p = "";
         }
     }
-    if (total < m.min_bytes && !any_error && !r->final && m.max_wait_ms > 0)
+    if (total < m.min_bytes && !any_error && !r->final && m.max_wait_ms > 0) {
         r->park = true; /* the loop keeps it until an append to the table or the deadline */
+        /* a bucket that sent nothing continues past the records it read (a selective filter
+         * would otherwise read them all again on every wake); one that sent some reads
+         * them again, as the response is rebuilt */
+        if (!r->resume && (r->resume = calloc(m.n ? m.n : 1, sizeof *r->resume)))
+            r->nresume = m.n;
+        for (uint32_t i = 0; r->resume && i < m.n; i++)
+            if (res[i].size == 0 && res[i].next_offset > r->resume[i].offset)
+                r->resume[i] = (srv_resume){res[i].next_offset, res[i].bytes_stored};
+    }
     r->wait_min_bytes = m.min_bytes;
     rc = srv_resp_begin(r);
     if (rc == 0)

@@ -67,6 +67,7 @@ struct srv_server {
     srv_conn *conns;              /* loop thread only from here on */
     int nconns;
     srv_req *waiters;
+    uint64_t fetch_read, fetch_sent; /* srv_count_fetch (atomic) */
     uint64_t append_seq;          /* appends seen (wake_table calls) ... */
     uint64_t table_appends[256];  /* ... the last one to a table of each table_id % 256 */
     uint64_t mem_used;
@@ -90,6 +91,7 @@ static void req_free(srv_req *r)
     for (int i = 0; i < r->nviews; i++)
         strom_log_view_release(&r->views[i]);
     free(r->views);
+    free(r->resume);
     free(r->outs);
     strom_buf_free(&r->resp);
     free(r->frame);
@@ -715,8 +717,10 @@ static void on_complete(srv_server *s, srv_req *r)
     }
     if (r->park && !c->dead && !s->stopping) {
         r->parked_scan = 0;
-        for (int i = 0; i < r->nviews; i++) { /* the response is rebuilt when it wakes */
-            r->parked_scan += r->views[i].bytes_stored;
+        for (int i = 0; i < r->nviews; i++) { /* the response is rebuilt when it wakes; what
+                                                  matched nothing is not read again */
+            if (r->views[i].bytes_out)
+                r->parked_scan += r->views[i].bytes_stored;
             strom_log_view_release(&r->views[i]);
         }
         r->nviews = 0;
@@ -871,6 +875,18 @@ int srv_server_port(const srv_server *s)
     return s->port;
 }
 
+void srv_count_fetch(srv_server *s, uint64_t read, uint64_t sent)
+{
+    __atomic_add_fetch(&s->fetch_read, read, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&s->fetch_sent, sent, __ATOMIC_RELAXED);
+}
+
+void srv_fetch_totals(srv_server *s, uint64_t *read, uint64_t *sent)
+{
+    *read = __atomic_load_n(&s->fetch_read, __ATOMIC_RELAXED);
+    *sent = __atomic_load_n(&s->fetch_sent, __ATOMIC_RELAXED);
+}
+
 srv_catalog *srv_server_catalog(srv_server *s)
 {
     return s->cat;
@@ -1004,7 +1020,8 @@ int srv_server_run(srv_server *s)
     }
     sweep_dead(s);
     srv_catalog_flush(s->cat);
-    srv_log(SRV_INFO, "stopped", NULL);
+    srv_log(SRV_INFO, "stopped", "fetch_read_bytes=%llu fetch_sent_bytes=%llu",
+            (unsigned long long)s->fetch_read, (unsigned long long)s->fetch_sent);
     return 0;
 }
 

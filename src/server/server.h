@@ -40,6 +40,13 @@ typedef struct srv_out {
     uint64_t pos, len;
 } srv_out;
 
+/* Where a parked Fetch reads a bucket on from when it runs again: past the stored records
+ * that matched nothing, whose stored bytes its answer still counts. */
+typedef struct srv_resume {
+    int64_t offset;
+    uint64_t stored;
+} srv_resume;
+
 typedef struct srv_req {
     srv_conn *conn;
     strom_request_header h;
@@ -62,7 +69,10 @@ typedef struct srv_req {
     int64_t deadline_ms;      /* monotonic */
     uint64_t table_id;        /* Produce: the table appended to (wakes its waiters) */
     uint64_t seen_appends;    /* the loop's count of appends when it was last handed out */
-    uint64_t parked_scan;     /* stored bytes its views covered when it last parked */
+    uint64_t parked_scan;     /* stored bytes its next run reads again (it last parked) */
+    struct srv_resume *resume; /* a parked Fetch: per bucket, where its next run reads on
+                                  (NULL: where it asks) */
+    uint32_t nresume;
     bool appended;
     uint64_t appended_bytes;  /* Produce: bytes of records appended (0: unknown) */
     uint32_t wait_min_bytes;  /* a parked Fetch: the bytes it waits for */
@@ -90,6 +100,10 @@ void srv_server_stop(srv_server *s);
 void srv_server_free(srv_server *s);
 /* The port actually bound (for port 0 in tests). */
 int srv_server_port(const srv_server *s);
+/* Fetch totals since the start: stored bytes read (what a full read of the same records would
+ * have sent) and bytes sent; logged when the server stops. */
+void srv_count_fetch(srv_server *s, uint64_t read, uint64_t sent);
+void srv_fetch_totals(srv_server *s, uint64_t *read, uint64_t *sent);
 
 /* ---- for handlers.c ---------------------------------------------------------------------- */
 

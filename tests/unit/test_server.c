@@ -1142,6 +1142,77 @@ TEST(long_poll_wakes_on_append)
     CHECK(a.waited_ms < 4000); /* woken by the append, not by the 5 s deadline */
 }
 
+typedef struct selective_arg {
+    int64_t rows, value;
+    uint64_t stored;
+} selective_arg;
+
+/* Follows t.sel from its first row with a filter that matches only v = -5. */
+static void *follow_selective(void *p)
+{
+    selective_arg *a = p;
+    strom_error err;
+    strom_scanner *s;
+    strom_scan_opts o;
+    strom_scan_opts_default(&o);
+    o.follow = true;
+    o.max_wait_ms = 20000;
+    o.where = "v = -5";
+    CHECK_OK(strom_scanner_open(addr, NULL, "t", "sel", &o, &s, &err), &err);
+    strom_result *r;
+    int k;
+    while ((k = strom_scanner_next(s, &r, &err)) == 2)
+        ;
+    CHECK_EQ(k, 1);
+    if (k == 1) {
+        a->rows = strom_result_rows(r);
+        a->value = strom_result_int(r, 0, 1);
+        strom_result_free(r);
+    }
+    uint64_t got;
+    strom_scanner_bytes(s, &got, &a->stored);
+    strom_scanner_close(s);
+    return NULL;
+}
+
+/* A following Fetch whose filter matches nothing waits; each append wakes it, and it reads
+ * on from where it stopped instead of filtering every stored record again (server's Fetch
+ * totals). Its answer still counts the stored bytes it passed over. */
+TEST(woken_filtered_fetch_reads_on_from_where_it_stopped)
+{
+    make_table("sel", 1);
+    write_rows("sel", 0, 20000);
+    strom_error err;
+    int64_t rows;
+    strom_scanner *s = scan_open(addr, "sel", 8u << 20, NULL, 0);
+    CHECK_EQ(scan_rows(s, &rows, &err), 0);
+    uint64_t got, stored0;
+    strom_scanner_bytes(s, &got, &stored0);
+    strom_scanner_close(s);
+    CHECK(stored0 > (200u << 10));
+
+    selective_arg a = {0, 0, 0};
+    pthread_t t;
+    pthread_create(&t, NULL, follow_selective, &a);
+    struct timespec ts = {0, 300 * 1000000};
+    nanosleep(&ts, NULL); /* it has read the 20 000 rows and waits */
+    uint64_t read0, sent0, read1, sent1;
+    srv_fetch_totals(server, &read0, &sent0);
+    for (int i = 0; i < 10; i++) { /* ten wake-ups that match nothing */
+        write_rows("sel", 20000 + i * 10, 10);
+        struct timespec gap = {0, 30 * 1000000};
+        nanosleep(&gap, NULL);
+    }
+    write_rows("sel", -5, 1);
+    pthread_join(t, NULL);
+    srv_fetch_totals(server, &read1, &sent1);
+    CHECK_EQ(a.rows, 1);
+    CHECK_EQ(a.value, -5);
+    /* before: each wake read the 20 000 rows again (ten times stored0) */
+    CHECK(read1 - read0 < stored0 / 2);
+    CHECK(a.stored >= stored0);
+}
+
 static void *writer_thread(void *p)
 {
     write_rows("many", (int64_t)(intptr_t)p * 5000, 5000);
@@ -1759,6 +1830,7 @@ int main(void)
     RUN_TEST(overrunning_record_fails_after_the_records_before_it);
     RUN_TEST(paused_connection_resumes_when_another_frees_memory);
     RUN_TEST(long_poll_wakes_on_append);
+    RUN_TEST(woken_filtered_fetch_reads_on_from_where_it_stopped);
     RUN_TEST(concurrent_writers);
     RUN_TEST(writer_takes_arrow_batches);
     RUN_TEST(writer_takes_the_printed_text_form);
