@@ -162,6 +162,7 @@ typedef struct strom_log_view_opts {
      * re-encoded under `schema` with the added columns null. */
     const strom_schema *(*schema_for)(void *ctx, uint32_t schema_id);
     void *schema_ctx;
+    uint64_t scan_max; /* stored bytes the view reads through at most (0: 64 MiB) */
 } strom_log_view_opts;
 
 /* Like strom_log_read, but each record is reduced to the columns and rows asked for: records

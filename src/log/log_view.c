@@ -310,7 +310,8 @@ static int view_record(strom_log_view *v, const strom_log_range *rg, uint64_t po
     return rc;
 }
 
-/* The most stored bytes one view reads through, however few of them it keeps. */
+/* The most stored bytes one view reads through, however few of them it keeps (unless the
+ * options say otherwise). */
 #define VIEW_SCAN_MAX (64u << 20)
 
 /* What a view was before a record was added to it, to take the record back. */
@@ -355,7 +356,7 @@ int strom_log_read_view(strom_log *l, int64_t offset, size_t max_bytes,
     if (!out_s)
         return strom_error_set(err, STROM_EINVAL, "view: cannot project the schema");
     /* max_bytes bounds the view's bytes, not the stored ones: a projection or filter keeps
-     * reading further records (up to VIEW_SCAN_MAX stored bytes) so that one Fetch carries
+     * reading further records (up to scan_max stored bytes) so that one Fetch carries
      * as much as the reader asked for. Each read asks for the stored bytes that should yield
      * the room left, at the ratio of stored to sent bytes seen so far; a record that would
      * overfill the view is taken back and the view ends before it (only the first record may
@@ -367,16 +368,19 @@ int strom_log_read_view(strom_log *l, int64_t offset, size_t max_bytes,
     size_t guess = FRONT_GUESS;
     strom_buf front = STROM_BUF_INIT, buf = STROM_BUF_INIT;
     out->next_offset = offset;
-    for (int round = 0; rc == 0 && !full && scanned < VIEW_SCAN_MAX; round++) {
+    uint64_t scan_max = o->scan_max ? o->scan_max : VIEW_SCAN_MAX;
+    if (scan_max < max_bytes) /* at least as much as a plain read of max_bytes */
+        scan_max = max_bytes;
+    for (int round = 0; rc == 0 && !full && scanned < scan_max; round++) {
         uint64_t room = out->bytes_out < max_bytes ? max_bytes - out->bytes_out : 0;
         if (round > 0 && room == 0)
             break;
         if (out->bytes_out > 0 && scanned > out->bytes_out) { /* scale by stored / sent */
             double want = (double)room * (double)scanned / (double)out->bytes_out;
-            room = want >= (double)VIEW_SCAN_MAX ? VIEW_SCAN_MAX : (uint64_t)want;
+            room = want >= (double)scan_max ? scan_max : (uint64_t)want;
         }
-        if (room > VIEW_SCAN_MAX - scanned)
-            room = VIEW_SCAN_MAX - scanned;
+        if (room > scan_max - scanned)
+            room = scan_max - scanned;
         strom_log_slice sl;
         int rrc = strom_log_read(l, out->next_offset, (size_t)(room ? room : 1), &sl, err);
         if (rrc != 0) {

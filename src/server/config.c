@@ -27,6 +27,7 @@ void srv_config_default(srv_config *c)
     c->max_inflight = 64;
     c->memory_limit = 512u << 20;
     c->max_frame = 64u << 20;
+    c->fetch_scan_bytes = 64u << 20;
     c->shutdown_timeout_ms = 10000;
     c->log_level = SRV_INFO;
     c->tier_freshness_ms = 60000;
@@ -139,6 +140,7 @@ int srv_config_set(srv_config *c, const char *key, const char *v, strom_error *e
     NUM("max_inflight", false, 1, 4096, c->max_inflight)
     NUM("memory_limit", false, 1 << 20, 1ll << 40, c->memory_limit)
     NUM("max_frame", false, 4096, 1 << 30, c->max_frame)
+    NUM("fetch_scan_bytes", false, 64 << 10, 1 << 30, c->fetch_scan_bytes)
     NUM("shutdown_timeout", true, 0, 3600000, c->shutdown_timeout_ms)
     NUM("tier_freshness", true, 100, 86400000, c->tier_freshness_ms)
     NUM("tier_read_grace", true, 0, 86400000, c->tier_read_grace_ms)
@@ -202,6 +204,7 @@ void srv_config_print(const srv_config *c, void *file)
                "retention_bytes = %llu\n"
                "retention_age = %lldms\nretention_check = %lldms\nmax_connections = %d\n"
                "max_inflight = %d\nmemory_limit = %llu\nmax_frame = %u\n"
+               "fetch_scan_bytes = %llu\n"
                "shutdown_timeout = %lldms\nlog_level = %s\nkv_snapshot_bytes = %llu\n"
                "kv_snapshot_age = %lldms\nkv_cache_bytes = %llu\nkv_row_cache_bytes = %llu\n"
                "lake_dir = %s\ntier_freshness = %lldms\ntier_codec = %s\n"
@@ -212,7 +215,7 @@ void srv_config_print(const srv_config *c, void *file)
             (unsigned long long)c->log.retention_bytes,
             (long long)c->log.retention_ms, (long long)c->retention_check_ms, c->max_connections,
             c->max_inflight, (unsigned long long)c->memory_limit, c->max_frame,
-            (long long)c->shutdown_timeout_ms, levels[c->log_level],
+            (unsigned long long)c->fetch_scan_bytes, (long long)c->shutdown_timeout_ms, levels[c->log_level],
             (unsigned long long)c->kv.snapshot_bytes, (long long)c->kv.snapshot_ms,
             (unsigned long long)c->kv.cache_bytes, (unsigned long long)c->kv.row_cache_bytes,
             c->lake_dir[0] ? c->lake_dir : "(data_dir/lake)", (long long)c->tier_freshness_ms,

@@ -23,7 +23,8 @@ typedef struct srv_config {
     int max_connections;
     int max_inflight;            /* requests in flight per connection before reads pause */
     uint64_t memory_limit;       /* bytes of requests and responses in flight, in total */
-    uint32_t max_frame;          /* largest request frame */
+    uint32_t max_frame;          /* largest request frame, and a Fetch answer's most bytes */
+    uint64_t fetch_scan_bytes;   /* stored bytes a Fetch reads per bucket at most */
     int64_t shutdown_timeout_ms; /* how long a clean shutdown waits for in-flight work */
     int log_level;
     char lake_dir[1024];         /* the lake warehouse ("": <data_dir>/lake) */

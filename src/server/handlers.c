@@ -484,7 +484,12 @@ static int h_fetch(srv_server *s, srv_req *r, strom_wire_reader *rd, strom_error
     }
     uint64_t total = 0;
     bool any_error = false;
-    strom_log_view_opts o = {sc, cols, (int)m.ncolumns, pred, schema_lookup, t};
+    const srv_config *cfg = srv_server_config(s);
+    strom_log_view_opts o = {sc, cols, (int)m.ncolumns, pred, schema_lookup, t,
+                             cfg->fetch_scan_bytes};
+    if (m.max_bytes > cfg->max_frame - 4096) /* the answer is a frame too (its fields within) */
+        m.max_bytes = cfg->max_frame - 4096;
+    bool caught_up = true; /* every bucket read to its high watermark */
     for (uint32_t i = 0; i < m.n; i++) {
         strom_msg_fetch_bucket *fb = &m.b[i];
         strom_msg_fetched *f = &res[i];
@@ -523,6 +528,7 @@ static int h_fetch(srv_server *s, srv_req *r, strom_wire_reader *rd, strom_error
                 f->size = (uint32_t)v->bytes_out;
                 total += v->bytes_out;
                 srv_count_fetch(s, v->bytes_stored, v->bytes_out);
+                caught_up = caught_up && v->next_offset >= f->high_watermark;
             }
             if (erc == 0)
                 f->bytes_stored += skipped;
@@ -538,7 +544,9 @@ static int h_fetch(srv_server *s, srv_req *r, strom_wire_reader *rd, strom_error
             f->message.p = "";
         }
     }
-    if (total < m.min_bytes && !any_error && !r->final && m.max_wait_ms > 0) {
+    /* waits only when nothing unread is left: a filter that read through fetch_scan_bytes
+     * and found too little answers at once, and the reader asks again from the next offset */
+    if (total < m.min_bytes && caught_up && !any_error && !r->final && m.max_wait_ms > 0) {
         r->park = true; /* the loop keeps it until an append to the table or the deadline */
         /* a bucket that sent nothing continues past the records it read (a selective filter
          * would otherwise read them all again on every wake); one that sent some reads

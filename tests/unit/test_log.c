@@ -500,7 +500,7 @@ static void check_view(strom_log *l, bool project, int64_t lo, int64_t hi, strom
     strom_pred *pred;
     CHECK_OK(strom_pred_parse(text, strlen(text), schema, &pred, &err), &err);
     int cols[1] = {1};
-    strom_log_view_opts o = {schema, project ? cols : NULL, project ? 1 : 0, pred, NULL, NULL};
+    strom_log_view_opts o = {schema, project ? cols : NULL, project ? 1 : 0, pred, NULL, NULL, 0};
     strom_schema *ps = project ? strom_schema_project(schema, cols, 1)
                                : strom_schema_copy(schema, 1);
     strom_log_view v;
@@ -587,7 +587,7 @@ TEST(views_prune_project_and_filter)
     /* a projected record whose body was damaged is caught by its buffer CRCs */
     {
         int cols[1] = {1};
-        strom_log_view_opts o = {schema, cols, 1, NULL, NULL, NULL};
+        strom_log_view_opts o = {schema, cols, 1, NULL, NULL, NULL, 0};
         strom_error err;
         CHECK_OK(strom_log_read_view(l, 0, 1, &o, &v, &err), &err);
         strom_buf bytes = STROM_BUF_INIT;
@@ -659,7 +659,7 @@ TEST(views_fill_max_bytes_with_kept_bytes)
     int views[3] = {0, 0, 0};
     for (int mode = 2; mode >= 0; mode--) { /* 2 filtered, 1 projected, 0 whole records */
         strom_log_view_opts o = {schema, mode ? cols : NULL, mode ? 1 : 0,
-                                 mode == 2 ? pred : NULL, NULL, NULL};
+                                 mode == 2 ? pred : NULL, NULL, NULL, 0};
         CHECK_OK(strom_log_read_view(l, 0, 1, &o, &v, &err), &err);
         CHECK_EQ(v.records_whole + v.records_filtered, 1);
         uint64_t one = v.bytes_out; /* what one record of this mode sends */
@@ -702,7 +702,7 @@ TEST(views_fill_max_bytes_with_kept_bytes)
     /* filtered: every record is cut to a quarter of its rows and re-encoded in memory; views
      * of the projected limit carry every kept row once, in order, each view full */
     {
-        strom_log_view_opts o = {schema, cols, 1, pred, NULL, NULL};
+        strom_log_view_opts o = {schema, cols, 1, pred, NULL, NULL, 0};
         CHECK_OK(strom_log_read_view(l, 0, 1, &o, &v, &err), &err);
         uint64_t one = v.bytes_out;
         strom_log_view_release(&v);
@@ -814,7 +814,7 @@ TEST(views_of_wide_records)
         strom_buf_reset(&msg);
     }
     int cols[2] = {1, 399}; /* w399 is null in the narrow records */
-    strom_log_view_opts o = {wide_v2, cols, 2, NULL, wide_lookup, v1};
+    strom_log_view_opts o = {wide_v2, cols, 2, NULL, wide_lookup, v1, 0};
     strom_log_view v;
     CHECK_OK(strom_log_read_view(l, 0, 1 << 30, &o, &v, &err), &err);
     CHECK_EQ(v.records_whole, 12);

@@ -29,6 +29,7 @@ static void tune(srv_config *cfg)
 {
     cfg->max_inflight = 4;          /* the pipelining tests run into it: backpressure, no loss */
     cfg->memory_limit = 1u << 20;   /* ... and the writers into the memory limit */
+    cfg->fetch_scan_bytes = 64u << 10; /* filtered Fetches stop short of the end */
 }
 
 /* Starts the server: on a new data directory and a free port, or (restart) on the same ones. */
@@ -1213,6 +1214,38 @@ TEST(woken_filtered_fetch_reads_on_from_where_it_stopped)
     CHECK(a.stored >= stored0);
 }
 
+/* A following reader whose filter matches one row at the end of a backlog several times
+ * fetch_scan_bytes long: each Fetch that read its most stored bytes and found nothing
+ * answers at once (it does not wait for an append), so the row comes after a few round
+ * trips, not after one long-poll deadline per fetch_scan_bytes. */
+TEST(filtered_follow_through_a_backlog_does_not_wait)
+{
+    make_table("backlog", 1);
+    write_rows("backlog", 0, 20000); /* ~10 times fetch_scan_bytes */
+    strom_error err;
+    strom_scanner *s;
+    strom_scan_opts o;
+    strom_scan_opts_default(&o);
+    o.follow = true;
+    o.max_wait_ms = 5000;
+    o.where = "v = 19999";
+    o.max_bytes = 16u << 10; /* each Fetch reads at most fetch_scan_bytes */
+    int64_t t0 = strom_mono_ms();
+    CHECK_OK(strom_scanner_open(addr, NULL, "t", "backlog", &o, &s, &err), &err);
+    strom_result *r;
+    int k;
+    while ((k = strom_scanner_next(s, &r, &err)) == 2)
+        ;
+    CHECK_EQ(k, 1);
+    if (k == 1) {
+        CHECK_EQ(strom_result_rows(r), 1);
+        CHECK_EQ(strom_result_int(r, 0, 1), 19999);
+        strom_result_free(r);
+    }
+    CHECK(strom_mono_ms() - t0 < 4000); /* before: 5 s per 64 KiB read */
+    strom_scanner_close(s);
+}
+
 static void *writer_thread(void *p)
 {
     write_rows("many", (int64_t)(intptr_t)p * 5000, 5000);
@@ -1831,6 +1864,7 @@ int main(void)
     RUN_TEST(paused_connection_resumes_when_another_frees_memory);
     RUN_TEST(long_poll_wakes_on_append);
     RUN_TEST(woken_filtered_fetch_reads_on_from_where_it_stopped);
+    RUN_TEST(filtered_follow_through_a_backlog_does_not_wait);
     RUN_TEST(concurrent_writers);
     RUN_TEST(writer_takes_arrow_batches);
     RUN_TEST(writer_takes_the_printed_text_form);
