@@ -45,6 +45,7 @@ struct srv_conn {
     int inflight;                 /* requests dispatched (queued, running or parked) */
     bool dead;                    /* socket closed; freed when inflight reaches 0 */
     bool read_paused;
+    bool read_eof;                /* the peer has sent its last byte: answered, then closed */
     bool parse_pending;           /* resumed with whole frames already read: dispatch them */
     bool corked;                  /* TCP_CORK set while a response of 3+ pieces goes out */
     uint32_t events;
@@ -216,7 +217,8 @@ static void conn_events(srv_server *s, srv_conn *c)
         return;
     /* a paused connection is not watched for a half-close either: its reads would return at
      * once, and the level-triggered event would come back every turn of the loop */
-    uint32_t ev = (c->read_paused ? 0 : EPOLLIN | EPOLLRDHUP) | (c->out_head ? EPOLLOUT : 0);
+    uint32_t ev = (c->read_paused || c->read_eof ? 0 : EPOLLIN | EPOLLRDHUP) |
+                  (c->out_head ? EPOLLOUT : 0);
     if (ev == c->events)
         return;
     struct epoll_event e = {.events = ev, .data.ptr = c};
@@ -284,6 +286,14 @@ static void conn_kill(srv_server *s, srv_conn *c, const char *why)
             pp = &(*pp)->next;
         }
     }
+}
+
+/* A connection whose peer has finished sending is closed once every request it sent is
+ * answered (a client may shut down its side and still read the replies). */
+static void conn_close_if_done(srv_server *s, srv_conn *c)
+{
+    if (c->read_eof && !c->dead && c->inflight == 0 && !c->out_head)
+        conn_kill(s, c, c->in.len ? "peer closed in the middle of a frame" : NULL);
 }
 
 /* The bytes of piece i of r (-1 = the response buffer). */
@@ -369,6 +379,7 @@ static void conn_flush(srv_server *s, srv_conn *c)
         }
     }
     conn_events(s, c);
+    conn_close_if_done(s, c);
 }
 
 static void conn_send(srv_server *s, srv_conn *c, srv_req *r)
@@ -528,6 +539,26 @@ static void conn_parse(srv_server *s, srv_conn *c)
     }
 }
 
+/* The peer has finished sending (a half-close, or gone): its requests are still answered,
+ * those waiting for data at once with what there is, and the connection closes after the
+ * last reply. A peer that is gone makes the next write fail, which closes it sooner. */
+static void conn_eof(srv_server *s, srv_conn *c)
+{
+    c->read_eof = true;
+    conn_events(s, c);
+    for (srv_req **pp = &s->waiters; *pp;) {
+        srv_req *r = *pp;
+        if (r->conn == c) {
+            *pp = r->next;
+            r->final = true;
+            submit(s, r);
+        } else {
+            pp = &r->next;
+        }
+    }
+    conn_close_if_done(s, c);
+}
+
 static void conn_read(srv_server *s, srv_conn *c)
 {
     for (int rounds = 0; rounds < 16 && !c->dead && !c->read_paused; rounds++) {
@@ -547,7 +578,7 @@ static void conn_read(srv_server *s, srv_conn *c)
         }
         ssize_t n = read(c->fd, c->in.data + c->in.len, c->in.cap - c->in.len);
         if (n == 0) {
-            conn_kill(s, c, NULL);
+            conn_eof(s, c);
             return;
         }
         if (n < 0) {
@@ -715,7 +746,7 @@ static void on_complete(srv_server *s, srv_req *r)
         if (!r->ordered_done) /* failed before its records were written */
             next_produce(s, c);
     }
-    if (r->park && !c->dead && !s->stopping) {
+    if (r->park && !c->dead && !c->read_eof && !s->stopping) {
         r->parked_scan = 0;
         for (int i = 0; i < r->nviews; i++) { /* the response is rebuilt when it wakes; what
                                                   matched nothing is not read again */
@@ -737,6 +768,7 @@ static void on_complete(srv_server *s, srv_req *r)
     c->inflight--;
     if (c->dead || r->no_response) {
         req_drop(s, r);
+        conn_close_if_done(s, c);
         return;
     }
     conn_send(s, c, r);
@@ -1013,6 +1045,15 @@ int srv_server_run(srv_server *s)
         pthread_join(s->threads[i], NULL);
     s->nthreads = 0;
     drain_completions(s);
+    /* what those completions handed on (a connection's next Produce, a woken Fetch) has no
+     * worker left: dropped unanswered (a Produce not written is not acknowledged either) */
+    for (srv_req *r = s->q_head, *next; r; r = next) {
+        next = r->next;
+        if (r->conn)
+            r->conn->inflight--;
+        req_drop(s, r);
+    }
+    s->q_head = s->q_tail = NULL;
     for (srv_conn *c = s->conns; c;) {
         srv_conn *next = c->next;
         conn_kill(s, c, "server shutdown");

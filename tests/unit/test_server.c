@@ -1129,6 +1129,53 @@ TEST(paused_connection_resumes_when_another_frees_memory)
     close(bfd);
 }
 
+/* A client may send its requests, shut down its side of the connection and read the
+ * replies: every request is answered (a Fetch waiting for data at once, with what there is,
+ * not at its deadline), then the server closes. Eight requests: twice max_inflight, so some
+ * wait in the server's buffer when the end of the stream is read. */
+TEST(half_closed_connection_gets_its_replies)
+{
+    make_table("halfclose", 1);
+    strom_error err;
+    strom_client *c;
+    CHECK_OK(strom_client_connect(addr, NULL, &c, &err), &err);
+    strom_table_desc d;
+    CHECK_OK(strom_get_table(c, "t", "halfclose", &d, &err), &err);
+    strom_client_close(c);
+    strom_buf b = STROM_BUF_INIT, all = STROM_BUF_INIT;
+    for (uint32_t i = 0; i < 7; i++) {
+        request(&b, STROM_API_API_VERSIONS, 10 + i);
+        end(&b);
+        strom_buf_append(&all, b.data, b.len);
+    }
+    strom_msg_fetch_bucket fb = {{"", 0}, 0, 0, 1u << 20};
+    strom_msg_fetch m = {d.table_id, 5000, 1, 1u << 20, 0, NULL, {"", 0}, 1, &fb};
+    request(&b, STROM_API_FETCH, 17); /* the table is empty: it waits */
+    CHECK_EQ(strom_msg_fetch_encode(&b, &m), 0);
+    end(&b);
+    strom_buf_append(&all, b.data, b.len);
+    int fd = raw_connect();
+    int64_t t0 = strom_mono_ms();
+    raw_send(fd, all.data, all.len);
+    CHECK_EQ(shutdown(fd, SHUT_WR), 0);
+    uint32_t seen = 0, corr;
+    char msg[256];
+    for (int i = 0; i < 8; i++) {
+        CHECK(raw_recv(fd, &b));
+        CHECK_EQ(resp_error(&b, &corr, msg, sizeof msg), 0);
+        CHECK(corr >= 10 && corr < 18);
+        seen |= 1u << (corr - 10);
+    }
+    CHECK_EQ(seen, 0xFFu);
+    CHECK(strom_mono_ms() - t0 < 4000); /* not at the Fetch's 5 s deadline */
+    uint8_t x;
+    CHECK_EQ(read(fd, &x, 1), 0); /* then closed */
+    close(fd);
+    strom_table_desc_free(&d);
+    strom_buf_free(&b);
+    strom_buf_free(&all);
+}
+
 TEST(long_poll_wakes_on_append)
 {
     make_table("live", 1);
@@ -1862,6 +1909,7 @@ int main(void)
     RUN_TEST(damaged_record_fails_the_scanner_for_good);
     RUN_TEST(overrunning_record_fails_after_the_records_before_it);
     RUN_TEST(paused_connection_resumes_when_another_frees_memory);
+    RUN_TEST(half_closed_connection_gets_its_replies);
     RUN_TEST(long_poll_wakes_on_append);
     RUN_TEST(woken_filtered_fetch_reads_on_from_where_it_stopped);
     RUN_TEST(filtered_follow_through_a_backlog_does_not_wait);
