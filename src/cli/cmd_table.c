@@ -390,41 +390,38 @@ int cli_cmd_databases(int argc, char **argv)
     return 0;
 }
 
-int cli_cmd_create_database(int argc, char **argv)
+/* create-database and drop-database: DB and one --if-... flag, then one call. */
+static int database_command(int argc, char **argv, const char *cmd, const char *usage,
+                            const char *what,
+                            int (*fn)(strom_client *, const char *, bool, strom_error *))
 {
-    const char *server = NULL, *cmd = "create-database", *what = "Creates a database.";
+    const char *server = NULL;
     char *pos[1];
-    bool ine = false;
+    bool flag = false;
     if (want_help(argc, argv))
-        return simple_usage(cmd, "DB [--if-not-exists]", what, false);
-    if (simple_args(argc, argv, &server, &ine, pos, 1) < 0)
-        return simple_usage(cmd, "DB [--if-not-exists]", what, true);
+        return simple_usage(cmd, usage, what, false);
+    if (simple_args(argc, argv, &server, &flag, pos, 1) < 0)
+        return simple_usage(cmd, usage, what, true);
     strom_client *c;
     strom_error err;
     if (cli_connect(cmd, cli_server_addr(server), &c))
         return 1;
-    int rc = strom_create_database(c, pos[0], ine, &err);
+    int rc = fn(c, pos[0], flag, &err);
     strom_client_close(c);
     return rc < 0 ? cli_fail(cmd, &err, "%s", pos[0]) : 0;
 }
 
+int cli_cmd_create_database(int argc, char **argv)
+{
+    return database_command(argc, argv, "create-database", "DB [--if-not-exists]",
+                            "Creates a database.", strom_create_database);
+}
+
 int cli_cmd_drop_database(int argc, char **argv)
 {
-    const char *server = NULL, *cmd = "drop-database",
-               *what = "Drops an empty database (drop its tables first).";
-    char *pos[1];
-    bool ie = false;
-    if (want_help(argc, argv))
-        return simple_usage(cmd, "DB [--if-exists]", what, false);
-    if (simple_args(argc, argv, &server, &ie, pos, 1) < 0)
-        return simple_usage(cmd, "DB [--if-exists]", what, true);
-    strom_client *c;
-    strom_error err;
-    if (cli_connect(cmd, cli_server_addr(server), &c))
-        return 1;
-    int rc = strom_drop_database(c, pos[0], ie, &err);
-    strom_client_close(c);
-    return rc < 0 ? cli_fail(cmd, &err, "%s", pos[0]) : 0;
+    return database_command(argc, argv, "drop-database", "DB [--if-exists]",
+                            "Drops an empty database (drop its tables first).",
+                            strom_drop_database);
 }
 
 int cli_cmd_tables(int argc, char **argv)

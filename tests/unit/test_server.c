@@ -581,23 +581,37 @@ typedef struct fetch_arg {
     int64_t waited_ms;
 } fetch_arg;
 
+/* Opens a scanner following t.<table> (from `start`, the rows matching `where`, NULL: all, in
+ * Fetches of max_bytes, 0: the default) and returns its first batch (NULL: it failed); the
+ * scanner stays open in *s. */
+static strom_result *follow_first(const char *table, strom_start start, const char *where,
+                                  uint32_t max_bytes, strom_scanner **s)
+{
+    strom_error err;
+    strom_scan_opts o;
+    strom_scan_opts_default(&o);
+    o.start = start;
+    o.follow = true;
+    o.max_wait_ms = 5000;
+    o.where = where;
+    if (max_bytes)
+        o.max_bytes = max_bytes;
+    CHECK_OK(strom_scanner_open(addr, NULL, "t", table, &o, s, &err), &err);
+    strom_result *r = NULL;
+    int k;
+    while ((k = strom_scanner_next(*s, &r, &err)) == 2)
+        ;
+    CHECK_EQ(k, 1);
+    return k == 1 ? r : NULL;
+}
+
 static void *follow_one(void *p)
 {
     fetch_arg *a = p;
-    strom_error err;
     strom_scanner *s;
-    strom_scan_opts o;
-    strom_scan_opts_default(&o);
-    o.start = STROM_START_LATEST;
-    o.follow = true;
-    o.max_wait_ms = 5000;
     int64_t t0 = strom_mono_ms();
-    CHECK_OK(strom_scanner_open(addr, NULL, "t", "live", &o, &s, &err), &err);
-    strom_result *r;
-    int k;
-    while ((k = strom_scanner_next(s, &r, &err)) == 2)
-        ;
-    if (k == 1) {
+    strom_result *r = follow_first("live", STROM_START_LATEST, NULL, 0, &s);
+    if (r) {
         a->rows = strom_result_rows(r);
         strom_result_free(r);
     }
@@ -1199,20 +1213,9 @@ typedef struct selective_arg {
 static void *follow_selective(void *p)
 {
     selective_arg *a = p;
-    strom_error err;
     strom_scanner *s;
-    strom_scan_opts o;
-    strom_scan_opts_default(&o);
-    o.follow = true;
-    o.max_wait_ms = 20000;
-    o.where = "v = -5";
-    CHECK_OK(strom_scanner_open(addr, NULL, "t", "sel", &o, &s, &err), &err);
-    strom_result *r;
-    int k;
-    while ((k = strom_scanner_next(s, &r, &err)) == 2)
-        ;
-    CHECK_EQ(k, 1);
-    if (k == 1) {
+    strom_result *r = follow_first("sel", STROM_START_EARLIEST, "v = -5", 0, &s);
+    if (r) {
         a->rows = strom_result_rows(r);
         a->value = strom_result_int(r, 0, 1);
         strom_result_free(r);
@@ -1269,22 +1272,11 @@ TEST(filtered_follow_through_a_backlog_does_not_wait)
 {
     make_table("backlog", 1);
     write_rows("backlog", 0, 20000); /* ~10 times fetch_scan_bytes */
-    strom_error err;
     strom_scanner *s;
-    strom_scan_opts o;
-    strom_scan_opts_default(&o);
-    o.follow = true;
-    o.max_wait_ms = 5000;
-    o.where = "v = 19999";
-    o.max_bytes = 16u << 10; /* each Fetch reads at most fetch_scan_bytes */
     int64_t t0 = strom_mono_ms();
-    CHECK_OK(strom_scanner_open(addr, NULL, "t", "backlog", &o, &s, &err), &err);
-    strom_result *r;
-    int k;
-    while ((k = strom_scanner_next(s, &r, &err)) == 2)
-        ;
-    CHECK_EQ(k, 1);
-    if (k == 1) {
+    /* Fetches of 16 KiB: each reads at most fetch_scan_bytes */
+    strom_result *r = follow_first("backlog", STROM_START_EARLIEST, "v = 19999", 16u << 10, &s);
+    if (r) {
         CHECK_EQ(strom_result_rows(r), 1);
         CHECK_EQ(strom_result_int(r, 0, 1), 19999);
         strom_result_free(r);
