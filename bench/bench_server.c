@@ -261,8 +261,9 @@ static void strom_consume(const char *mode)
     double cpu0 = cpu_secs();
     strom_result *r;
     int k;
-    int64_t t_first = 0; /* when the first batch was out: the fixed part of a read */
+    int64_t t_first = 0, batches = 0; /* when the first batch was out: the fixed part */
     while ((k = strom_scanner_next(s, &r, &err)) == 1) {
+        batches++;
         if (!t_first)
             t_first = now_ns();
         /* as an Arrow consumer would: through the C Data Interface, column by column */
@@ -285,9 +286,9 @@ static void strom_consume(const char *mode)
     strom_scanner_bytes(s, &got, &full);
     strom_scanner_close(s);
     printf("{\"system\":\"strom\",\"phase\":\"consume\",\"mode\":\"%s\",\"rows\":%" PRId64
-           ",\"secs\":%.3f,\"first_s\":%.4f,\"cpu_s\":%.3f,\"rows_s\":%.0f,\"wire_bytes\":%" PRIu64
+           ",\"batches\":%" PRId64 ",\"secs\":%.3f,\"first_s\":%.4f,\"cpu_s\":%.3f,\"rows_s\":%.0f,\"wire_bytes\":%" PRIu64
            ",\"stored_bytes\":%" PRIu64 ",\"checksum\":%" PRId64 "}\n",
-           mode, rows, secs, t_first ? (double)(t_first - t0) / 1e9 : 0.0, cpu,
+           mode, rows, batches, secs, t_first ? (double)(t_first - t0) / 1e9 : 0.0, cpu,
            (double)rows / secs, got, full, sum);
 }
 
