@@ -238,6 +238,7 @@ static void *strom_producer(void *p)
 }
 
 static uint32_t g_fetch_bytes; /* consume: the scanner's bytes per Fetch (0: its default) */
+static const char *g_table = "t20"; /* consume: the table read (lat20: the latency run's) */
 
 static void strom_consume(const char *mode)
 {
@@ -255,7 +256,7 @@ static void strom_consume(const char *mode)
         o.where = "c1 = 7";
     }
     int64_t rows = 0, sum = 0;
-    if (strom_scanner_open(g_addr, NULL, "bench", "t20", &o, &s, &err) < 0)
+    if (strom_scanner_open(g_addr, NULL, "bench", g_table, &o, &s, &err) < 0)
         die("scanner", &err);
     int64_t t0 = now_ns(); /* after the set-up round trips (table, offsets): the read itself */
     double cpu0 = cpu_secs();
@@ -672,7 +673,8 @@ static void usage(void)
             "                 or 8192-row Arrow batches through the C Data Interface)\n"
             "         consume [--mode full|project|filter] [--repeat N] (strom: N reads, one\n"
             "                 line each, in one process) [--fetch-bytes B] (strom: bytes per\n"
-            "                 Fetch, default the scanner's)\n"
+            "                 Fetch, default the scanner's) [--table t20|lat20] (strom: the\n"
+            "                 table read; lat20 holds the latency run's small records)\n"
             "         latency [--rate ROWS_PER_S] [--seconds S] [--in-flight N] (after 0.5 s of\n"
             "                 rows not counted; strom: Produce\n"
             "                 requests in flight; rows written meanwhile join the next batch)\n"
@@ -735,6 +737,8 @@ int main(int argc, char **argv)
             rate = atof(argv[i + 1]);
         else if (!strcmp(argv[i], "--seconds"))
             seconds = atof(argv[i + 1]);
+        else if (!strcmp(argv[i], "--table"))
+            g_table = argv[i + 1];
         else if (!strcmp(argv[i], "--fetch-bytes"))
             g_fetch_bytes = (uint32_t)atol(argv[i + 1]);
         else if (!strcmp(argv[i], "--repeat"))

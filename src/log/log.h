@@ -110,6 +110,7 @@ typedef struct strom_log_range {
     uint64_t pos;
     uint32_t len;
     int64_t first_offset, last_offset; /* offsets the records cover */
+    uint32_t nrecords;
     struct strom_segment *seg;         /* keeps the file open; internal */
 } strom_log_range;
 

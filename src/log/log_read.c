@@ -33,12 +33,13 @@ static int slice_add(strom_log_slice *sl, strom_segment *s, uint64_t pos, uint32
         (uint64_t)prev->len + len <= UINT32_MAX) {
         prev->len += len;
         prev->last_offset = last;
+        prev->nrecords++;
         return 0;
     }
     if (strom_array_grow(&sl->ranges, sl->n, &sl->cap, sizeof *sl->ranges, 4) != 0)
         return STROM_ENOMEM;
     __atomic_add_fetch(&s->refs, 1, __ATOMIC_ACQ_REL);
-    sl->ranges[sl->n++] = (strom_log_range){s->fd, pos, len, first, last, s};
+    sl->ranges[sl->n++] = (strom_log_range){s->fd, pos, len, first, last, 1, s};
     return 0;
 }
 
@@ -99,19 +100,58 @@ static int verify_record(strom_segment *s, uint64_t pos, uint32_t len, int64_t b
     return 0;
 }
 
+/* Record headers are read through a window of the segment: after a small record, whose
+ * followers are likely small too, one pread takes HEADER_WINDOW bytes (the headers of many
+ * records); after a large one, just the next header. */
+#define HEADER_WINDOW (64u << 10)
+#define SMALL_RECORD (8u << 10)
+
+typedef struct header_window {
+    const strom_segment *seg; /* whose bytes data holds (NULL: none) */
+    uint64_t pos;
+    size_t len;
+    uint8_t *data;            /* HEADER_WINDOW bytes, allocated at the first small record */
+    uint8_t head[STROM_RECORD_HEADER]; /* a header read alone */
+} header_window;
+
+/* The header of the record at pos of s (NULL: unreadable). */
+static const uint8_t *header_at(const strom_segment *s, uint64_t pos, bool small,
+                                header_window *w)
+{
+    if (w->seg == s && pos >= w->pos && pos + STROM_RECORD_HEADER <= w->pos + w->len)
+        return w->data + (pos - w->pos);
+    if (small && !w->data)
+        w->data = malloc(HEADER_WINDOW); /* without it, headers are read one by one */
+    if (!small || !w->data)
+        return pread(s->fd, w->head, sizeof w->head, (off_t)pos) == (ssize_t)sizeof w->head
+                   ? w->head
+                   : NULL;
+    size_t want = s->size - pos < HEADER_WINDOW ? (size_t)(s->size - pos) : HEADER_WINDOW;
+    w->seg = NULL;
+    if (want < STROM_RECORD_HEADER || pread(s->fd, w->data, want, (off_t)pos) != (ssize_t)want)
+        return NULL;
+    w->seg = s;
+    w->pos = pos;
+    w->len = want;
+    return w->data;
+}
+
 /* Collects records of segment s from `offset` on. Returns 1 when the limit was reached. */
 static int read_segment(strom_log *l, strom_segment *s, int64_t offset, int64_t hw,
                         size_t max_bytes, size_t *taken, strom_log_slice *out, strom_buf *buf,
-                        strom_error *err)
+                        header_window *w, strom_error *err)
 {
     STROM_TRY(strom_seg_load_index(s, l->cfg.index_bytes, err));
     uint64_t pos = index_lookup(s, offset);
+    bool small = false; /* until a small record is seen */
     while (pos + 12 <= s->size) {
-        uint8_t head[STROM_RECORD_HEADER];
+        const uint8_t *head = header_at(s, pos, small, w);
         int64_t base;
         uint32_t len;
-        if (pread(s->fd, head, sizeof head, (off_t)pos) != (ssize_t)sizeof head ||
-            strom_record_peek(head, sizeof head, &base, &len, err) != 0 || pos + len > s->size) {
+        if (!head || strom_record_peek(head, STROM_RECORD_HEADER, &base, &len, err) != 0 ||
+            pos + len > s->size) {
+            if (!head)
+                strom_error_set(err, STROM_EIO, "record header unreadable");
             strom_error_prefix(err, "%s at byte %llu", s->path, (unsigned long long)pos);
             return err ? err->code : STROM_ECORRUPT;
         }
@@ -130,6 +170,7 @@ static int read_segment(strom_log *l, strom_segment *s, int64_t offset, int64_t 
             out->next_offset = last + 1;
         }
         pos += len;
+        small = len < SMALL_RECORD;
     }
     return 0;
 }
@@ -147,10 +188,12 @@ int strom_log_read(strom_log *l, int64_t offset, size_t max_bytes, strom_log_sli
                              (long long)offset, (long long)l->start_offset);
     } else if (offset < hw) {
         strom_buf buf = STROM_BUF_INIT;
+        header_window w = {0};
         size_t taken = 0;
         for (int i = find_segment(l, offset); i < l->nsegs && rc == 0; i++)
-            rc = read_segment(l, l->segs[i], offset, hw, max_bytes, &taken, out, &buf, err);
+            rc = read_segment(l, l->segs[i], offset, hw, max_bytes, &taken, out, &buf, &w, err);
         strom_buf_free(&buf);
+        free(w.data);
         if (rc > 0)
             rc = 0;
     }

@@ -1,8 +1,9 @@
 /*
  * log_view.c: reads with projection and predicate pushdown (strom_log_read_view, log.h).
  *
- * Per record of a plain read (already CRC-verified by strom_log_read), only the front is read
- * (header, stats, change types, Arrow metadata): the statistics decide NONE / ALL / SOME;
+ * A view without columns or predicate is strom_log_read's ranges as they are. Otherwise, per
+ * record (already CRC-verified by strom_log_read), only the front is read (header, stats,
+ * change types, Arrow metadata): the statistics decide NONE / ALL / SOME;
  * ALL with a projection becomes a PROJECTED record whose body is a list of byte ranges of the
  * segment file; SOME reads the record, decodes, filters and re-encodes it.
  */
@@ -27,8 +28,10 @@ void strom_log_view_release(strom_log_view *v)
 static int add_part(strom_log_view *v, size_t mem_off, int fd, uint64_t pos, uint64_t len)
 {
     strom_log_part *prev = v->nparts ? &v->parts[v->nparts - 1] : NULL;
-    if (prev && mem_off == SIZE_MAX && prev->mem_off == SIZE_MAX && prev->fd == fd &&
-        prev->pos + prev->len == pos) {
+    if (prev && ((mem_off == SIZE_MAX && prev->mem_off == SIZE_MAX && prev->fd == fd &&
+                  prev->pos + prev->len == pos) ||
+                 (mem_off != SIZE_MAX && prev->mem_off != SIZE_MAX &&
+                  prev->mem_off + prev->len == mem_off))) {
         prev->len += len;
     } else {
         if (strom_array_grow(&v->parts, v->nparts, &v->cap, sizeof *v->parts, 8) != 0)
@@ -45,40 +48,79 @@ static int add_mem(strom_log_view *v, size_t at)
     return add_part(v, at, -1, 0, v->mem.len - at);
 }
 
+/* The stored bytes a view reads through. Small records are read many at a time: after one,
+ * the next read takes up to VIEW_WINDOW bytes of the records' range (their fronts, and the
+ * bodies a projection copies or a filter decodes, are then in memory); after a large record,
+ * just what is asked for. */
+#define VIEW_WINDOW (64u << 10)
+#define SMALL_RECORD (8u << 10)
+
+typedef struct view_window {
+    int fd; /* whose bytes buf holds (-1: none) */
+    uint64_t pos;
+    strom_buf buf;
+    bool small; /* the last record was small */
+} view_window;
+
+static bool window_has(const view_window *w, int fd, uint64_t pos, uint64_t n)
+{
+    return w->fd == fd && pos >= w->pos && pos + n <= w->pos + w->buf.len;
+}
+
+/* Bytes [pos, pos + n) of fd, of which `avail` bytes from pos belong to the range being read
+ * (n <= avail): from the window, or read into it (NULL: the read failed). The bytes stay
+ * valid until the next call. */
+static const uint8_t *window_get(view_window *w, int fd, uint64_t pos, size_t n, uint64_t avail)
+{
+    if (window_has(w, fd, pos, n))
+        return w->buf.data + (pos - w->pos);
+    size_t want = n;
+    if (w->small && want < VIEW_WINDOW)
+        want = avail < VIEW_WINDOW ? (size_t)avail : VIEW_WINDOW;
+    w->fd = -1;
+    strom_buf_reset(&w->buf);
+    if (strom_buf_reserve(&w->buf, want) != 0 ||
+        pread(fd, w->buf.data, want, (off_t)pos) != (ssize_t)want)
+        return NULL;
+    w->fd = fd;
+    w->pos = pos;
+    w->buf.len = want;
+    return w->buf.data;
+}
+
 /* Reads the front of the record at pos of fd (through the Arrow metadata) with one pread of
- * *guess bytes, or two when the front is longer. The records of a read are alike, so the
- * guess follows the fronts seen (a quarter more, at least 1 KiB): a projected read of a
- * 20-column table reads ~3 KiB per record instead of 8. */
+ * *guess bytes, or two when the front is longer (none when the window has it). The records
+ * of a read are alike, so the guess follows the fronts seen (a quarter more, at least
+ * 1 KiB): a projected read of a 20-column table reads ~3 KiB per record instead of 8. */
 #define FRONT_GUESS 8192
 
-static int read_front(int fd, uint64_t pos, uint64_t avail, strom_buf *buf, size_t *guess,
+static int read_front(view_window *w, int fd, uint64_t pos, uint64_t avail, size_t *guess,
                       strom_record *r, uint32_t *lenp, uint64_t *front, strom_error *err)
 {
     size_t first = avail < *guess ? (size_t)avail : *guess;
-    strom_buf_reset(buf);
-    if (strom_buf_reserve(buf, first) != 0)
-        return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    const uint8_t *head = NULL;
     int64_t base;
     uint32_t len;
-    if (first < STROM_RECORD_HEADER ||
-        pread(fd, buf->data, first, (off_t)pos) != (ssize_t)first ||
-        strom_record_peek(buf->data, first, &base, &len, NULL) != 0 || len > avail ||
+    if (first < STROM_RECORD_HEADER || !(head = window_get(w, fd, pos, first, avail)) ||
+        strom_record_peek(head, first, &base, &len, NULL) != 0 || len > avail ||
         len < STROM_RECORD_HEADER)
         return strom_error_set(err, STROM_EIO, "view: record at %llu unreadable",
                                (unsigned long long)pos);
     if (first > len)
         first = len;
     *lenp = len;
-    const uint8_t *head = buf->data;
     uint64_t at = strom_align_up((uint64_t)STROM_RECORD_HEADER + strom_ld32(head + 55) +
                                  strom_ld32(head + 59), 8);
     uint8_t pre[8];
+    const uint8_t *q;
     if (at + 8 > len)
         return strom_error_set(err, STROM_ECORRUPT, "record at %llu: no Arrow message",
                                (unsigned long long)pos);
     if (at + 8 <= first)
-        memcpy(pre, buf->data + at, 8);
-    else if (pread(fd, pre, 8, (off_t)(pos + at)) != 8)
+        memcpy(pre, head + at, 8);
+    else if ((q = window_get(w, fd, pos + at, 8, avail - at)) != NULL)
+        memcpy(pre, q, 8);
+    else
         return strom_error_set(err, STROM_EIO, "read record at %llu", (unsigned long long)pos);
     uint64_t head_len = strom_ld32(pre) == 0xFFFFFFFFu ? 8 + (uint64_t)strom_ld32(pre + 4)
                                                        : 4 + (uint64_t)strom_ld32(pre);
@@ -86,17 +128,13 @@ static int read_front(int fd, uint64_t pos, uint64_t avail, strom_buf *buf, size
     if (*front > len)
         return strom_error_set(err, STROM_ECORRUPT, "record at %llu: Arrow metadata too long",
                                (unsigned long long)pos);
-    if (*front > first) {
-        if (strom_buf_reserve(buf, (size_t)*front) != 0)
-            return strom_error_set(err, STROM_ENOMEM, "out of memory");
-        if (pread(fd, buf->data, (size_t)*front, (off_t)pos) != (ssize_t)*front)
-            return strom_error_set(err, STROM_EIO, "read record at %llu",
-                                   (unsigned long long)pos);
-    }
-    buf->len = (size_t)*front;
+    const uint8_t *p = window_get(w, fd, pos, (size_t)*front, avail); /* usually held */
+    if (!p)
+        return strom_error_set(err, STROM_EIO, "read record at %llu", (unsigned long long)pos);
     size_t next = (size_t)strom_align_up(*front + *front / 4, 256);
     *guess = next < 1024 ? 1024 : next > (1u << 20) ? 1u << 20 : next;
-    return strom_record_parse_front(buf->data, buf->len, r, err);
+    w->small = len < SMALL_RECORD;
+    return strom_record_parse_front(p, (size_t)*front, r, err);
 }
 
 /* Statistics of the kept columns, with the CRCs of the kept buffers. */
@@ -145,10 +183,13 @@ static int stats_widen(strom_batch_stats *st, int ncols)
     return 0;
 }
 
-/* ALL with a projection: a PROJECTED record front in memory + body ranges from the file. */
-static int emit_projected(strom_log_view *v, const strom_log_range *rg, uint64_t pos,
-                          const strom_record *r, uint64_t front, const strom_batch_stats *st,
-                          const strom_log_view_opts *o, strom_error *err)
+/* ALL with a projection: a PROJECTED record front in memory + body ranges from the file (a
+ * small record's body, already in the window, is copied after its front instead: one piece of
+ * memory for many small records, not a file range each). */
+static int emit_projected(strom_log_view *v, const view_window *w, const strom_log_range *rg,
+                          uint64_t pos, const strom_record *r, uint64_t front,
+                          const strom_batch_stats *st, const strom_log_view_opts *o,
+                          strom_error *err)
 {
     strom_ipc_msg m;
     strom_ipc_projection pj;
@@ -166,30 +207,34 @@ static int emit_projected(strom_log_view *v, const strom_log_range *rg, uint64_t
         rc = strom_record_write_projected(&v->mem, &r->info, &ps, r->changes, pj.header.data,
                                           pj.header.len, pj.body_len, err);
     strom_batch_stats_free(&ps);
+    uint64_t body = pos + front;
+    bool copy = rc == 0 && pj.body_len <= SMALL_RECORD;
+    for (int i = 0; copy && i < pj.nranges; i++)
+        copy = window_has(w, rg->fd, body + pj.ranges[i].offset, pj.ranges[i].length);
+    for (int i = 0; copy && rc == 0 && i < pj.nranges; i++)
+        if (strom_buf_append(&v->mem, w->buf.data + (body + pj.ranges[i].offset - w->pos),
+                             (size_t)pj.ranges[i].length) != 0)
+            rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
     if (rc == 0)
         rc = add_mem(v, at);
-    uint64_t body = pos + front;
-    for (int i = 0; rc == 0 && i < pj.nranges; i++)
+    for (int i = 0; !copy && rc == 0 && i < pj.nranges; i++)
         rc = add_part(v, SIZE_MAX, rg->fd, body + pj.ranges[i].offset, pj.ranges[i].length);
     strom_ipc_projection_free(&pj);
     return rc;
 }
 
 /* SOME: read the whole record, filter its rows, re-encode the kept rows and columns. */
-static int emit_filtered(strom_log_view *v, const strom_log_range *rg, uint64_t pos,
-                         uint32_t len, const strom_log_view_opts *o, const strom_schema *rec_s,
-                         const strom_schema *out_s, strom_buf *buf, strom_error *err)
+static int emit_filtered(strom_log_view *v, view_window *w, const strom_log_range *rg,
+                         uint64_t pos, uint32_t len, const strom_log_view_opts *o,
+                         const strom_schema *rec_s, const strom_schema *out_s, strom_error *err)
 {
     strom_record r;
     strom_ipc_msg m;
     strom_batch *b = NULL;
-    strom_buf_reset(buf);
-    if (strom_buf_reserve(buf, len) != 0)
-        return strom_error_set(err, STROM_ENOMEM, "out of memory");
-    if (pread(rg->fd, buf->data, len, (off_t)pos) != (ssize_t)len)
+    const uint8_t *rec = window_get(w, rg->fd, pos, len, rg->pos + rg->len - pos);
+    if (!rec)
         return strom_error_set(err, STROM_EIO, "read record at %llu", (unsigned long long)pos);
-    buf->len = len;
-    STROM_TRY(strom_record_parse(buf->data, len, &r, err));
+    STROM_TRY(strom_record_parse(rec, len, &r, err));
     int rc = strom_ipc_read_msg(r.arrow, r.arrow_len, &m, err);
     if (rc == 0)
         rc = strom_ipc_decode_batch(&m, rec_s, o->schema, NULL, &b, err);
@@ -249,13 +294,13 @@ done:
 /* Decides and emits one stored record. */
 static int view_record(strom_log_view *v, const strom_log_range *rg, uint64_t pos,
                        uint32_t *lenp, int64_t *basep, const strom_log_view_opts *o,
-                       const strom_schema *out_s, strom_buf *front_buf, size_t *guess,
-                       strom_buf *buf, strom_error *err)
+                       const strom_schema *out_s, view_window *w, size_t *guess,
+                       strom_error *err)
 {
     strom_record r;
     uint64_t front = 0;
-    STROM_TRY(read_front(rg->fd, pos, rg->pos + rg->len - pos, front_buf, guess, &r, lenp,
-                         &front, err));
+    STROM_TRY(read_front(w, rg->fd, pos, rg->pos + rg->len - pos, guess, &r, lenp, &front,
+                         err));
     uint32_t len = *lenp;
     *basep = r.info.base_offset;
     /* A record of an older schema version (a prefix of the read schema: evolution only
@@ -301,9 +346,9 @@ static int view_record(strom_log_view *v, const strom_log_range *rg, uint64_t po
         rc = add_part(v, SIZE_MAX, rg->fd, pos, len);
     } else if (match == STROM_MATCH_ALL) {
         v->records_whole++;
-        rc = emit_projected(v, rg, pos, &r, front, &st, &eff, err);
+        rc = emit_projected(v, w, rg, pos, &r, front, &st, &eff, err);
     } else {
-        rc = emit_filtered(v, rg, pos, len, o, rs, out_s, buf, err);
+        rc = emit_filtered(v, w, rg, pos, len, o, rs, out_s, err);
     }
     strom_batch_stats_free(&st);
     free(have);
@@ -366,7 +411,7 @@ int strom_log_read_view(strom_log *l, int64_t offset, size_t max_bytes,
     uint64_t scanned = 0;
     bool full = false;
     size_t guess = FRONT_GUESS;
-    strom_buf front = STROM_BUF_INIT, buf = STROM_BUF_INIT;
+    view_window w = {-1, 0, STROM_BUF_INIT, false}; /* small after a first small record */
     out->next_offset = offset;
     uint64_t scan_max = o->scan_max ? o->scan_max : VIEW_SCAN_MAX;
     if (scan_max < max_bytes) /* at least as much as a plain read of max_bytes */
@@ -395,14 +440,23 @@ int strom_log_read_view(strom_log *l, int64_t offset, size_t max_bytes,
             break;
         }
         int64_t next = sl.next_offset;
-        for (int i = 0; rc == 0 && !full && i < sl.n; i++) {
+        for (int i = 0; rc == 0 && !o->cols && !o->pred && i < sl.n; i++) {
+            /* a plain read sends the records as stored (those of older schemas too): no
+             * front to read, strom_log_read kept to max_bytes */
+            const strom_log_range *rg = &sl.ranges[i];
+            if ((rc = add_part(out, SIZE_MAX, rg->fd, rg->pos, rg->len)) != 0)
+                rc = strom_error_set(err, rc, "out of memory");
+            out->records_whole += rg->nrecords;
+            out->bytes_stored += rg->len;
+            scanned += rg->len;
+        }
+        for (int i = 0; rc == 0 && !full && (o->cols || o->pred) && i < sl.n; i++) {
             const strom_log_range *rg = &sl.ranges[i];
             for (uint64_t pos = rg->pos; rc == 0 && pos < rg->pos + rg->len;) {
                 view_mark mk = view_mark_take(out);
                 uint32_t len = 0;
                 int64_t base = -1;
-                rc = view_record(out, rg, pos, &len, &base, o, out_s, &front, &guess, &buf,
-                                 err);
+                rc = view_record(out, rg, pos, &len, &base, o, out_s, &w, &guess, err);
                 if (rc == 0 && out->bytes_out > max_bytes && mk.bytes_out > 0) {
                     view_mark_restore(out, &mk); /* no room for it: the view ends before it */
                     next = base;
@@ -430,8 +484,7 @@ int strom_log_read_view(strom_log *l, int64_t offset, size_t max_bytes,
         if (!o->cols && !o->pred)
             break; /* records go out as stored: the first read filled the view */
     }
-    strom_buf_free(&front);
-    strom_buf_free(&buf);
+    strom_buf_free(&w.buf);
     strom_schema_free(out_s);
     if (rc != 0)
         strom_log_view_release(out);

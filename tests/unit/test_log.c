@@ -579,11 +579,28 @@ TEST(views_prune_project_and_filter)
     check_view(l, false, 20000, 30005, &v);
     CHECK_EQ(v.records_whole, 10);
     strom_log_view_release(&v);
-    /* everything, projected only */
+    /* everything, projected only: small records are copied into one piece of memory (read
+     * through the view's window), not a front and a file range each */
     check_view(l, true, INT64_MIN, INT64_MAX, &v);
     CHECK_EQ(v.records_whole, 60);
     CHECK(v.bytes_out < v.bytes_stored);
+    CHECK_EQ(v.nparts, 1);
+    CHECK(v.parts[0].mem_off != SIZE_MAX);
     strom_log_view_release(&v);
+    /* everything as stored: the read's file ranges, one per segment, no front read */
+    {
+        strom_error err;
+        strom_log_view_opts o = {schema, NULL, 0, NULL, NULL, NULL, 0};
+        CHECK_OK(strom_log_read_view(l, 0, 1 << 30, &o, &v, &err), &err);
+        CHECK_EQ(v.records_whole, 60);
+        CHECK_EQ(v.bytes_out, v.bytes_stored);
+        strom_log_slice sl;
+        CHECK_OK(strom_log_read(l, 0, 1 << 30, &sl, &err), &err);
+        CHECK_EQ(v.nparts, sl.n);
+        CHECK_EQ(v.next_offset, sl.next_offset);
+        strom_log_slice_release(&sl);
+        strom_log_view_release(&v);
+    }
     /* a projected record whose body was damaged is caught by its buffer CRCs */
     {
         int cols[1] = {1};
