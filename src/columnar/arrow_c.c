@@ -52,112 +52,109 @@ int strom_arrow_format(strom_type t, char *buf, size_t cap)
     if (!strom_type_valid(t))
         return STROM_EINVAL;
     int n;
-    if (t.id == STROM_TYPE_DECIMAL) /* 128-bit is the default width of "d:p,s" */
+    if (t.id == STROM_TYPE_DECIMAL) { /* 128-bit is the default width of "d:p,s" */
         n = snprintf(buf, cap, "d:%u,%u", (unsigned)t.precision, (unsigned)t.scale);
-    else
-        n = snprintf(buf, cap, "%s", fmt[t.id]);
+    } else { /* once per column of every batch exported: no printf */
+        n = (int)strlen(fmt[t.id]);
+        if ((size_t)n < cap)
+            memcpy(buf, fmt[t.id], (size_t)n + 1);
+    }
     return n >= 0 && (size_t)n < cap ? 0 : STROM_EINVAL;
 }
 
 /* ---- schema ---------------------------------------------------------------------------- */
 
-/* A child's private block: its format and its name (NUL-terminated, follows the struct). */
-typedef struct schema_child_priv {
-    char format[16]; /* longest is "d:38,38" */
-    char name[];
-} schema_child_priv;
-
-typedef struct schema_parent_priv {
+/* One block holds the whole exported schema: the children and their pointers, then each
+ * child's format (16 bytes: the longest is "d:38,38") and NUL-terminated name. The parent
+ * and every child hold a reference, so a child moved out by the consumer outlives the
+ * parent's release (the C Data Interface allows it). */
+typedef struct schema_shared {
+    int64_t refs; /* parent + unreleased children; atomic */
     struct ArrowSchema **ptrs;
     struct ArrowSchema *slots;
-} schema_parent_priv;
+} schema_shared;
+
+static void schema_unref(schema_shared *sh)
+{
+    if (__atomic_sub_fetch(&sh->refs, 1, __ATOMIC_ACQ_REL) == 0)
+        free(sh);
+}
 
 static void schema_child_release(struct ArrowSchema *s)
 {
     if (!s->release)
         return;
-    free(s->private_data);
+    schema_shared *sh = s->private_data;
     s->private_data = NULL;
     s->release = NULL;
+    schema_unref(sh);
 }
 
 static void schema_parent_release(struct ArrowSchema *s)
 {
     if (!s->release)
         return;
-    schema_parent_priv *p = s->private_data;
+    schema_shared *sh = s->private_data;
     for (int64_t i = 0; i < s->n_children; i++)
         if (s->children[i]->release) /* NULL when moved out or released by the consumer */
             s->children[i]->release(s->children[i]);
-    free(p->ptrs);
-    free(p->slots);
-    free(p);
     s->private_data = NULL;
     s->release = NULL;
-}
-
-static int schema_child(const strom_schema *s, int c, struct ArrowSchema *out, strom_error *err)
-{
-    const char *name = strom_schema_col_name(s, c);
-    size_t len = strlen(name);
-    schema_child_priv *p = malloc(sizeof *p + len + 1);
-    if (!p)
-        return strom_error_set(err, STROM_ENOMEM, "arrow export: out of memory");
-    if (strom_arrow_format(strom_schema_col_type(s, c), p->format, sizeof p->format) != 0) {
-        free(p);
-        return strom_error_set(err, STROM_EINVAL, "arrow export: column %d '%s' has an invalid "
-                               "type", c, name);
-    }
-    memcpy(p->name, name, len + 1);
-    *out = (struct ArrowSchema){
-        .format = p->format,
-        .name = p->name,
-        .metadata = NULL,
-        .flags = strom_schema_col_nullable(s, c) ? ARROW_FLAG_NULLABLE : 0,
-        .n_children = 0,
-        .children = NULL,
-        .dictionary = NULL,
-        .release = schema_child_release,
-        .private_data = p,
-    };
-    return 0;
+    schema_unref(sh);
 }
 
 int strom_arrow_export_schema(const strom_schema *s, struct ArrowSchema *out, strom_error *err)
 {
-    int n = strom_schema_ncols(s), rc = 0;
-    schema_parent_priv *p = calloc(1, sizeof *p);
-    if (p) {
-        p->ptrs = calloc((size_t)(n ? n : 1), sizeof *p->ptrs);
-        p->slots = calloc((size_t)(n ? n : 1), sizeof *p->slots);
+    int n = strom_schema_ncols(s);
+    out->release = NULL;
+    size_t strings = 0;
+    for (int c = 0; c < n; c++)
+        strings += 16 + strlen(strom_schema_col_name(s, c)) + 1;
+    size_t nc = n > 0 ? (size_t)n : 1;
+    schema_shared *sh = malloc(sizeof *sh + nc * sizeof *sh->ptrs + nc * sizeof *sh->slots +
+                               strings);
+    if (!sh)
+        return strom_error_set(err, STROM_ENOMEM, "arrow export: out of memory");
+    sh->ptrs = (struct ArrowSchema **)(void *)(sh + 1);
+    sh->slots = (struct ArrowSchema *)(void *)(sh->ptrs + nc);
+    char *str = (char *)(sh->slots + nc);
+    for (int c = 0; c < n; c++) {
+        const char *name = strom_schema_col_name(s, c);
+        size_t len = strlen(name);
+        char *format = str;
+        if (strom_arrow_format(strom_schema_col_type(s, c), format, 16) != 0) {
+            free(sh);
+            return strom_error_set(err, STROM_EINVAL, "arrow export: column %d '%s' has an "
+                                   "invalid type", c, name);
+        }
+        memcpy(str + 16, name, len + 1);
+        sh->slots[c] = (struct ArrowSchema){
+            .format = format,
+            .name = str + 16,
+            .metadata = NULL,
+            .flags = strom_schema_col_nullable(s, c) ? ARROW_FLAG_NULLABLE : 0,
+            .n_children = 0,
+            .children = NULL,
+            .dictionary = NULL,
+            .release = schema_child_release,
+            .private_data = sh,
+        };
+        sh->ptrs[c] = &sh->slots[c];
+        str += 16 + len + 1;
     }
+    sh->refs = 1 + n;
     *out = (struct ArrowSchema){
         .format = "+s",
         .name = "",
         .metadata = NULL,
         .flags = 0,
-        .n_children = 0, /* counts the children built so far, so release can unwind */
-        .children = p ? p->ptrs : NULL,
+        .n_children = n,
+        .children = sh->ptrs,
         .dictionary = NULL,
         .release = schema_parent_release,
-        .private_data = p,
+        .private_data = sh,
     };
-    if (!p || !p->ptrs || !p->slots) {
-        rc = strom_error_set(err, STROM_ENOMEM, "arrow export: out of memory");
-        goto cleanup;
-    }
-    for (int c = 0; c < n; c++) {
-        STROM_TRY_GOTO(rc, schema_child(s, c, &p->slots[c], err), cleanup);
-        p->ptrs[c] = &p->slots[c];
-        out->n_children = c + 1;
-    }
     return 0;
-cleanup:
-    if (p)
-        schema_parent_release(out);
-    else
-        out->release = NULL;
-    return rc;
 }
 
 /* ---- batch ----------------------------------------------------------------------------- */
@@ -168,7 +165,7 @@ typedef struct export_shared {
     void *owner;
     void (*owner_free)(void *);
     const void *top_buffers[1];
-    struct ArrowArray **child_ptrs;
+    struct ArrowArray **child_ptrs; /* these three follow the struct in its block */
     struct ArrowArray *child_arrays;
     const void **child_buffers;    /* 3 per column */
 } export_shared;
@@ -178,9 +175,6 @@ static void shared_free(export_shared *sh)
     strom_batch_free(sh->batch);
     if (sh->owner_free)
         sh->owner_free(sh->owner);
-    free(sh->child_ptrs);
-    free(sh->child_arrays);
-    free(sh->child_buffers);
     free(sh);
 }
 
@@ -272,17 +266,18 @@ int strom_arrow_export_batch(strom_batch *b, void *owner, void (*owner_free)(voi
         return strom_error_set(err, STROM_EINVAL, "arrow export: batch of %d columns and %lld "
                                "rows under a schema of %d columns", n, (long long)b->rows,
                                strom_schema_ncols(b->schema));
-    size_t nc = (size_t)(n ? n : 1);
-    export_shared *sh = calloc(1, sizeof *sh);
-    if (sh) {
-        sh->child_ptrs = calloc(nc, sizeof *sh->child_ptrs);
-        sh->child_arrays = calloc(nc, sizeof *sh->child_arrays);
-        sh->child_buffers = calloc(3 * nc, sizeof *sh->child_buffers);
-    }
-    if (!sh || !sh->child_ptrs || !sh->child_arrays || !sh->child_buffers) {
+    size_t nc = n > 0 ? (size_t)n : 1;
+    export_shared *sh = malloc(sizeof *sh + nc * sizeof *sh->child_ptrs +
+                               nc * sizeof *sh->child_arrays + 3 * nc * sizeof *sh->child_buffers);
+    if (!sh) {
         rc = strom_error_set(err, STROM_ENOMEM, "arrow export: out of memory");
         goto cleanup;
     }
+    memset(sh, 0, sizeof *sh);
+    sh->child_ptrs = (struct ArrowArray **)(void *)(sh + 1);
+    sh->child_arrays = (struct ArrowArray *)(void *)(sh->child_ptrs + nc);
+    sh->child_buffers = (const void **)(void *)(sh->child_arrays + nc);
+    memset(sh->child_buffers, 0, 3 * nc * sizeof *sh->child_buffers);
     for (int c = 0; c < n; c++) {
         const void **bufs = &sh->child_buffers[3 * c];
         int nbuf = 0;
