@@ -14,6 +14,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config   # compiler, build
   clang libclang-rt-14-dev libfuzzer-14-dev      # fuzz targets (libFuzzer), sanitizers
   libzstd-dev liblz4-dev libjansson-dev          # compression, JSON
+  libisal-dev                                    # CRC-32C (ISA-L)
   librocksdb-dev                                 # primary-key state (src/kv)
   libsnappy-dev                                  # Parquet SNAPPY pages (src/lake)
   libavro-dev avro-bin zlib1g-dev                # Paimon manifests (src/lake: avro-c, deflate)
