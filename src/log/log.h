@@ -111,6 +111,7 @@ typedef struct strom_log_range {
     uint32_t len;
     int64_t first_offset, last_offset; /* offsets the records cover */
     uint32_t nrecords;
+    uint32_t max_schema_id;            /* the newest schema version of its records */
     struct strom_segment *seg;         /* keeps the file open; internal */
 } strom_log_range;
 

@@ -26,7 +26,7 @@ void strom_log_slice_release(strom_log_slice *s)
 }
 
 static int slice_add(strom_log_slice *sl, strom_segment *s, uint64_t pos, uint32_t len,
-                     int64_t first, int64_t last)
+                     int64_t first, int64_t last, uint32_t schema_id)
 {
     strom_log_range *prev = sl->n ? &sl->ranges[sl->n - 1] : NULL;
     if (prev && prev->seg == s && prev->pos + prev->len == pos &&
@@ -34,12 +34,14 @@ static int slice_add(strom_log_slice *sl, strom_segment *s, uint64_t pos, uint32
         prev->len += len;
         prev->last_offset = last;
         prev->nrecords++;
+        if (schema_id > prev->max_schema_id)
+            prev->max_schema_id = schema_id;
         return 0;
     }
     if (strom_array_grow(&sl->ranges, sl->n, &sl->cap, sizeof *sl->ranges, 4) != 0)
         return STROM_ENOMEM;
     __atomic_add_fetch(&s->refs, 1, __ATOMIC_ACQ_REL);
-    sl->ranges[sl->n++] = (strom_log_range){s->fd, pos, len, first, last, 1, s};
+    sl->ranges[sl->n++] = (strom_log_range){s->fd, pos, len, first, last, 1, schema_id, s};
     return 0;
 }
 
@@ -164,7 +166,7 @@ static int read_segment(strom_log *l, strom_segment *s, int64_t offset, int64_t 
             int rc = verify_record(s, pos, len, base, buf, err);
             if (rc != 0)
                 return out->n ? 1 : rc; /* serve what is good first; the next read reports */
-            if (slice_add(out, s, pos, len, base, last) != 0)
+            if (slice_add(out, s, pos, len, base, last, strom_record_header_schema(head)) != 0)
                 return strom_error_set(err, STROM_ENOMEM, "out of memory");
             *taken += len;
             out->next_offset = last + 1;

@@ -440,9 +440,13 @@ int strom_log_read_view(strom_log *l, int64_t offset, size_t max_bytes,
             break;
         }
         int64_t next = sl.next_offset;
-        for (int i = 0; rc == 0 && !o->cols && !o->pred && i < sl.n; i++) {
-            /* a plain read sends the records as stored (those of older schemas too): no
-             * front to read, strom_log_read kept to max_bytes */
+        /* a plain read sends the records as stored (those of older schemas too): no front to
+         * read, strom_log_read kept to max_bytes. A record of a schema newer than the read's
+         * (altered meanwhile) goes through view_record, which refuses it by name. */
+        bool as_stored = !o->cols && !o->pred;
+        for (int i = 0; as_stored && i < sl.n; i++)
+            as_stored = sl.ranges[i].max_schema_id <= strom_schema_id(o->schema);
+        for (int i = 0; rc == 0 && as_stored && i < sl.n; i++) {
             const strom_log_range *rg = &sl.ranges[i];
             if ((rc = add_part(out, SIZE_MAX, rg->fd, rg->pos, rg->len)) != 0)
                 rc = strom_error_set(err, rc, "out of memory");
@@ -450,7 +454,7 @@ int strom_log_read_view(strom_log *l, int64_t offset, size_t max_bytes,
             out->bytes_stored += rg->len;
             scanned += rg->len;
         }
-        for (int i = 0; rc == 0 && !full && (o->cols || o->pred) && i < sl.n; i++) {
+        for (int i = 0; rc == 0 && !full && !as_stored && i < sl.n; i++) {
             const strom_log_range *rg = &sl.ranges[i];
             for (uint64_t pos = rg->pos; rc == 0 && pos < rg->pos + rg->len;) {
                 view_mark mk = view_mark_take(out);

@@ -194,6 +194,11 @@ static int parse_fields(const uint8_t *p, size_t n, int64_t base, uint32_t total
     return 0;
 }
 
+uint32_t strom_record_header_schema(const uint8_t *header)
+{
+    return strom_ld32(header + H_SCHEMA);
+}
+
 int strom_record_parse_front(const uint8_t *p, size_t n, strom_record *r, strom_error *err)
 {
     int64_t base = 0;

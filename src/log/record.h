@@ -75,6 +75,9 @@ typedef struct strom_record {
     uint32_t arrow_len;
 } strom_record;
 
+/* The schema version a record was written under, from its 64-byte header (not checked). */
+uint32_t strom_record_header_schema(const uint8_t *header);
+
 /* Reads the 12-byte prefix (base offset, length): the record's total length, or an error if
  * the length is impossible. n must be >= 12. */
 int strom_record_peek(const uint8_t *p, size_t n, int64_t *base_offset, uint32_t *total_len,

@@ -499,10 +499,6 @@ static int h_fetch(srv_server *s, srv_req *r, strom_wire_reader *rd, strom_error
         /* a run after a park reads on from where the last one found nothing to send */
         int64_t from = fb->offset;
         uint64_t skipped = 0;
-        if (r->resume && i < r->nresume && r->resume[i].offset > from) {
-            from = r->resume[i].offset;
-            skipped = r->resume[i].stored;
-        }
         f->partition = fb->partition;
         f->bucket = fb->bucket;
         f->next_offset = from;
@@ -513,6 +509,14 @@ static int h_fetch(srv_server *s, srv_req *r, strom_wire_reader *rd, strom_error
         if (erc == 0) {
             f->high_watermark = strom_log_high_watermark(bk->log);
             f->start_offset = strom_log_start_offset(bk->log);
+            /* past the high watermark, the resume point is from a log since dropped (its
+             * partition created again): then the bucket is read from the requested offset */
+            if (r->resume && i < r->nresume && r->resume[i].offset > from &&
+                r->resume[i].offset <= f->high_watermark) {
+                from = r->resume[i].offset;
+                skipped = r->resume[i].stored;
+                f->next_offset = from;
+            }
             uint64_t room = m.max_bytes > total ? m.max_bytes - total : 0;
             size_t lim = (size_t)(fb->max_bytes < room ? fb->max_bytes : room);
             if (lim == 0)
