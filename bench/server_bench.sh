@@ -11,6 +11,9 @@
 #                iteration, so pipelined commands share one fsync), no RDB snapshots
 #   nats         JetStream file storage; nats-server 2.9 acknowledges once the message is in
 #                its file store, with no per-message fsync (its default and only behaviour)
+# strom's full and projected reads also run over loopback shaped to 10 Gbit/s (tc tbf, as
+# root; phase "consume-10gbit"), where the bytes on the wire, not both ends' CPU on one
+# machine, bound the read; the shaping is removed at once, and by the exit trap.
 # Output: one JSON line per measurement on stdout (also in $WORK/results.jsonl). Run it three
 # times and take medians: the machine is shared and noisy.
 set -euo pipefail
@@ -27,7 +30,11 @@ rm -rf "$WORK" && mkdir -p "$WORK"
 sync
 "$BENCH" settle "$WORK"
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+SHAPED=0 # 1 while loopback is shaped (below): the exit trap takes the shaping off
+cleanup() {
+  [ "$SHAPED" = 1 ] && tc qdisc del dev lo root 2>/dev/null
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true
+}
 trap cleanup EXIT
 
 start_stromd() { # name port fsync
@@ -66,6 +73,21 @@ for i in "${!SYSTEMS[@]}"; do
     for rep in 1 2 3; do
       for m in full project filter; do run $sys $addr consume --mode $m | sed "s/\"system\":\"$sys\"/\"system\":\"${NAMES[$i]}\"/"; done
     done
+    # the same reads over a network-like link: loopback shaped to 10 Gbit/s (root and tc
+    # needed, else skipped; phase "consume-10gbit"). On bare loopback both ends share the
+    # machine's CPUs, so the reads measure CPU; across a link the bytes on the wire count
+    if [ "${NAMES[$i]}" = strom ] && [ "$(id -u)" = 0 ] && command -v tc >/dev/null &&
+       tc qdisc add dev lo root tbf rate 10gbit burst 4mb latency 50ms 2>/dev/null; then
+      SHAPED=1
+      for rep in 1 2 3; do
+        for m in full project; do
+          "$BENCH" $sys $addr consume --mode $m | sed 's/"phase":"consume"/"phase":"consume-10gbit"/' |
+            tee -a "$WORK/results.jsonl"
+        done
+      done
+      tc qdisc del dev lo root
+      SHAPED=0
+    fi
   else
     run $sys $addr consume
   fi
