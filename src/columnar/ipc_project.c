@@ -34,8 +34,7 @@ strom_schema *strom_schema_project(const strom_schema *s, const int *cols, int n
 void strom_ipc_projection_free(strom_ipc_projection *p)
 {
     strom_buf_free(&p->header);
-    free(p->ranges);
-    free(p->buffer_src);
+    free(p->ranges); /* buffer_src lives in the same block */
     memset(p, 0, sizeof *p);
 }
 
@@ -46,12 +45,16 @@ int strom_ipc_project(const strom_ipc_msg *m, const strom_schema *s, const int *
     strom_ipc_batch_meta bm;
     STROM_TRY(strom_ipc_parse_batch_meta(m, s, &bm, err));
     int n = strom_schema_ncols(s), rc = 0;
-    int *first = malloc(sizeof(int) * (size_t)(n + 1));
-    strom_ipc_node *nodes = malloc(sizeof *nodes * (size_t)(ncols ? ncols : 1));
-    strom_ipc_buffer *bufs = malloc(sizeof *bufs * (size_t)(3 * ncols + 1));
-    out->ranges = malloc(sizeof *out->ranges * (size_t)(3 * ncols + 1));
-    out->buffer_src = malloc(sizeof(int) * (size_t)(3 * ncols + 1));
-    if (!first || !nodes || !bufs || !out->ranges || !out->buffer_src) {
+    size_t nb = 3 * (size_t)(ncols > 0 ? ncols : 0) + 1, nn = ncols > 0 ? (size_t)ncols : 1;
+    /* one block for the working arrays (nodes and buffers 8-aligned first), one for the
+     * result's ranges and buffer sources: one record's projection, two allocations */
+    strom_ipc_node *nodes = malloc(sizeof *nodes * nn + sizeof(strom_ipc_buffer) * nb +
+                                   sizeof(int) * (size_t)(n + 1));
+    strom_ipc_buffer *bufs = nodes ? (strom_ipc_buffer *)(void *)(nodes + nn) : NULL;
+    int *first = nodes ? (int *)(void *)(bufs + nb) : NULL;
+    out->ranges = malloc((sizeof *out->ranges + sizeof(int)) * nb);
+    out->buffer_src = out->ranges ? (int *)(void *)(out->ranges + nb) : NULL;
+    if (!nodes || !out->ranges) {
         rc = strom_error_set(err, STROM_ENOMEM, "project: out of memory");
         goto done;
     }
@@ -87,9 +90,7 @@ int strom_ipc_project(const strom_ipc_msg *m, const strom_schema *s, const int *
     rc = strom_ipc_write_batch_header(&out->header, bm.rows, nodes, ncols, bufs, out->nbuffers,
                                       bm.codec, (int64_t)cursor, err);
 done:
-    free(first);
     free(nodes);
-    free(bufs);
     strom_ipc_batch_meta_free(&bm);
     if (rc != 0)
         strom_ipc_projection_free(out);

@@ -60,6 +60,10 @@ typedef struct view_window {
     uint64_t pos;
     strom_buf buf;
     bool small; /* the last record was small */
+    /* reused from record to record: its statistics, and the projected ones (array sizes in
+     * the caps) */
+    strom_batch_stats st, ps;
+    int st_cols, st_crcs, ps_cols, ps_crcs;
 } view_window;
 
 static bool window_has(const view_window *w, int fd, uint64_t pos, uint64_t n)
@@ -139,16 +143,27 @@ static int read_front(view_window *w, int fd, uint64_t pos, uint64_t avail, size
 
 /* Statistics of the kept columns, with the CRCs of the kept buffers. */
 static int project_stats(const strom_batch_stats *st, const strom_log_view_opts *o,
-                         const strom_ipc_projection *pj, strom_batch_stats *out)
+                         const strom_ipc_projection *pj, strom_batch_stats *out, int *cols_cap,
+                         int *crc_cap)
 {
-    memset(out, 0, sizeof *out);
     out->rows = st->rows;
+    out->ncols = out->nbuffers = 0;
+    if (o->ncols > *cols_cap || !out->cols) {
+        strom_col_stats *c = realloc(out->cols, sizeof *c * (size_t)(o->ncols ? o->ncols : 1));
+        if (!c)
+            return STROM_ENOMEM;
+        out->cols = c;
+        *cols_cap = o->ncols ? o->ncols : 1;
+    }
+    if (pj->nbuffers > *crc_cap || !out->buffer_crc) {
+        uint32_t *b = realloc(out->buffer_crc, sizeof *b * (size_t)(pj->nbuffers ? pj->nbuffers : 1));
+        if (!b)
+            return STROM_ENOMEM;
+        out->buffer_crc = b;
+        *crc_cap = pj->nbuffers ? pj->nbuffers : 1;
+    }
     out->ncols = o->ncols;
     out->nbuffers = pj->nbuffers;
-    out->cols = calloc((size_t)(o->ncols ? o->ncols : 1), sizeof *out->cols);
-    out->buffer_crc = calloc((size_t)(pj->nbuffers ? pj->nbuffers : 1), sizeof(uint32_t));
-    if (!out->cols || !out->buffer_crc)
-        return STROM_ENOMEM;
     for (int i = 0; i < o->ncols; i++) {
         if (o->cols[i] >= st->ncols)
             return STROM_ECORRUPT;
@@ -165,15 +180,18 @@ static int project_stats(const strom_batch_stats *st, const strom_log_view_opts 
 
 /* Extends the statistics of a record of an older schema to `ncols` columns: the added
  * columns are null in every row. */
-static int stats_widen(strom_batch_stats *st, int ncols)
+static int stats_widen(strom_batch_stats *st, int ncols, int *cap)
 {
     if (ncols <= st->ncols)
         return 0;
-    strom_col_stats *c = realloc(st->cols, sizeof *c * (size_t)ncols);
-    if (!c)
-        return STROM_ENOMEM;
-    for (int i = 0; i < st->ncols; i++)
-        strom_col_stats_fix(&c[i]);
+    strom_col_stats *c = st->cols;
+    if (ncols > *cap) {
+        if (!(c = realloc(st->cols, sizeof *c * (size_t)ncols)))
+            return STROM_ENOMEM;
+        *cap = ncols;
+        for (int i = 0; i < st->ncols; i++) /* string bounds point into the entries */
+            strom_col_stats_fix(&c[i]);
+    }
     for (int i = st->ncols; i < ncols; i++) {
         memset(&c[i], 0, sizeof c[i]);
         c[i].null_count = st->rows;
@@ -186,27 +204,26 @@ static int stats_widen(strom_batch_stats *st, int ncols)
 /* ALL with a projection: a PROJECTED record front in memory + body ranges from the file (a
  * small record's body, already in the window, is copied after its front instead: one piece of
  * memory for many small records, not a file range each). */
-static int emit_projected(strom_log_view *v, const view_window *w, const strom_log_range *rg,
+static int emit_projected(strom_log_view *v, view_window *w, const strom_log_range *rg,
                           uint64_t pos, const strom_record *r, uint64_t front,
                           const strom_batch_stats *st, const strom_log_view_opts *o,
                           strom_error *err)
 {
     strom_ipc_msg m;
     strom_ipc_projection pj;
-    strom_batch_stats ps;
+    strom_batch_stats *ps = &w->ps;
     uint64_t arrow_at = (uint64_t)(r->arrow - (r->stats - STROM_RECORD_HEADER));
     int rc = strom_ipc_read_msg_meta(r->arrow, (size_t)(front - arrow_at), &m, err);
     if (rc != 0)
         return rc > 0 ? strom_error_set(err, STROM_ECORRUPT, "truncated Arrow metadata") : rc;
     STROM_TRY(strom_ipc_project(&m, o->schema, o->cols, o->ncols, &pj, err));
     size_t at = v->mem.len;
-    rc = project_stats(st, o, &pj, &ps);
+    rc = project_stats(st, o, &pj, ps, &w->ps_cols, &w->ps_crcs);
     if (rc != 0)
         rc = strom_error_set(err, rc, "projecting statistics");
     else
-        rc = strom_record_write_projected(&v->mem, &r->info, &ps, r->changes, pj.header.data,
+        rc = strom_record_write_projected(&v->mem, &r->info, ps, r->changes, pj.header.data,
                                           pj.header.len, pj.body_len, err);
-    strom_batch_stats_free(&ps);
     uint64_t body = pos + front;
     bool copy = rc == 0 && pj.body_len <= SMALL_RECORD;
     for (int i = 0; copy && i < pj.nranges; i++)
@@ -328,15 +345,16 @@ static int view_record(strom_log_view *v, const strom_log_range *rg, uint64_t po
         eff.cols = o->cols ? have : NULL;
         eff.ncols = o->cols ? k : 0;
     }
-    strom_batch_stats st;
-    int src = strom_record_stats(&r, &st, err);
-    if (src == 0 && rs != o->schema && (src = stats_widen(&st, strom_schema_ncols(o->schema))) != 0)
+    strom_batch_stats *st = &w->st;
+    int src = strom_record_stats_into(&r, st, &w->st_cols, &w->st_crcs, err);
+    if (src == 0 && rs != o->schema &&
+        (src = stats_widen(st, strom_schema_ncols(o->schema), &w->st_cols)) != 0)
         src = strom_error_set(err, src, "out of memory");
     if (src != 0) {
         free(have);
         return src;
     }
-    strom_pred_match match = o->pred ? strom_pred_eval_stats(o->pred, &st) : STROM_MATCH_ALL;
+    strom_pred_match match = o->pred ? strom_pred_eval_stats(o->pred, st) : STROM_MATCH_ALL;
     int rc = 0;
     v->bytes_stored += len;
     if (match == STROM_MATCH_NONE) {
@@ -346,11 +364,10 @@ static int view_record(strom_log_view *v, const strom_log_range *rg, uint64_t po
         rc = add_part(v, SIZE_MAX, rg->fd, pos, len);
     } else if (match == STROM_MATCH_ALL) {
         v->records_whole++;
-        rc = emit_projected(v, w, rg, pos, &r, front, &st, &eff, err);
+        rc = emit_projected(v, w, rg, pos, &r, front, st, &eff, err);
     } else {
         rc = emit_filtered(v, w, rg, pos, len, o, rs, out_s, err);
     }
-    strom_batch_stats_free(&st);
     free(have);
     return rc;
 }
@@ -411,7 +428,7 @@ int strom_log_read_view(strom_log *l, int64_t offset, size_t max_bytes,
     uint64_t scanned = 0;
     bool full = false;
     size_t guess = FRONT_GUESS;
-    view_window w = {-1, 0, STROM_BUF_INIT, false}; /* small after a first small record */
+    view_window w = {.fd = -1}; /* small after a first small record */
     out->next_offset = offset;
     uint64_t scan_max = o->scan_max ? o->scan_max : VIEW_SCAN_MAX;
     if (scan_max < max_bytes) /* at least as much as a plain read of max_bytes */
@@ -489,6 +506,8 @@ int strom_log_read_view(strom_log *l, int64_t offset, size_t max_bytes,
             break; /* records go out as stored: the first read filled the view */
     }
     strom_buf_free(&w.buf);
+    strom_batch_stats_free(&w.st);
+    strom_batch_stats_free(&w.ps);
     strom_schema_free(out_s);
     if (rc != 0)
         strom_log_view_release(out);

@@ -322,7 +322,18 @@ int strom_record_stats_ncols(const strom_record *r)
 int strom_record_stats(const strom_record *rec, strom_batch_stats *out, strom_error *err)
 {
     memset(out, 0, sizeof *out);
+    int cols_cap = 0, crc_cap = 0;
+    int rc = strom_record_stats_into(rec, out, &cols_cap, &crc_cap, err);
+    if (rc != 0)
+        strom_batch_stats_free(out);
+    return rc;
+}
+
+int strom_record_stats_into(const strom_record *rec, strom_batch_stats *out, int *cols_cap,
+                            int *crc_cap, strom_error *err)
+{
     out->rows = rec->info.record_count;
+    out->ncols = out->nbuffers = 0;
     if (rec->stats_len == 0)
         return 0;
     reader r = {rec->stats, rec->stats_len, 0};
@@ -330,12 +341,21 @@ int strom_record_stats(const strom_record *rec, strom_batch_stats *out, strom_er
     if (!take(&r, 8, &q))
         goto bad;
     int ncols = strom_ld16(q), nbufs = strom_ld16(q + 2);
-    out->cols = calloc((size_t)(ncols ? ncols : 1), sizeof *out->cols);
-    out->buffer_crc = calloc((size_t)(nbufs ? nbufs : 1), sizeof *out->buffer_crc);
-    if (!out->cols || !out->buffer_crc) {
-        strom_batch_stats_free(out);
-        return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    if (ncols > *cols_cap || !out->cols) {
+        strom_col_stats *c = realloc(out->cols, sizeof *c * (size_t)(ncols ? ncols : 1));
+        if (!c)
+            return strom_error_set(err, STROM_ENOMEM, "out of memory");
+        out->cols = c;
+        *cols_cap = ncols ? ncols : 1;
     }
+    if (nbufs > *crc_cap || !out->buffer_crc) {
+        uint32_t *b = realloc(out->buffer_crc, sizeof *b * (size_t)(nbufs ? nbufs : 1));
+        if (!b)
+            return strom_error_set(err, STROM_ENOMEM, "out of memory");
+        out->buffer_crc = b;
+        *crc_cap = nbufs ? nbufs : 1;
+    }
+    memset(out->cols, 0, sizeof *out->cols * (size_t)ncols); /* nothing of a record before */
     out->ncols = ncols;
     out->nbuffers = nbufs;
     for (int c = 0; c < ncols; c++) {
@@ -364,7 +384,7 @@ int strom_record_stats(const strom_record *rec, strom_batch_stats *out, strom_er
         goto bad;
     return 0;
 bad:
-    strom_batch_stats_free(out);
+    out->ncols = out->nbuffers = 0;
     return strom_error_set(err, STROM_ECORRUPT, "record at offset %lld: malformed statistics "
                            "block near byte %u", (long long)rec->info.base_offset, r.pos);
 }

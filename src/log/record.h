@@ -98,6 +98,11 @@ int strom_record_stats_ncols(const strom_record *r);
 
 /* Decodes the stats block of a parsed record (free with strom_batch_stats_free). */
 int strom_record_stats(const strom_record *r, strom_batch_stats *out, strom_error *err);
+/* The same into out's arrays, reused across records (*cols_cap, *crc_cap: their sizes, 0 at
+ * first with out zeroed; grown as needed). On an error out holds no columns and can be used
+ * again; free it with strom_batch_stats_free after the last record. */
+int strom_record_stats_into(const strom_record *r, strom_batch_stats *out, int *cols_cap,
+                            int *crc_cap, strom_error *err);
 
 /* Checks every body buffer of a parsed record against the buffer CRCs of its stats block,
  * reading the Arrow metadata under schema `s` (required for PROJECTED records, an extra
