@@ -287,7 +287,8 @@ static void strom_consume(const char *mode)
     strom_scanner_bytes(s, &got, &full);
     strom_scanner_close(s);
     printf("{\"system\":\"strom\",\"phase\":\"consume\",\"mode\":\"%s\",\"rows\":%" PRId64
-           ",\"batches\":%" PRId64 ",\"secs\":%.3f,\"first_s\":%.4f,\"cpu_s\":%.3f,\"rows_s\":%.0f,\"wire_bytes\":%" PRIu64
+           ",\"batches\":%" PRId64 ",\"secs\":%.3f,\"first_s\":%.4f,\"cpu_s\":%.3f"
+           ",\"rows_s\":%.0f,\"wire_bytes\":%" PRIu64
            ",\"stored_bytes\":%" PRIu64 ",\"checksum\":%" PRId64 "}\n",
            mode, rows, batches, secs, t_first ? (double)(t_first - t0) / 1e9 : 0.0, cpu,
            (double)rows / secs, got, full, sum);

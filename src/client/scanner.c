@@ -113,9 +113,8 @@ struct strom_scanner {
     int pf_active;           /* its buckets: scanner bucket index of each */
     int *pf_map;
     int pf_version;          /* the Fetch version it was sent in */
-    uint32_t pf_bytes;       /* its byte limit */
     bool prepared;           /* the receive buffer was made ready (reads to the end) */
-    uint32_t fetch_bytes;    /* the next Fetch's byte limit: grows to o.max_bytes */
+    uint32_t fetch_bytes;    /* the next Fetch's byte limit: doubles up to o.max_bytes */
     cl_lake *lake;           /* union read: the lake part, read before the log */
     struct pku *pku;         /* union read of a primary-key table (below) */
     const cl_lake *offsets_from; /* internal: start each bucket where this lake ends */
@@ -125,6 +124,12 @@ struct strom_scanner {
     int nstarts;
     uint64_t lake_read, lake_total; /* its column chunk bytes read / of the groups seen */
 };
+
+/* The first Fetch's byte limit. */
+static uint32_t first_fetch_bytes(const strom_scanner *s)
+{
+    return s->o.max_bytes < FIRST_FETCH_BYTES ? s->o.max_bytes : FIRST_FETCH_BYTES;
+}
 
 void strom_scan_opts_default(strom_scan_opts *o)
 {
@@ -292,7 +297,7 @@ static int scanner_open(const char *addr, const strom_client_opts *copts, const 
     s->o.where = NULL;
     /* the first Fetch asks for little, so the first rows are out after a short answer; each
      * next one for twice as much up to max_bytes, while the caller works through the last */
-    s->fetch_bytes = s->o.max_bytes < FIRST_FETCH_BYTES ? s->o.max_bytes : FIRST_FETCH_BYTES;
+    s->fetch_bytes = first_fetch_bytes(s);
     int rc = strom_client_connect(addr, copts, &s->c, err);
     if (rc == 0)
         rc = cl_get_table(s->c, db, table, &s->t, err);
@@ -590,8 +595,7 @@ static int fetch_send(strom_scanner *s, strom_error *err)
         return strom_error_set(err, STROM_ENOMEM, "out of memory");
     }
     int k = 0;
-    uint32_t lim = s->fetch_bytes < s->o.max_bytes ? s->fetch_bytes : s->o.max_bytes;
-    uint32_t per = lim / (uint32_t)active;
+    uint32_t per = s->fetch_bytes / (uint32_t)active;
     for (int i = 0; i < s->nb; i++) {
         if (s->b[i].done)
             continue;
@@ -603,7 +607,7 @@ static int fetch_send(strom_scanner *s, strom_error *err)
         cols[i] = (strom_msg_str){s->colnames[i], (uint16_t)strlen(s->colnames[i])};
     bool all_cols = all_columns(s);
     int wait = s->o.follow ? s->o.max_wait_ms : 0;
-    strom_msg_fetch m = {s->t.table_id, (uint32_t)wait, 1, lim,
+    strom_msg_fetch m = {s->t.table_id, (uint32_t)wait, 1, s->fetch_bytes,
                          all_cols ? 0 : (uint32_t)s->ncols, cols,
                          {s->where ? s->where : "", (uint16_t)(s->where ? strlen(s->where) : 0)},
                          (uint32_t)active, fb};
@@ -620,7 +624,6 @@ static int fetch_send(strom_scanner *s, strom_error *err)
         return rc;
     }
     s->pf = true;
-    s->pf_bytes = lim;
     if (s->fetch_bytes < s->o.max_bytes)
         s->fetch_bytes = s->fetch_bytes > s->o.max_bytes / 2 ? s->o.max_bytes : 2 * s->fetch_bytes;
     s->pf_active = active;
@@ -766,8 +769,7 @@ static int fetch_once(strom_scanner *s, strom_error *err)
         return rc;
     if (!s->o.follow && !s->prepared) { /* the first answer is being prepared meanwhile */
         s->prepared = true;
-        size_t want = (size_t)s->pf_bytes + 4096; /* the records and the answer's fields */
-        cl_prepare_recv(s->c, want < (64u << 20) ? want : 64u << 20);
+        cl_prepare_recv(s->c, (size_t)first_fetch_bytes(s) + 4096); /* + the answer's fields */
     }
     return fetch_recv(s, err);
 }

@@ -1132,6 +1132,31 @@ void strom_batch_stats_free(strom_batch_stats *st)
     memset(st, 0, sizeof *st);
 }
 
+int strom_batch_stats_reserve(strom_batch_stats *st, int ncols, int nbufs, int *cols_cap,
+                              int *crc_cap)
+{
+    if (ncols > *cols_cap || !st->cols) {
+        size_t n = ncols > 0 ? (size_t)ncols : 1;
+        strom_col_stats *c = realloc(st->cols, sizeof *c * n);
+        if (!c)
+            return STROM_ENOMEM;
+        if (c != st->cols) /* string bounds point into the entries */
+            for (int i = 0; i < st->ncols; i++)
+                strom_col_stats_fix(&c[i]);
+        st->cols = c;
+        *cols_cap = (int)n;
+    }
+    if (nbufs > *crc_cap || !st->buffer_crc) {
+        size_t n = nbufs > 0 ? (size_t)nbufs : 1;
+        uint32_t *b = realloc(st->buffer_crc, sizeof *b * n);
+        if (!b)
+            return STROM_ENOMEM;
+        st->buffer_crc = b;
+        *crc_cap = (int)n;
+    }
+    return 0;
+}
+
 static void stats_out(strom_type t, int64_t nulls, const bb_stats *s, strom_col_stats *o)
 {
     memset(o, 0, sizeof *o);

@@ -87,6 +87,11 @@ typedef struct strom_batch_stats {
 } strom_batch_stats;
 
 void strom_batch_stats_free(strom_batch_stats *st);
+/* Makes room in st's arrays for ncols columns and nbufs buffer CRCs, keeping its st->ncols
+ * columns (*cols_cap, *crc_cap: the arrays' sizes, 0 for a zeroed st; updated). Lets one st
+ * serve record after record. 0 or STROM_ENOMEM (st unchanged). */
+int strom_batch_stats_reserve(strom_batch_stats *st, int ncols, int nbufs, int *cols_cap,
+                              int *crc_cap);
 
 /* Computes column statistics of a decoded batch (for batches that arrive already encoded,
  * e.g. from an Arrow library). buffer_crc is left empty (nbuffers 0). */

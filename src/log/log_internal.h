@@ -70,4 +70,26 @@ void strom_seg_unref(strom_segment *s);
 int strom_seg_load_index(strom_segment *s, uint32_t index_bytes, strom_error *err);
 int strom_seg_add_index(strom_segment *s, int64_t offset, uint64_t pos, int64_t commit_ts);
 
+/* Stored records read through a window of a segment file (log_read.c: the walk of headers;
+ * log_view.c: fronts and bodies). After a small record, whose followers are likely small
+ * too, a read takes up to STROM_LOG_WINDOW bytes of what is left of the range, so one pread
+ * serves many records; after a large one (or at first), just what is asked for. */
+#define STROM_LOG_WINDOW (64u << 10)
+#define STROM_LOG_SMALL_RECORD (8u << 10)
+
+typedef struct strom_log_window {
+    int fd;     /* whose bytes buf holds (-1: none) */
+    uint64_t pos;
+    strom_buf buf;
+    bool small; /* the last record was small: read ahead */
+} strom_log_window;
+
+#define STROM_LOG_WINDOW_INIT {-1, 0, STROM_BUF_INIT, false}
+
+bool strom_log_window_has(const strom_log_window *w, int fd, uint64_t pos, uint64_t n);
+/* Bytes [pos, pos + n) of fd, of which `avail` bytes from pos may be read (n <= avail): from
+ * the window, or read into it (NULL: the read failed). Valid until the next call. */
+const uint8_t *strom_log_window_get(strom_log_window *w, int fd, uint64_t pos, size_t n,
+                                    uint64_t avail);
+
 #endif /* STROM_LOG_LOG_INTERNAL_H */

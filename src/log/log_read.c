@@ -102,52 +102,40 @@ static int verify_record(strom_segment *s, uint64_t pos, uint32_t len, int64_t b
     return 0;
 }
 
-/* Record headers are read through a window of the segment: after a small record, whose
- * followers are likely small too, one pread takes HEADER_WINDOW bytes (the headers of many
- * records); after a large one, just the next header. */
-#define HEADER_WINDOW (64u << 10)
-#define SMALL_RECORD (8u << 10)
-
-typedef struct header_window {
-    const strom_segment *seg; /* whose bytes data holds (NULL: none) */
-    uint64_t pos;
-    size_t len;
-    uint8_t *data;            /* HEADER_WINDOW bytes, allocated at the first small record */
-    uint8_t head[STROM_RECORD_HEADER]; /* a header read alone */
-} header_window;
-
-/* The header of the record at pos of s (NULL: unreadable). */
-static const uint8_t *header_at(const strom_segment *s, uint64_t pos, bool small,
-                                header_window *w)
+bool strom_log_window_has(const strom_log_window *w, int fd, uint64_t pos, uint64_t n)
 {
-    if (w->seg == s && pos >= w->pos && pos + STROM_RECORD_HEADER <= w->pos + w->len)
-        return w->data + (pos - w->pos);
-    if (small && !w->data)
-        w->data = malloc(HEADER_WINDOW); /* without it, headers are read one by one */
-    if (!small || !w->data)
-        return pread(s->fd, w->head, sizeof w->head, (off_t)pos) == (ssize_t)sizeof w->head
-                   ? w->head
-                   : NULL;
-    size_t want = s->size - pos < HEADER_WINDOW ? (size_t)(s->size - pos) : HEADER_WINDOW;
-    w->seg = NULL;
-    if (want < STROM_RECORD_HEADER || pread(s->fd, w->data, want, (off_t)pos) != (ssize_t)want)
+    return w->fd == fd && pos >= w->pos && pos + n <= w->pos + w->buf.len;
+}
+
+const uint8_t *strom_log_window_get(strom_log_window *w, int fd, uint64_t pos, size_t n,
+                                    uint64_t avail)
+{
+    if (strom_log_window_has(w, fd, pos, n))
+        return w->buf.data + (pos - w->pos);
+    size_t want = n;
+    if (w->small && want < STROM_LOG_WINDOW)
+        want = avail < STROM_LOG_WINDOW ? (size_t)avail : STROM_LOG_WINDOW;
+    w->fd = -1;
+    strom_buf_reset(&w->buf);
+    if (strom_buf_reserve(&w->buf, want) != 0 ||
+        pread(fd, w->buf.data, want, (off_t)pos) != (ssize_t)want)
         return NULL;
-    w->seg = s;
+    w->fd = fd;
     w->pos = pos;
-    w->len = want;
-    return w->data;
+    w->buf.len = want;
+    return w->buf.data;
 }
 
 /* Collects records of segment s from `offset` on. Returns 1 when the limit was reached. */
 static int read_segment(strom_log *l, strom_segment *s, int64_t offset, int64_t hw,
                         size_t max_bytes, size_t *taken, strom_log_slice *out, strom_buf *buf,
-                        header_window *w, strom_error *err)
+                        strom_log_window *w, strom_error *err)
 {
     STROM_TRY(strom_seg_load_index(s, l->cfg.index_bytes, err));
     uint64_t pos = index_lookup(s, offset);
-    bool small = false; /* until a small record is seen */
     while (pos + 12 <= s->size) {
-        const uint8_t *head = header_at(s, pos, small, w);
+        const uint8_t *head = s->size - pos < STROM_RECORD_HEADER ? NULL :
+            strom_log_window_get(w, s->fd, pos, STROM_RECORD_HEADER, s->size - pos);
         int64_t base;
         uint32_t len;
         if (!head || strom_record_peek(head, STROM_RECORD_HEADER, &base, &len, err) != 0 ||
@@ -172,7 +160,7 @@ static int read_segment(strom_log *l, strom_segment *s, int64_t offset, int64_t 
             out->next_offset = last + 1;
         }
         pos += len;
-        small = len < SMALL_RECORD;
+        w->small = len < STROM_LOG_SMALL_RECORD;
     }
     return 0;
 }
@@ -190,12 +178,12 @@ int strom_log_read(strom_log *l, int64_t offset, size_t max_bytes, strom_log_sli
                              (long long)offset, (long long)l->start_offset);
     } else if (offset < hw) {
         strom_buf buf = STROM_BUF_INIT;
-        header_window w = {0};
+        strom_log_window w = STROM_LOG_WINDOW_INIT;
         size_t taken = 0;
         for (int i = find_segment(l, offset); i < l->nsegs && rc == 0; i++)
             rc = read_segment(l, l->segs[i], offset, hw, max_bytes, &taken, out, &buf, &w, err);
         strom_buf_free(&buf);
-        free(w.data);
+        strom_buf_free(&w.buf);
         if (rc > 0)
             rc = 0;
     }

@@ -48,49 +48,15 @@ static int add_mem(strom_log_view *v, size_t at)
     return add_part(v, at, -1, 0, v->mem.len - at);
 }
 
-/* The stored bytes a view reads through. Small records are read many at a time: after one,
- * the next read takes up to VIEW_WINDOW bytes of the records' range (their fronts, and the
- * bodies a projection copies or a filter decodes, are then in memory); after a large record,
- * just what is asked for. */
-#define VIEW_WINDOW (64u << 10)
-#define SMALL_RECORD (8u << 10)
-
+/* What a view reads stored records through (log_internal.h: small records many at a time,
+ * their fronts, and the bodies a projection copies or a filter decodes, then in memory), and
+ * what it reuses from record to record: the statistics decoded, and the projected ones
+ * (their arrays' sizes in the caps). */
 typedef struct view_window {
-    int fd; /* whose bytes buf holds (-1: none) */
-    uint64_t pos;
-    strom_buf buf;
-    bool small; /* the last record was small */
-    /* reused from record to record: its statistics, and the projected ones (array sizes in
-     * the caps) */
+    strom_log_window win;
     strom_batch_stats st, ps;
     int st_cols, st_crcs, ps_cols, ps_crcs;
 } view_window;
-
-static bool window_has(const view_window *w, int fd, uint64_t pos, uint64_t n)
-{
-    return w->fd == fd && pos >= w->pos && pos + n <= w->pos + w->buf.len;
-}
-
-/* Bytes [pos, pos + n) of fd, of which `avail` bytes from pos belong to the range being read
- * (n <= avail): from the window, or read into it (NULL: the read failed). The bytes stay
- * valid until the next call. */
-static const uint8_t *window_get(view_window *w, int fd, uint64_t pos, size_t n, uint64_t avail)
-{
-    if (window_has(w, fd, pos, n))
-        return w->buf.data + (pos - w->pos);
-    size_t want = n;
-    if (w->small && want < VIEW_WINDOW)
-        want = avail < VIEW_WINDOW ? (size_t)avail : VIEW_WINDOW;
-    w->fd = -1;
-    strom_buf_reset(&w->buf);
-    if (strom_buf_reserve(&w->buf, want) != 0 ||
-        pread(fd, w->buf.data, want, (off_t)pos) != (ssize_t)want)
-        return NULL;
-    w->fd = fd;
-    w->pos = pos;
-    w->buf.len = want;
-    return w->buf.data;
-}
 
 /* Reads the front of the record at pos of fd (through the Arrow metadata) with one pread of
  * *guess bytes, or two when the front is longer (none when the window has it). The records
@@ -105,7 +71,8 @@ static int read_front(view_window *w, int fd, uint64_t pos, uint64_t avail, size
     const uint8_t *head = NULL;
     int64_t base;
     uint32_t len;
-    if (first < STROM_RECORD_HEADER || !(head = window_get(w, fd, pos, first, avail)) ||
+    if (first < STROM_RECORD_HEADER ||
+        !(head = strom_log_window_get(&w->win, fd, pos, first, avail)) ||
         strom_record_peek(head, first, &base, &len, NULL) != 0 || len > avail ||
         len < STROM_RECORD_HEADER)
         return strom_error_set(err, STROM_EIO, "view: record at %llu unreadable",
@@ -122,7 +89,7 @@ static int read_front(view_window *w, int fd, uint64_t pos, uint64_t avail, size
                                (unsigned long long)pos);
     if (at + 8 <= first)
         memcpy(pre, head + at, 8);
-    else if ((q = window_get(w, fd, pos + at, 8, avail - at)) != NULL)
+    else if ((q = strom_log_window_get(&w->win, fd, pos + at, 8, avail - at)) != NULL)
         memcpy(pre, q, 8);
     else
         return strom_error_set(err, STROM_EIO, "read record at %llu", (unsigned long long)pos);
@@ -132,12 +99,12 @@ static int read_front(view_window *w, int fd, uint64_t pos, uint64_t avail, size
     if (*front > len)
         return strom_error_set(err, STROM_ECORRUPT, "record at %llu: Arrow metadata too long",
                                (unsigned long long)pos);
-    const uint8_t *p = window_get(w, fd, pos, (size_t)*front, avail); /* usually held */
+    const uint8_t *p = strom_log_window_get(&w->win, fd, pos, (size_t)*front, avail); /* held */
     if (!p)
         return strom_error_set(err, STROM_EIO, "read record at %llu", (unsigned long long)pos);
     size_t next = (size_t)strom_align_up(*front + *front / 4, 256);
     *guess = next < 1024 ? 1024 : next > (1u << 20) ? 1u << 20 : next;
-    w->small = len < SMALL_RECORD;
+    w->win.small = len < STROM_LOG_SMALL_RECORD;
     return strom_record_parse_front(p, (size_t)*front, r, err);
 }
 
@@ -148,20 +115,8 @@ static int project_stats(const strom_batch_stats *st, const strom_log_view_opts 
 {
     out->rows = st->rows;
     out->ncols = out->nbuffers = 0;
-    if (o->ncols > *cols_cap || !out->cols) {
-        strom_col_stats *c = realloc(out->cols, sizeof *c * (size_t)(o->ncols ? o->ncols : 1));
-        if (!c)
-            return STROM_ENOMEM;
-        out->cols = c;
-        *cols_cap = o->ncols ? o->ncols : 1;
-    }
-    if (pj->nbuffers > *crc_cap || !out->buffer_crc) {
-        uint32_t *b = realloc(out->buffer_crc, sizeof *b * (size_t)(pj->nbuffers ? pj->nbuffers : 1));
-        if (!b)
-            return STROM_ENOMEM;
-        out->buffer_crc = b;
-        *crc_cap = pj->nbuffers ? pj->nbuffers : 1;
-    }
+    if (strom_batch_stats_reserve(out, o->ncols, pj->nbuffers, cols_cap, crc_cap) != 0)
+        return STROM_ENOMEM;
     out->ncols = o->ncols;
     out->nbuffers = pj->nbuffers;
     for (int i = 0; i < o->ncols; i++) {
@@ -180,23 +135,17 @@ static int project_stats(const strom_batch_stats *st, const strom_log_view_opts 
 
 /* Extends the statistics of a record of an older schema to `ncols` columns: the added
  * columns are null in every row. */
-static int stats_widen(strom_batch_stats *st, int ncols, int *cap)
+static int stats_widen(strom_batch_stats *st, int ncols, int *cols_cap, int *crc_cap)
 {
     if (ncols <= st->ncols)
         return 0;
+    if (strom_batch_stats_reserve(st, ncols, st->nbuffers, cols_cap, crc_cap) != 0)
+        return STROM_ENOMEM;
     strom_col_stats *c = st->cols;
-    if (ncols > *cap) {
-        if (!(c = realloc(st->cols, sizeof *c * (size_t)ncols)))
-            return STROM_ENOMEM;
-        *cap = ncols;
-        for (int i = 0; i < st->ncols; i++) /* string bounds point into the entries */
-            strom_col_stats_fix(&c[i]);
-    }
     for (int i = st->ncols; i < ncols; i++) {
         memset(&c[i], 0, sizeof c[i]);
         c[i].null_count = st->rows;
     }
-    st->cols = c;
     st->ncols = ncols;
     return 0;
 }
@@ -225,11 +174,12 @@ static int emit_projected(strom_log_view *v, view_window *w, const strom_log_ran
         rc = strom_record_write_projected(&v->mem, &r->info, ps, r->changes, pj.header.data,
                                           pj.header.len, pj.body_len, err);
     uint64_t body = pos + front;
-    bool copy = rc == 0 && pj.body_len <= SMALL_RECORD;
+    bool copy = rc == 0 && pj.body_len <= STROM_LOG_SMALL_RECORD;
     for (int i = 0; copy && i < pj.nranges; i++)
-        copy = window_has(w, rg->fd, body + pj.ranges[i].offset, pj.ranges[i].length);
+        copy = strom_log_window_has(&w->win, rg->fd, body + pj.ranges[i].offset,
+                                    pj.ranges[i].length);
     for (int i = 0; copy && rc == 0 && i < pj.nranges; i++)
-        if (strom_buf_append(&v->mem, w->buf.data + (body + pj.ranges[i].offset - w->pos),
+        if (strom_buf_append(&v->mem, w->win.buf.data + (body + pj.ranges[i].offset - w->win.pos),
                              (size_t)pj.ranges[i].length) != 0)
             rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
     if (rc == 0)
@@ -248,7 +198,7 @@ static int emit_filtered(strom_log_view *v, view_window *w, const strom_log_rang
     strom_record r;
     strom_ipc_msg m;
     strom_batch *b = NULL;
-    const uint8_t *rec = window_get(w, rg->fd, pos, len, rg->pos + rg->len - pos);
+    const uint8_t *rec = strom_log_window_get(&w->win, rg->fd, pos, len, rg->pos + rg->len - pos);
     if (!rec)
         return strom_error_set(err, STROM_EIO, "read record at %llu", (unsigned long long)pos);
     STROM_TRY(strom_record_parse(rec, len, &r, err));
@@ -348,7 +298,7 @@ static int view_record(strom_log_view *v, const strom_log_range *rg, uint64_t po
     strom_batch_stats *st = &w->st;
     int src = strom_record_stats_into(&r, st, &w->st_cols, &w->st_crcs, err);
     if (src == 0 && rs != o->schema &&
-        (src = stats_widen(st, strom_schema_ncols(o->schema), &w->st_cols)) != 0)
+        (src = stats_widen(st, strom_schema_ncols(o->schema), &w->st_cols, &w->st_crcs)) != 0)
         src = strom_error_set(err, src, "out of memory");
     if (src != 0) {
         free(have);
@@ -428,7 +378,7 @@ int strom_log_read_view(strom_log *l, int64_t offset, size_t max_bytes,
     uint64_t scanned = 0;
     bool full = false;
     size_t guess = FRONT_GUESS;
-    view_window w = {.fd = -1}; /* small after a first small record */
+    view_window w = {.win = STROM_LOG_WINDOW_INIT};
     out->next_offset = offset;
     uint64_t scan_max = o->scan_max ? o->scan_max : VIEW_SCAN_MAX;
     if (scan_max < max_bytes) /* at least as much as a plain read of max_bytes */
@@ -505,7 +455,7 @@ int strom_log_read_view(strom_log *l, int64_t offset, size_t max_bytes,
         if (!o->cols && !o->pred)
             break; /* records go out as stored: the first read filled the view */
     }
-    strom_buf_free(&w.buf);
+    strom_buf_free(&w.win.buf);
     strom_batch_stats_free(&w.st);
     strom_batch_stats_free(&w.ps);
     strom_schema_free(out_s);

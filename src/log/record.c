@@ -341,20 +341,8 @@ int strom_record_stats_into(const strom_record *rec, strom_batch_stats *out, int
     if (!take(&r, 8, &q))
         goto bad;
     int ncols = strom_ld16(q), nbufs = strom_ld16(q + 2);
-    if (ncols > *cols_cap || !out->cols) {
-        strom_col_stats *c = realloc(out->cols, sizeof *c * (size_t)(ncols ? ncols : 1));
-        if (!c)
-            return strom_error_set(err, STROM_ENOMEM, "out of memory");
-        out->cols = c;
-        *cols_cap = ncols ? ncols : 1;
-    }
-    if (nbufs > *crc_cap || !out->buffer_crc) {
-        uint32_t *b = realloc(out->buffer_crc, sizeof *b * (size_t)(nbufs ? nbufs : 1));
-        if (!b)
-            return strom_error_set(err, STROM_ENOMEM, "out of memory");
-        out->buffer_crc = b;
-        *crc_cap = nbufs ? nbufs : 1;
-    }
+    if (strom_batch_stats_reserve(out, ncols, nbufs, cols_cap, crc_cap) != 0)
+        return strom_error_set(err, STROM_ENOMEM, "out of memory");
     memset(out->cols, 0, sizeof *out->cols * (size_t)ncols); /* nothing of a record before */
     out->ncols = ncols;
     out->nbuffers = nbufs;

@@ -145,10 +145,17 @@ int srv_resp_end(srv_req *r)
 
 /* ---- work and completion queues ---------------------------------------------------------------- */
 
-static void submit(srv_server *s, srv_req *r)
+/* A request leaves the loop for a run (on a worker or inline): no longer parked, and the
+ * appends seen so far noted (one after this wakes it again: on_complete). */
+static void hand_out(srv_server *s, srv_req *r)
 {
     r->park = false;
     r->seen_appends = s->append_seq;
+}
+
+static void submit(srv_server *s, srv_req *r)
+{
+    hand_out(s, r);
     pthread_mutex_lock(&s->qmu);
     r->next = NULL;
     if (s->q_tail)
@@ -253,6 +260,61 @@ static void req_drop(srv_server *s, srv_req *r)
     req_free(r);
 }
 
+/* ---- long-poll waiters: Fetches parked on the loop until an append, their deadline or the
+ * end of their connection ---------------------------------------------------------------- */
+
+typedef bool (*waiter_pred)(const srv_req *r, const void *arg);
+
+static bool waiter_any(const srv_req *r, const void *arg)
+{
+    (void)r;
+    (void)arg;
+    return true;
+}
+
+static bool waiter_of_conn(const srv_req *r, const void *conn)
+{
+    return r->conn == conn;
+}
+
+static bool waiter_of_table(const srv_req *r, const void *table_id)
+{
+    return r->table_id == *(const uint64_t *)table_id;
+}
+
+static bool waiter_due(const srv_req *r, const void *now)
+{
+    return r->deadline_ms <= *(const int64_t *)now;
+}
+
+/* Takes the waiters `pred` picks off the list; returns them, linked by next. */
+static srv_req *take_waiters(srv_server *s, waiter_pred pred, const void *arg)
+{
+    srv_req *taken = NULL;
+    for (srv_req **pp = &s->waiters; *pp;) {
+        srv_req *r = *pp;
+        if (pred(r, arg)) {
+            *pp = r->next;
+            r->next = taken;
+            taken = r;
+        } else {
+            pp = &r->next;
+        }
+    }
+    return taken;
+}
+
+/* Runs waiters for the last time: each answers with what there is. */
+static void finish_waiters(srv_server *s, srv_req *list)
+{
+    while (list) {
+        srv_req *r = list;
+        list = r->next;
+        r->final = true;
+        submit(s, r);
+    }
+}
+
 /* Closes the socket now; requests still running finish and are dropped. */
 static void conn_kill(srv_server *s, srv_conn *c, const char *why)
 {
@@ -276,15 +338,10 @@ static void conn_kill(srv_server *s, srv_conn *c, const char *why)
         c->inflight--;
         req_drop(s, r);
     }
-    for (srv_req **pp = &s->waiters; *pp;) {
-        if ((*pp)->conn == c) {
-            srv_req *r = *pp;
-            *pp = r->next;
-            c->inflight--;
-            req_drop(s, r);
-        } else {
-            pp = &(*pp)->next;
-        }
+    for (srv_req *r = take_waiters(s, waiter_of_conn, c), *next; r; r = next) {
+        next = r->next;
+        c->inflight--;
+        req_drop(s, r);
     }
 }
 
@@ -546,16 +603,7 @@ static void conn_eof(srv_server *s, srv_conn *c)
 {
     c->read_eof = true;
     conn_events(s, c);
-    for (srv_req **pp = &s->waiters; *pp;) {
-        srv_req *r = *pp;
-        if (r->conn == c) {
-            *pp = r->next;
-            r->final = true;
-            submit(s, r);
-        } else {
-            pp = &r->next;
-        }
-    }
+    finish_waiters(s, take_waiters(s, waiter_of_conn, c));
     conn_close_if_done(s, c);
 }
 
@@ -648,32 +696,21 @@ static void accept_all(srv_server *s)
 
 /* Wakes the Fetches waiting for table_id after an append of `bytes` (0: unknown). A waiter
  * found nothing when it last ran, so what it can read now is about what was just appended:
- * when that is small (and it waits for little, and its last run read little: a filter that
- * matched nothing in many stored records reads them all again), it runs here on the loop
- * thread from the page cache and is answered at once, saving two thread hand-offs; others
- * go to a worker. */
+ * when that is small (and it waits for little, and its next run reads little again: the
+ * buckets that sent something are read again from the asked offset, see srv_resume), it runs
+ * here on the loop thread from the page cache and is answered at once, saving two thread
+ * hand-offs; others go to a worker. */
 static void wake_table(srv_server *s, uint64_t table_id, uint64_t bytes)
 {
     s->table_appends[table_id % 256] = ++s->append_seq;
-    srv_req *woken = NULL;
-    for (srv_req **pp = &s->waiters; *pp;) {
-        srv_req *r = *pp;
-        if (r->table_id == table_id) {
-            *pp = r->next;
-            r->next = woken;
-            woken = r;
-        } else {
-            pp = &r->next;
-        }
-    }
+    srv_req *woken = take_waiters(s, waiter_of_table, &table_id);
     bool small = bytes > 0 && bytes <= WAKE_INLINE_BYTES;
     while (woken) {
         srv_req *r = woken;
         woken = r->next;
         if (small && r->wait_min_bytes <= WAKE_INLINE_BYTES &&
             r->parked_scan <= WAKE_INLINE_BYTES) {
-            r->park = false;
-            r->seen_appends = s->append_seq;
+            hand_out(s, r);
             srv_handle(s, r);
             on_complete(s, r); /* answered, or parked again */
         } else {
@@ -684,16 +721,7 @@ static void wake_table(srv_server *s, uint64_t table_id, uint64_t bytes)
 
 static void wake_expired(srv_server *s, int64_t now, bool all)
 {
-    for (srv_req **pp = &s->waiters; *pp;) {
-        srv_req *r = *pp;
-        if (all || r->deadline_ms <= now) {
-            *pp = r->next;
-            r->final = true;
-            submit(s, r);
-        } else {
-            pp = &r->next;
-        }
-    }
+    finish_waiters(s, take_waiters(s, all ? waiter_any : waiter_due, &now));
 }
 
 void srv_release_order(srv_server *s, srv_req *r)
