@@ -92,4 +92,24 @@ bool strom_log_window_has(const strom_log_window *w, int fd, uint64_t pos, uint6
 const uint8_t *strom_log_window_get(strom_log_window *w, int fd, uint64_t pos, size_t n,
                                     uint64_t avail);
 
+/* A stretch of one segment that a reader walks record by record without the log's mutex:
+ * the records in [pos, end) were written when the span was taken and never change; those
+ * below `verified` have passed their CRC since open; records at or past the high watermark
+ * hw are not served. pos is where the segment's sparse index puts the record holding the
+ * offset asked for, so a walk first passes the records before it. */
+typedef struct strom_log_span {
+    strom_segment *seg; /* referenced; NULL: nothing to read (the offset is at hw) */
+    int fd;
+    uint64_t pos, end, verified;
+    int64_t hw;
+} strom_log_span;
+
+/* The span of the segment holding `offset` (seg NULL at or past the high watermark);
+ * STROM_ERANGE before the log's start. Release with strom_seg_unref(sp->seg). */
+int strom_log_span_at(strom_log *l, int64_t offset, strom_log_span *sp, strom_error *err);
+/* Checks the record at pos of the span (its CRC, its base offset) unless it is known good
+ * (the read of a segment not read since open), and remembers a good one for later reads. */
+int strom_log_span_verify(strom_log *l, strom_log_span *sp, uint64_t pos, uint32_t len,
+                          int64_t base, strom_buf *buf, strom_error *err);
+
 #endif /* STROM_LOG_LOG_INTERNAL_H */

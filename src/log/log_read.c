@@ -76,12 +76,11 @@ static uint64_t index_lookup(const strom_segment *s, int64_t offset)
     return lo ? s->index[lo - 1].pos : 0;
 }
 
-/* Verifies the record at pos (CRC, base offset) unless already known good. */
-static int verify_record(strom_segment *s, uint64_t pos, uint32_t len, int64_t base,
-                         strom_buf *buf, strom_error *err)
+/* Reads and checks the record at pos (CRC, base offset). Needs no lock: the bytes of a
+ * segment below its size never change. */
+static int check_record(strom_segment *s, uint64_t pos, uint32_t len, int64_t base,
+                        strom_buf *buf, strom_error *err)
 {
-    if (pos + len <= s->verified)
-        return 0;
     strom_record r;
     strom_buf_reset(buf);
     if (strom_buf_reserve(buf, len) != 0)
@@ -91,12 +90,23 @@ static int verify_record(strom_segment *s, uint64_t pos, uint32_t len, int64_t b
                                (unsigned long long)pos, strerror(errno));
     int rc = strom_record_parse(buf->data, len, &r, err);
     if (rc != 0 || r.info.base_offset != base) {
-        if (rc == 0)
-            rc = strom_error_set(err, STROM_ECORRUPT, "base offset changed");
+        if (rc >= 0)
+            rc = strom_error_set(err, STROM_ECORRUPT, rc ? "record truncated"
+                                                         : "base offset changed");
         strom_error_prefix(err, "corrupt record at offset %lld in %s (byte %llu); not served",
                            (long long)base, s->path, (unsigned long long)pos);
         return rc;
     }
+    return 0;
+}
+
+/* Verifies the record at pos unless already known good (called with the log's mutex). */
+static int verify_record(strom_segment *s, uint64_t pos, uint32_t len, int64_t base,
+                         strom_buf *buf, strom_error *err)
+{
+    if (pos + len <= s->verified)
+        return 0;
+    STROM_TRY(check_record(s, pos, len, base, buf, err));
     if (s->verified == pos)
         s->verified = pos + len;
     return 0;
@@ -191,6 +201,43 @@ int strom_log_read(strom_log *l, int64_t offset, size_t max_bytes, strom_log_sli
     if (rc != 0)
         strom_log_slice_release(out);
     return rc;
+}
+
+/* ---- spans: walks outside the mutex (log_internal.h) ----------------------------------- */
+
+int strom_log_span_at(strom_log *l, int64_t offset, strom_log_span *sp, strom_error *err)
+{
+    memset(sp, 0, sizeof *sp);
+    pthread_mutex_lock(&l->mu);
+    int rc = 0;
+    int64_t hw = l->durable_offset;
+    if (offset < l->start_offset) {
+        rc = strom_error_set(err, STROM_ERANGE, "offset %lld is before the log start %lld",
+                             (long long)offset, (long long)l->start_offset);
+    } else if (offset < hw) {
+        strom_segment *s = l->segs[find_segment(l, offset)];
+        if ((rc = strom_seg_load_index(s, l->cfg.index_bytes, err)) == 0) {
+            __atomic_add_fetch(&s->refs, 1, __ATOMIC_ACQ_REL);
+            *sp = (strom_log_span){s, s->fd, index_lookup(s, offset), s->size, s->verified, hw};
+        }
+    }
+    pthread_mutex_unlock(&l->mu);
+    return rc;
+}
+
+int strom_log_span_verify(strom_log *l, strom_log_span *sp, uint64_t pos, uint32_t len,
+                          int64_t base, strom_buf *buf, strom_error *err)
+{
+    if (pos + len <= sp->verified)
+        return 0;
+    STROM_TRY(check_record(sp->seg, pos, len, base, buf, err));
+    pthread_mutex_lock(&l->mu);
+    if (sp->seg->verified == pos)
+        sp->seg->verified = pos + len;
+    if (sp->verified < sp->seg->verified)
+        sp->verified = sp->seg->verified;
+    pthread_mutex_unlock(&l->mu);
+    return 0;
 }
 
 int strom_log_slice_copy(const strom_log_slice *s, strom_buf *out, strom_error *err)

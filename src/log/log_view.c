@@ -1,9 +1,10 @@
 /*
  * log_view.c: reads with projection and predicate pushdown (strom_log_read_view, log.h).
  *
- * A view without columns or predicate is strom_log_read's ranges as they are. Otherwise, per
- * record (already CRC-verified by strom_log_read), only the front is read (header, stats,
- * change types, Arrow metadata): the statistics decide NONE / ALL / SOME;
+ * A view without columns or predicate is strom_log_read's ranges as they are. Otherwise the
+ * view walks the segments itself, outside the log's mutex (strom_log_span), and reads of each
+ * record only the front (header, stats, change types, Arrow metadata; a record not read since
+ * open is CRC-checked whole first): the statistics decide NONE / ALL / SOME;
  * ALL with a projection becomes a PROJECTED record whose body is a list of byte ranges of the
  * segment file; SOME reads the record, decodes, filters and re-encodes it.
  */
@@ -153,7 +154,7 @@ static int stats_widen(strom_batch_stats *st, int ncols, int *cols_cap, int *crc
 /* ALL with a projection: a PROJECTED record front in memory + body ranges from the file (a
  * small record's body, already in the window, is copied after its front instead: one piece of
  * memory for many small records, not a file range each). */
-static int emit_projected(strom_log_view *v, view_window *w, const strom_log_range *rg,
+static int emit_projected(strom_log_view *v, view_window *w, const strom_log_span *sp,
                           uint64_t pos, const strom_record *r, uint64_t front,
                           const strom_batch_stats *st, const strom_log_view_opts *o,
                           strom_error *err)
@@ -176,7 +177,7 @@ static int emit_projected(strom_log_view *v, view_window *w, const strom_log_ran
     uint64_t body = pos + front;
     bool copy = rc == 0 && pj.body_len <= STROM_LOG_SMALL_RECORD;
     for (int i = 0; copy && i < pj.nranges; i++)
-        copy = strom_log_window_has(&w->win, rg->fd, body + pj.ranges[i].offset,
+        copy = strom_log_window_has(&w->win, sp->fd, body + pj.ranges[i].offset,
                                     pj.ranges[i].length);
     for (int i = 0; copy && rc == 0 && i < pj.nranges; i++)
         if (strom_buf_append(&v->mem, w->win.buf.data + (body + pj.ranges[i].offset - w->win.pos),
@@ -185,20 +186,20 @@ static int emit_projected(strom_log_view *v, view_window *w, const strom_log_ran
     if (rc == 0)
         rc = add_mem(v, at);
     for (int i = 0; !copy && rc == 0 && i < pj.nranges; i++)
-        rc = add_part(v, SIZE_MAX, rg->fd, body + pj.ranges[i].offset, pj.ranges[i].length);
+        rc = add_part(v, SIZE_MAX, sp->fd, body + pj.ranges[i].offset, pj.ranges[i].length);
     strom_ipc_projection_free(&pj);
     return rc;
 }
 
 /* SOME: read the whole record, filter its rows, re-encode the kept rows and columns. */
-static int emit_filtered(strom_log_view *v, view_window *w, const strom_log_range *rg,
+static int emit_filtered(strom_log_view *v, view_window *w, const strom_log_span *sp,
                          uint64_t pos, uint32_t len, const strom_log_view_opts *o,
                          const strom_schema *rec_s, const strom_schema *out_s, strom_error *err)
 {
     strom_record r;
     strom_ipc_msg m;
     strom_batch *b = NULL;
-    const uint8_t *rec = strom_log_window_get(&w->win, rg->fd, pos, len, rg->pos + rg->len - pos);
+    const uint8_t *rec = strom_log_window_get(&w->win, sp->fd, pos, len, sp->end - pos);
     if (!rec)
         return strom_error_set(err, STROM_EIO, "read record at %llu", (unsigned long long)pos);
     STROM_TRY(strom_record_parse(rec, len, &r, err));
@@ -258,18 +259,18 @@ done:
     return rc;
 }
 
-/* Decides and emits one stored record. */
-static int view_record(strom_log_view *v, const strom_log_range *rg, uint64_t pos,
-                       uint32_t *lenp, int64_t *basep, const strom_log_view_opts *o,
-                       const strom_schema *out_s, view_window *w, size_t *guess,
-                       strom_error *err)
+/* Decides and emits the stored record at pos of the span (len bytes, verified). */
+static int view_record(strom_log_view *v, const strom_log_span *sp, uint64_t pos, uint32_t len,
+                       const strom_log_view_opts *o, const strom_schema *out_s, view_window *w,
+                       size_t *guess, strom_error *err)
 {
     strom_record r;
     uint64_t front = 0;
-    STROM_TRY(read_front(w, rg->fd, pos, rg->pos + rg->len - pos, guess, &r, lenp, &front,
-                         err));
-    uint32_t len = *lenp;
-    *basep = r.info.base_offset;
+    uint32_t flen = 0;
+    STROM_TRY(read_front(w, sp->fd, pos, sp->end - pos, guess, &r, &flen, &front, err));
+    if (flen != len)
+        return strom_error_set(err, STROM_EIO, "view: record at %llu changed while read",
+                               (unsigned long long)pos);
     /* A record of an older schema version (a prefix of the read schema: evolution only
      * appends nullable columns) is judged with its missing columns all null, projected to the
      * requested columns it has, and re-encoded under the read schema when filtered. */
@@ -311,12 +312,12 @@ static int view_record(strom_log_view *v, const strom_log_range *rg, uint64_t po
         v->records_skipped++;
     } else if (match == STROM_MATCH_ALL && !eff.cols) {
         v->records_whole++;
-        rc = add_part(v, SIZE_MAX, rg->fd, pos, len);
+        rc = add_part(v, SIZE_MAX, sp->fd, pos, len);
     } else if (match == STROM_MATCH_ALL) {
         v->records_whole++;
-        rc = emit_projected(v, w, rg, pos, &r, front, st, &eff, err);
+        rc = emit_projected(v, w, sp, pos, &r, front, st, &eff, err);
     } else {
-        rc = emit_filtered(v, w, rg, pos, len, o, rs, out_s, err);
+        rc = emit_filtered(v, w, sp, pos, len, o, rs, out_s, err);
     }
     free(have);
     return rc;
@@ -355,109 +356,163 @@ static void view_mark_restore(strom_log_view *v, const view_mark *m)
     v->bytes_out = m->bytes_out;
 }
 
+/* Keeps the span's segment open for the view's file parts (takes over its reference). */
+static int view_hold(strom_log_view *v, const strom_log_span *sp)
+{
+    strom_log_slice *h = &v->held;
+    if (strom_array_grow(&h->ranges, h->n, &h->cap, sizeof *h->ranges, 4) != 0) {
+        strom_seg_unref(sp->seg);
+        return STROM_ENOMEM;
+    }
+    h->ranges[h->n++] = (strom_log_range){sp->fd, sp->pos, 0, 0, 0, 0, 0, sp->seg};
+    return 0;
+}
+
+/* A plain read (no columns, no predicate): strom_log_read's ranges, sent as stored (records of
+ * older schemas too; no front is read). Returns 1, with nothing taken, when a record is of a
+ * schema newer than the read's (altered meanwhile): the walk then refuses it by name. */
+static int view_plain(strom_log *l, int64_t offset, size_t max_bytes,
+                      const strom_log_view_opts *o, strom_log_view *out, strom_error *err)
+{
+    strom_log_slice sl;
+    STROM_TRY(strom_log_read(l, offset, max_bytes, &sl, err));
+    for (int i = 0; i < sl.n; i++)
+        if (sl.ranges[i].max_schema_id > strom_schema_id(o->schema)) {
+            strom_log_slice_release(&sl);
+            return 1;
+        }
+    for (int i = 0; i < sl.n; i++) {
+        const strom_log_range *rg = &sl.ranges[i];
+        if (add_part(out, SIZE_MAX, rg->fd, rg->pos, rg->len) != 0) {
+            strom_log_slice_release(&sl);
+            return strom_error_set(err, STROM_ENOMEM, "out of memory");
+        }
+        out->records_whole += rg->nrecords;
+        out->bytes_stored += rg->len;
+    }
+    out->held = sl; /* the view's file parts point into these segments */
+    out->next_offset = sl.n ? sl.next_offset : offset;
+    return 0;
+}
+
+/* Walks the stored records from `offset` on, segment by segment, each read once: its front
+ * (a small one with its neighbours, through the window) tells its length, offsets and
+ * statistics, then it is skipped, sent or filtered. Stops at the high watermark, when the
+ * view is full (a record that would overfill it is taken back), or after scan_max stored
+ * bytes. The log's mutex is held only to find each segment's span. */
+static int view_walk(strom_log *l, int64_t offset, size_t max_bytes, uint64_t scan_max,
+                     const strom_log_view_opts *o, const strom_schema *out_s,
+                     strom_log_view *out, strom_error *err)
+{
+    view_window w = {.win = STROM_LOG_WINDOW_INIT};
+    strom_buf vbuf = STROM_BUF_INIT; /* whole records checked once after open */
+    size_t guess = FRONT_GUESS;
+    uint64_t scanned = 0;
+    strom_log_span sp;
+    int rc = strom_log_span_at(l, offset, &sp, err);
+    if (rc == 0 && sp.seg && (rc = view_hold(out, &sp)) != 0)
+        rc = strom_error_set(err, rc, "out of memory");
+    uint64_t pos = sp.pos;
+    bool any = false; /* a record was walked: a later failure ends the view before it */
+    while (rc == 0 && sp.seg && scanned < scan_max) {
+        if (pos + STROM_RECORD_HEADER > sp.end) { /* the rest is in a later segment, or the
+                                                     active one has grown meanwhile */
+            strom_log_span nx;
+            if ((rc = strom_log_span_at(l, out->next_offset, &nx, err)) != 0 || !nx.seg)
+                break;
+            if (nx.seg == sp.seg) {
+                strom_seg_unref(nx.seg);
+                if (nx.end <= sp.end)
+                    break;
+                sp.end = nx.end;
+                sp.hw = nx.hw;
+                sp.verified = nx.verified;
+                continue;
+            }
+            if ((rc = view_hold(out, &nx)) != 0) {
+                rc = strom_error_set(err, rc, "out of memory");
+                break;
+            }
+            sp = nx;
+            pos = sp.pos;
+            continue;
+        }
+        /* the header through the window, as much of the record as read_front will want */
+        uint64_t avail = sp.end - pos;
+        const uint8_t *head = strom_log_window_get(&w.win, sp.fd, pos,
+                                                   avail < guess ? (size_t)avail : guess, avail);
+        int64_t base;
+        uint32_t len;
+        if (!head || strom_record_peek(head, STROM_RECORD_HEADER, &base, &len, err) != 0 ||
+            len > avail || len < STROM_RECORD_HEADER) {
+            if (!head || len > avail || len < STROM_RECORD_HEADER)
+                strom_error_set(err, STROM_EIO, "record header unreadable");
+            strom_error_prefix(err, "%s at byte %llu", sp.seg->path, (unsigned long long)pos);
+            rc = err ? err->code : STROM_ECORRUPT;
+            break;
+        }
+        if (base >= sp.hw)
+            break;
+        int64_t last = base + (int32_t)strom_ld32(head + 19);
+        if (last < offset) { /* before the offset asked for: from the index entry on */
+            pos += len;
+            continue;
+        }
+        if ((rc = strom_log_span_verify(l, &sp, pos, len, base, &vbuf, err)) != 0)
+            break;
+        view_mark mk = view_mark_take(out);
+        if ((rc = view_record(out, &sp, pos, len, o, out_s, &w, &guess, err)) != 0) {
+            view_mark_restore(out, &mk); /* whatever of it was added */
+            break;
+        }
+        if (out->bytes_out > max_bytes && mk.bytes_out > 0) {
+            view_mark_restore(out, &mk); /* no room for it: the view ends before it */
+            break;
+        }
+        any = true;
+        out->next_offset = last + 1;
+        scanned += len;
+        pos += len;
+    }
+    if (rc != 0 && any && err && rc != STROM_ENOMEM) {
+        strom_error_clear(err); /* serve what was read; the next Fetch reports the error */
+        rc = 0;
+    }
+    strom_buf_free(&vbuf);
+    strom_buf_free(&w.win.buf);
+    strom_batch_stats_free(&w.st);
+    strom_batch_stats_free(&w.ps);
+    return rc;
+}
+
 int strom_log_read_view(strom_log *l, int64_t offset, size_t max_bytes,
                         const strom_log_view_opts *o, strom_log_view *out, strom_error *err)
 {
     memset(out, 0, sizeof *out);
+    out->next_offset = offset;
     for (int i = 0; o->cols && i < o->ncols; i++)
         if (o->cols[i] < 0 || o->cols[i] >= strom_schema_ncols(o->schema))
             return strom_error_set(err, STROM_ERANGE, "view: column %d of %d", o->cols[i],
                                    strom_schema_ncols(o->schema));
+    int rc = 1;
+    if (!o->cols && !o->pred && (rc = view_plain(l, offset, max_bytes, o, out, err)) <= 0) {
+        if (rc != 0)
+            strom_log_view_release(out);
+        return rc;
+    }
     strom_schema *out_s = o->cols ? strom_schema_project(o->schema, o->cols, o->ncols)
                                   : strom_schema_copy(o->schema, strom_schema_id(o->schema));
     if (!out_s)
         return strom_error_set(err, STROM_EINVAL, "view: cannot project the schema");
     /* max_bytes bounds the view's bytes, not the stored ones: a projection or filter keeps
-     * reading further records (up to scan_max stored bytes) so that one Fetch carries
-     * as much as the reader asked for. Each read asks for the stored bytes that should yield
-     * the room left, at the ratio of stored to sent bytes seen so far; a record that would
-     * overfill the view is taken back and the view ends before it (only the first record may
-     * exceed max_bytes, as in a plain read). A record filtered row by row and then taken back
-     * was decoded for nothing: once per view at most, and the next Fetch starts with it. */
-    int rc = 0;
-    uint64_t scanned = 0;
-    bool full = false;
-    size_t guess = FRONT_GUESS;
-    view_window w = {.win = STROM_LOG_WINDOW_INIT};
-    out->next_offset = offset;
+     * walking (up to scan_max stored bytes, at least as much as a plain read) so that one
+     * Fetch carries as much as the reader asked for; only the first record may exceed
+     * max_bytes, as in a plain read. A record filtered row by row and then taken back was
+     * decoded for nothing: once per view at most, and the next Fetch starts with it. */
     uint64_t scan_max = o->scan_max ? o->scan_max : VIEW_SCAN_MAX;
-    if (scan_max < max_bytes) /* at least as much as a plain read of max_bytes */
+    if (scan_max < max_bytes)
         scan_max = max_bytes;
-    for (int round = 0; rc == 0 && !full && scanned < scan_max; round++) {
-        uint64_t room = out->bytes_out < max_bytes ? max_bytes - out->bytes_out : 0;
-        if (round > 0 && room == 0)
-            break;
-        if (out->bytes_out > 0 && scanned > out->bytes_out) { /* scale by stored / sent */
-            double want = (double)room * (double)scanned / (double)out->bytes_out;
-            room = want >= (double)scan_max ? scan_max : (uint64_t)want;
-        }
-        if (room > scan_max - scanned)
-            room = scan_max - scanned;
-        strom_log_slice sl;
-        int rrc = strom_log_read(l, out->next_offset, (size_t)(room ? room : 1), &sl, err);
-        if (rrc != 0) {
-            if (round == 0)
-                rc = rrc;
-            else if (err) /* serve what was read; the next Fetch reports the error */
-                strom_error_clear(err);
-            break;
-        }
-        if (sl.n == 0) {
-            strom_log_slice_release(&sl);
-            break;
-        }
-        int64_t next = sl.next_offset;
-        /* a plain read sends the records as stored (those of older schemas too): no front to
-         * read, strom_log_read kept to max_bytes. A record of a schema newer than the read's
-         * (altered meanwhile) goes through view_record, which refuses it by name. */
-        bool as_stored = !o->cols && !o->pred;
-        for (int i = 0; as_stored && i < sl.n; i++)
-            as_stored = sl.ranges[i].max_schema_id <= strom_schema_id(o->schema);
-        for (int i = 0; rc == 0 && as_stored && i < sl.n; i++) {
-            const strom_log_range *rg = &sl.ranges[i];
-            if ((rc = add_part(out, SIZE_MAX, rg->fd, rg->pos, rg->len)) != 0)
-                rc = strom_error_set(err, rc, "out of memory");
-            out->records_whole += rg->nrecords;
-            out->bytes_stored += rg->len;
-            scanned += rg->len;
-        }
-        for (int i = 0; rc == 0 && !full && !as_stored && i < sl.n; i++) {
-            const strom_log_range *rg = &sl.ranges[i];
-            for (uint64_t pos = rg->pos; rc == 0 && pos < rg->pos + rg->len;) {
-                view_mark mk = view_mark_take(out);
-                uint32_t len = 0;
-                int64_t base = -1;
-                rc = view_record(out, rg, pos, &len, &base, o, out_s, &w, &guess, err);
-                if (rc == 0 && out->bytes_out > max_bytes && mk.bytes_out > 0) {
-                    view_mark_restore(out, &mk); /* no room for it: the view ends before it */
-                    next = base;
-                    full = true;
-                    break;
-                }
-                scanned += len;
-                pos += len;
-            }
-        }
-        /* the view's file parts point into these segments: the view keeps them open */
-        while (out->held.cap < out->held.n + sl.n &&
-               strom_array_grow(&out->held.ranges, out->held.cap, &out->held.cap,
-                                sizeof *sl.ranges, 4) == 0)
-            ;
-        if (out->held.cap < out->held.n + sl.n) {
-            strom_log_slice_release(&sl);
-            rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
-            break;
-        }
-        memcpy(out->held.ranges + out->held.n, sl.ranges, sizeof *sl.ranges * (size_t)sl.n);
-        out->held.n += sl.n;
-        out->held.next_offset = out->next_offset = next;
-        free(sl.ranges);
-        if (!o->cols && !o->pred)
-            break; /* records go out as stored: the first read filled the view */
-    }
-    strom_buf_free(&w.win.buf);
-    strom_batch_stats_free(&w.st);
-    strom_batch_stats_free(&w.ps);
+    rc = view_walk(l, offset, max_bytes, scan_max, o, out_s, out, err);
     strom_schema_free(out_s);
     if (rc != 0)
         strom_log_view_release(out);
