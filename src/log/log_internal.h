@@ -1,6 +1,7 @@
 /*
- * log_internal.h: the structures shared by log.c (open, recovery, append) and log_read.c
- * (reads, retention). Not part of the API.
+ * log_internal.h: the structures shared by log.c (open, recovery, append), log_read.c
+ * (reads, retention) and log_view.c (reads with projection and predicate). Not part of the
+ * API.
  */
 #ifndef STROM_LOG_LOG_INTERNAL_H
 #define STROM_LOG_LOG_INTERNAL_H
@@ -70,10 +71,11 @@ void strom_seg_unref(strom_segment *s);
 int strom_seg_load_index(strom_segment *s, uint32_t index_bytes, strom_error *err);
 int strom_seg_add_index(strom_segment *s, int64_t offset, uint64_t pos, int64_t commit_ts);
 
-/* Stored records read through a window of a segment file (log_read.c: the walk of headers;
- * log_view.c: fronts and bodies). After a small record, whose followers are likely small
- * too, a read takes up to STROM_LOG_WINDOW bytes of what is left of the range, so one pread
- * serves many records; after a large one (or at first), just what is asked for. */
+/* Stored records read through a window of a segment file (log_read.c: the walk of headers
+ * and the search by timestamp; log_view.c: the views' walk of fronts and bodies). After a
+ * small record, whose followers are likely small too, a read takes up to STROM_LOG_WINDOW
+ * bytes of what is left of the range, so one pread serves many records; after a large one
+ * (or at first), just what is asked for. */
 #define STROM_LOG_WINDOW (64u << 10)
 #define STROM_LOG_SMALL_RECORD (8u << 10)
 

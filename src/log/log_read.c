@@ -305,19 +305,22 @@ int strom_log_retain(strom_log *l, int64_t now_ms, int64_t hold_offset, strom_er
 /* ---- by timestamp ---------------------------------------------------------------------- */
 
 /* First record of s at or after `pos` whose commit timestamp is >= ts: its base offset, or
- * -1 (none below hw). */
-static int64_t scan_for_time(strom_segment *s, uint64_t pos, int64_t ts, int64_t hw)
+ * -1 (none below hw). Headers are read through a window (many small records per pread). */
+static int64_t scan_for_time(strom_segment *s, uint64_t pos, int64_t ts, int64_t hw,
+                             strom_log_window *w)
 {
     while (pos + STROM_RECORD_HEADER <= s->size) {
-        uint8_t head[STROM_RECORD_HEADER];
+        const uint8_t *head =
+            strom_log_window_get(w, s->fd, pos, STROM_RECORD_HEADER, s->size - pos);
         int64_t base;
         uint32_t len;
-        if (pread(s->fd, head, sizeof head, (off_t)pos) != (ssize_t)sizeof head ||
-            strom_record_peek(head, sizeof head, &base, &len, NULL) != 0 || base >= hw)
+        if (!head || strom_record_peek(head, STROM_RECORD_HEADER, &base, &len, NULL) != 0 ||
+            base >= hw)
             return -1;
         if ((int64_t)strom_ld64(head + 23) >= ts)
             return base;
         pos += len;
+        w->small = len < STROM_LOG_SMALL_RECORD;
     }
     return -1;
 }
@@ -328,6 +331,7 @@ int strom_log_offset_for_time(strom_log *l, int64_t ts_ms, int64_t *offset, stro
     int64_t hw = l->durable_offset;
     int rc = 0;
     *offset = hw;
+    strom_log_window w = STROM_LOG_WINDOW_INIT;
     for (int i = 0; i < l->nsegs; i++) {
         strom_segment *s = l->segs[i];
         if ((rc = strom_seg_load_index(s, l->cfg.index_bytes, err)) != 0)
@@ -342,12 +346,13 @@ int strom_log_offset_for_time(strom_log *l, int64_t ts_ms, int64_t *offset, stro
             else
                 hi = mid;
         }
-        int64_t found = scan_for_time(s, lo ? s->index[lo - 1].pos : 0, ts_ms, hw);
+        int64_t found = scan_for_time(s, lo ? s->index[lo - 1].pos : 0, ts_ms, hw, &w);
         if (found >= 0) {
             *offset = found;
             break;
         }
     }
+    strom_buf_free(&w.buf);
     pthread_mutex_unlock(&l->mu);
     return rc;
 }
