@@ -175,18 +175,27 @@ static int read_segment(strom_log *l, strom_segment *s, int64_t offset, int64_t 
     return 0;
 }
 
+/* Whether a read at `offset` has records to give, with the log's mutex held: 1 below the high
+ * watermark (*hw), 0 at or past it, STROM_ERANGE before the log's start. */
+static int readable(const strom_log *l, int64_t offset, int64_t *hw, strom_error *err)
+{
+    *hw = l->durable_offset;
+    if (offset < l->start_offset)
+        return strom_error_set(err, STROM_ERANGE, "offset %lld is before the log start %lld",
+                               (long long)offset, (long long)l->start_offset);
+    return offset < *hw;
+}
+
 int strom_log_read(strom_log *l, int64_t offset, size_t max_bytes, strom_log_slice *out,
                    strom_error *err)
 {
     memset(out, 0, sizeof *out);
     out->next_offset = offset;
     pthread_mutex_lock(&l->mu);
-    int rc = 0;
-    int64_t hw = l->durable_offset;
-    if (offset < l->start_offset) {
-        rc = strom_error_set(err, STROM_ERANGE, "offset %lld is before the log start %lld",
-                             (long long)offset, (long long)l->start_offset);
-    } else if (offset < hw) {
+    int64_t hw;
+    int rc = readable(l, offset, &hw, err);
+    if (rc == 1) {
+        rc = 0;
         strom_buf buf = STROM_BUF_INIT;
         strom_log_window w = STROM_LOG_WINDOW_INIT;
         size_t taken = 0;
@@ -209,12 +218,9 @@ int strom_log_span_at(strom_log *l, int64_t offset, strom_log_span *sp, strom_er
 {
     memset(sp, 0, sizeof *sp);
     pthread_mutex_lock(&l->mu);
-    int rc = 0;
-    int64_t hw = l->durable_offset;
-    if (offset < l->start_offset) {
-        rc = strom_error_set(err, STROM_ERANGE, "offset %lld is before the log start %lld",
-                             (long long)offset, (long long)l->start_offset);
-    } else if (offset < hw) {
+    int64_t hw;
+    int rc = readable(l, offset, &hw, err);
+    if (rc == 1) {
         strom_segment *s = l->segs[find_segment(l, offset)];
         if ((rc = strom_seg_load_index(s, l->cfg.index_bytes, err)) == 0) {
             __atomic_add_fetch(&s->refs, 1, __ATOMIC_ACQ_REL);
