@@ -78,10 +78,15 @@ static double cpu_secs(void)
 
 static const char *g_addr;
 
+static void die_msg(const char *what, const char *msg)
+{
+    fprintf(stderr, "strom-bench: %s: %s\n", what, msg ? msg : "");
+    exit(1);
+}
+
 static void die(const char *what, const strom_error *e)
 {
-    fprintf(stderr, "strom-bench: %s: %s\n", what, e ? e->msg : "");
-    exit(1);
+    die_msg(what, e ? e->msg : NULL);
 }
 
 /* The 20-column table `name` (4 buckets): t20 for throughput, lat20 for latency. */
@@ -260,32 +265,36 @@ static void strom_consume(const char *mode)
         die("scanner", &err);
     int64_t t0 = now_ns(); /* after the set-up round trips (table, offsets): the read itself */
     double cpu0 = cpu_secs();
-    strom_result *r;
-    int k;
     int64_t t_first = 0, batches = 0; /* when the first batch was out: the fixed part */
-    while ((k = strom_scanner_next(s, &r, &err)) == 1) {
+    /* as an Arrow consumer would: an ArrowArrayStream (the schema once, then the batches
+     * through the C Data Interface), column by column */
+    struct ArrowArrayStream st;
+    struct ArrowSchema sc;
+    if (strom_scanner_export_stream(s, &st, &err) < 0)
+        die("stream", &err);
+    if (st.get_schema(&st, &sc) != 0)
+        die_msg("stream schema", st.get_last_error(&st));
+    sc.release(&sc);
+    for (;;) {
+        struct ArrowArray a;
+        if (st.get_next(&st, &a) != 0)
+            die_msg("scan", st.get_last_error(&st));
+        if (!a.release)
+            break;
         batches++;
         if (!t_first)
             t_first = now_ns();
-        /* as an Arrow consumer would: through the C Data Interface, column by column */
-        struct ArrowArray a;
-        struct ArrowSchema sc;
-        if (strom_result_export(r, &a, &sc, &err) < 0)
-            die("export", &err);
         const int64_t *c0 = a.children[0]->buffers[1];
         for (int64_t i = 0; i < a.length; i++)
             sum += c0[i];
         rows += a.length;
         a.release(&a);
-        sc.release(&sc);
     }
-    if (k < 0)
-        die("scan", &err);
     double secs = (double)(now_ns() - t0) / 1e9;
     double cpu = cpu_secs() - cpu0;
     uint64_t got, full;
     strom_scanner_bytes(s, &got, &full);
-    strom_scanner_close(s);
+    st.release(&st); /* closes the scanner */
     printf("{\"system\":\"strom\",\"phase\":\"consume\",\"mode\":\"%s\",\"rows\":%" PRId64
            ",\"batches\":%" PRId64 ",\"secs\":%.3f,\"first_s\":%.4f,\"cpu_s\":%.3f"
            ",\"rows_s\":%.0f,\"wire_bytes\":%" PRIu64

@@ -1,12 +1,13 @@
 /*
  * strom/arrow_c.h: the two structures of the Apache Arrow C Data Interface
  * (https://arrow.apache.org/docs/format/CDataInterface.html), through which strom hands
- * decoded batches to any Arrow library in the same process without copying.
+ * decoded batches to any Arrow library in the same process without copying, and the stream
+ * of the C Stream Interface, through which it hands over a whole scan.
  *
- * The layout below is an ABI fixed by that specification: field order and types must not
- * change. The include guard is the one the specification prescribes, so this header and any
- * other copy of the definitions (Arrow C++'s abi.h, nanoarrow.h, ...) can be included in the
- * same translation unit.
+ * The layout below is an ABI fixed by those specifications: field order and types must not
+ * change. The include guards are the ones they prescribe, so this header and any other copy
+ * of the definitions (Arrow C++'s abi.h, nanoarrow.h, ...) can be included in the same
+ * translation unit.
  *
  * Ownership in one paragraph: a producer fills a structure and sets `release`; the consumer
  * that ends up holding it calls `release` exactly once when done, which frees what the
@@ -59,6 +60,23 @@ struct ArrowArray {
 };
 
 #endif /* ARROW_C_DATA_INTERFACE */
+
+#ifndef ARROW_C_STREAM_INTERFACE
+#define ARROW_C_STREAM_INTERFACE
+
+/* A stream of arrays of one schema (the C Stream Interface,
+ * https://arrow.apache.org/docs/format/CStreamInterface.html). The callbacks return 0 or an
+ * errno value; get_next marks the end of the stream with a released array (release NULL);
+ * get_last_error's message lives until the next call or the release. */
+struct ArrowArrayStream {
+    int (*get_schema)(struct ArrowArrayStream *, struct ArrowSchema *out);
+    int (*get_next)(struct ArrowArrayStream *, struct ArrowArray *out);
+    const char *(*get_last_error)(struct ArrowArrayStream *);
+    void (*release)(struct ArrowArrayStream *); /* NULL = released */
+    void *private_data;                         /* producer's own data */
+};
+
+#endif /* ARROW_C_STREAM_INTERFACE */
 
 #ifdef __cplusplus
 }

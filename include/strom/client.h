@@ -249,6 +249,15 @@ int strom_scanner_next(strom_scanner *s, strom_result **out, strom_error *err);
  * moved (what projection and filtering saved). */
 void strom_scanner_bytes(const strom_scanner *s, uint64_t *received, uint64_t *stored);
 void strom_scanner_close(strom_scanner *s);
+/* Hands the scanner over as an Arrow C stream (strom/arrow_c.h, ArrowArrayStream), the form
+ * Arrow libraries import a whole read in (pyarrow's RecordBatchReader, DuckDB's Arrow scans,
+ * nanoarrow): get_schema gives the scanner's schema, get_next the next batch (a released
+ * array at the end of a read to the end; a following scanner waits for rows), and
+ * get_last_error the message of the last failure (EIO, ENOMEM or EINVAL; the same failure
+ * again on every later call). The stream owns the scanner from then on: its release closes
+ * it. */
+int strom_scanner_export_stream(strom_scanner *s, struct ArrowArrayStream *out,
+                                strom_error *err);
 
 /* ---- lookups (primary-key tables) --------------------------------------------------------- */
 
@@ -312,7 +321,9 @@ const uint8_t *strom_result_bytes(const strom_result *r, int64_t row, int col, s
 /* The value as text (as `strom consume` prints it); returns the length it wanted. */
 int strom_result_text(const strom_result *r, int64_t row, int col, char *buf, size_t cap);
 /* Exports the batch through the Arrow C Data Interface; the result is consumed (freed by the
- * array's release callback, not by strom_result_free). */
+ * array's release callback, not by strom_result_free). `schema` may be NULL when the caller
+ * has the schema already (strom_scanner_export_stream's get_schema, or an earlier export):
+ * every batch of a scanner has the same one. */
 int strom_result_export(strom_result *r, struct ArrowArray *array, struct ArrowSchema *schema,
                         strom_error *err);
 void strom_result_free(strom_result *r);

@@ -13,6 +13,7 @@
  * the lowest indexes); the scanner fills the others with nulls, so every result has the
  * scanner's schema.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1335,7 +1336,7 @@ int strom_result_export(strom_result *r, struct ArrowArray *array, struct ArrowS
     export_owner *o = malloc(sizeof *o);
     if (!o)
         return strom_error_set(err, STROM_ENOMEM, "out of memory");
-    int rc = strom_arrow_export_schema(r->schema, schema, err);
+    int rc = schema ? strom_arrow_export_schema(r->schema, schema, err) : 0;
     if (rc < 0) {
         free(o);
         return rc;
@@ -1343,11 +1344,81 @@ int strom_result_export(strom_result *r, struct ArrowArray *array, struct ArrowS
     o->bl = r->bl;
     o->own = r->own;
     if ((rc = strom_arrow_export_batch(r->b, o, export_owner_free, array, err)) < 0) {
-        schema->release(schema);
+        if (schema)
+            schema->release(schema);
         free(o);
         return rc;
     }
     free(r); /* the batch, the blob reference and the message now belong to the export */
+    return 0;
+}
+
+/* ---- the scanner as an ArrowArrayStream ------------------------------------------------ */
+
+typedef struct scan_stream {
+    strom_scanner *s;
+    strom_error err; /* of the last failure */
+} scan_stream;
+
+/* The errno value the C Stream Interface asks for. */
+static int stream_errno(int rc)
+{
+    switch (rc) {
+    case STROM_ENOMEM: return ENOMEM;
+    case STROM_EINVAL:
+    case STROM_EPARSE:
+    case STROM_ETYPE:
+    case STROM_ERANGE: return EINVAL;
+    default: return EIO;
+    }
+}
+
+static int stream_get_schema(struct ArrowArrayStream *st, struct ArrowSchema *out)
+{
+    scan_stream *ss = st->private_data;
+    int rc = strom_arrow_export_schema(strom_scanner_schema(ss->s), out, &ss->err);
+    return rc < 0 ? stream_errno(rc) : 0;
+}
+
+static int stream_get_next(struct ArrowArrayStream *st, struct ArrowArray *out)
+{
+    scan_stream *ss = st->private_data;
+    strom_result *r;
+    int k;
+    while ((k = strom_scanner_next(ss->s, &r, &ss->err)) == 2)
+        ; /* following, and no rows within max_wait_ms: a stream waits on */
+    if (k == 0) { /* the end: a released array */
+        memset(out, 0, sizeof *out);
+        return 0;
+    }
+    if (k == 1 && (k = strom_result_export(r, out, NULL, &ss->err)) < 0)
+        strom_result_free(r);
+    return k < 0 ? stream_errno(k) : 0;
+}
+
+static const char *stream_last_error(struct ArrowArrayStream *st)
+{
+    scan_stream *ss = st->private_data;
+    return ss->err.code ? ss->err.msg : NULL;
+}
+
+static void stream_release(struct ArrowArrayStream *st)
+{
+    scan_stream *ss = st->private_data;
+    strom_scanner_close(ss->s);
+    free(ss);
+    st->release = NULL;
+}
+
+int strom_scanner_export_stream(strom_scanner *s, struct ArrowArrayStream *out,
+                                strom_error *err)
+{
+    scan_stream *ss = calloc(1, sizeof *ss);
+    if (!ss)
+        return strom_error_set(err, STROM_ENOMEM, "out of memory");
+    ss->s = s;
+    *out = (struct ArrowArrayStream){stream_get_schema, stream_get_next, stream_last_error,
+                                     stream_release, ss};
     return 0;
 }
 

@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -576,6 +577,60 @@ TEST(writer_and_scanner)
     strom_scanner_close(s);
 }
 
+/* The scanner as an Arrow C stream: the schema once, then every batch, then a released array;
+ * the stream's release closes the scanner. */
+TEST(scanner_as_arrow_stream)
+{
+    make_table("streamed", 2);
+    write_rows("streamed", 0, 30000);
+    strom_error err;
+    strom_scanner *s;
+    strom_scan_opts o;
+    strom_scan_opts_default(&o);
+    const char *cols[] = {"x", "v"};
+    o.columns = cols;
+    o.ncolumns = 2;
+    o.where = "v < 25000";
+    o.max_bytes = 64 << 10; /* several batches per bucket */
+    CHECK_OK(strom_scanner_open(addr, NULL, "t", "streamed", &o, &s, &err), &err);
+    struct ArrowArrayStream st;
+    CHECK_OK(strom_scanner_export_stream(s, &st, &err), &err);
+    struct ArrowSchema sc;
+    CHECK_EQ(st.get_schema(&st, &sc), 0);
+    CHECK_STR(sc.format, "+s");
+    CHECK_EQ(sc.n_children, 2);
+    CHECK_STR(sc.children[0]->name, "x");
+    CHECK_STR(sc.children[0]->format, "g");
+    CHECK_STR(sc.children[1]->name, "v");
+    CHECK_STR(sc.children[1]->format, "l");
+    sc.release(&sc);
+    int64_t rows = 0, sum = 0, batches = 0;
+    for (;;) {
+        struct ArrowArray a;
+        CHECK_EQ(st.get_next(&st, &a), 0);
+        if (!a.release)
+            break;
+        batches++;
+        CHECK_EQ(a.n_children, 2);
+        const int64_t *v = a.children[1]->buffers[1];
+        for (int64_t i = 0; i < a.length; i++) {
+            CHECK(v[a.children[1]->offset + i] < 25000);
+            sum += v[a.children[1]->offset + i];
+        }
+        rows += a.length;
+        a.release(&a);
+    }
+    CHECK_EQ(rows, 25000);
+    CHECK_EQ(sum, (int64_t)25000 * 24999 / 2);
+    CHECK(batches > 2);
+    CHECK(st.get_last_error(&st) == NULL);
+    struct ArrowArray end;
+    CHECK_EQ(st.get_next(&st, &end), 0); /* and again: still the end */
+    CHECK(end.release == NULL);
+    st.release(&st);
+    CHECK(st.release == NULL);
+}
+
 typedef struct fetch_arg {
     int64_t rows;
     int64_t waited_ms;
@@ -1052,6 +1107,23 @@ TEST(damaged_record_fails_the_scanner_for_good)
         CHECK(strstr(err.msg, "offset") != NULL);
         strom_scanner_close(s);
     }
+    /* through an Arrow stream: the rows before it, then EIO with the message, again */
+    strom_error err;
+    strom_scanner *s = scan_open(addr, "rot", 64u << 20, NULL, 0);
+    struct ArrowArrayStream st;
+    CHECK_OK(strom_scanner_export_stream(s, &st, &err), &err);
+    int64_t rows = 0;
+    struct ArrowArray a;
+    int e;
+    while ((e = st.get_next(&st, &a)) == 0 && a.release) {
+        rows += a.length;
+        a.release(&a);
+    }
+    CHECK_EQ(e, EIO);
+    CHECK_EQ(rows, base);
+    CHECK(st.get_last_error(&st) && strstr(st.get_last_error(&st), "offset") != NULL);
+    CHECK_EQ(st.get_next(&st, &a), EIO);
+    st.release(&st);
 }
 
 /* An answer whose second record claims more bytes than the answer has: the reader gets the
@@ -1908,6 +1980,7 @@ int main(void)
     RUN_TEST(bad_frames_get_errors_and_the_server_keeps_serving);
     RUN_TEST(produce_checks_records_and_dedups_retries);
     RUN_TEST(writer_and_scanner);
+    RUN_TEST(scanner_as_arrow_stream);
     RUN_TEST(writer_batches_while_requests_are_in_flight);
     RUN_TEST(writer_wait_and_rows_of_fixed_width_columns);
     RUN_TEST(large_fetch_answers);
