@@ -4,7 +4,7 @@
  * bench/server_bench.sh starts the servers and runs every combination side by side.
  *
  *   strom-bench strom ADDR  produce --rows N --producers P
- *   strom-bench strom ADDR  consume --mode full|project|filter
+ *   strom-bench strom ADDR  consume --mode full|project|filter|project-filter
  *   strom-bench strom ADDR  latency --rate R --seconds S
  *   (redis HOST:PORT and nats URL take the same phases; they cannot project or filter on the
  *    server, so their reads are always full)
@@ -258,6 +258,11 @@ static void strom_consume(const char *mode)
         o.columns = cols;
         o.ncolumns = 2;
     } else if (!strcmp(mode, "filter")) {
+        o.where = "c1 = 7";
+    } else if (!strcmp(mode, "project-filter")) { /* c0 and c2 of the rows with c1 = 7 */
+        cols[1] = "c2";
+        o.columns = cols;
+        o.ncolumns = 2;
         o.where = "c1 = 7";
     }
     int64_t rows = 0, sum = 0;
@@ -681,10 +686,12 @@ static void usage(void)
             "  SYSTEM ADDR: strom HOST:PORT | redis HOST:PORT | nats nats://HOST:PORT\n"
             "  PHASE: produce [--rows N] [--producers P] [--api rows|arrow] (strom: row setters,\n"
             "                 or 8192-row Arrow batches through the C Data Interface)\n"
-            "         consume [--mode full|project|filter] [--repeat N] (strom: N reads, one\n"
-            "                 line each, in one process) [--fetch-bytes B] (strom: bytes per\n"
-            "                 Fetch, default the scanner's) [--table t20|lat20] (strom: the\n"
-            "                 table read; lat20 holds the latency run's small records)\n"
+            "         consume [--mode full|project|filter|project-filter] (project: c0, c1;\n"
+            "                 filter: c1 = 7; project-filter: c0, c2 where c1 = 7)\n"
+            "                 [--repeat N] (strom: N reads, one line each, in one process)\n"
+            "                 [--fetch-bytes B] (strom: bytes per Fetch, default the\n"
+            "                 scanner's) [--table t20|lat20] (strom: the table read; lat20\n"
+            "                 holds the latency run's small records)\n"
             "         latency [--rate ROWS_PER_S] [--seconds S] [--in-flight N] (after 0.5 s of\n"
             "                 rows not counted; strom: Produce\n"
             "                 requests in flight; rows written meanwhile join the next batch)\n"
@@ -761,6 +768,9 @@ int main(int argc, char **argv)
             usage();
     }
     if (producers < 1 || producers > 64 || repeat < 1 || rows < 1 || rate <= 0 || seconds <= 0)
+        usage();
+    if (strcmp(mode, "full") && strcmp(mode, "project") && strcmp(mode, "filter") &&
+        strcmp(mode, "project-filter"))
         usage();
     bool is_strom = !strcmp(sys, "strom"), is_redis = !strcmp(sys, "redis"),
          is_nats = !strcmp(sys, "nats");

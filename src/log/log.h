@@ -149,6 +149,7 @@ typedef struct strom_log_view {
     int64_t records_skipped;  /* NONE by their statistics (or no row left after filtering) */
     int64_t records_whole;    /* ALL: sent as stored (projected when columns were chosen) */
     int64_t records_filtered; /* SOME: rows filtered on the server */
+    int64_t records_filtered_part; /* ... of those, from the needed columns' buffers alone */
     uint64_t bytes_stored;    /* bytes of the stored records: what a plain read moves */
     uint64_t bytes_out;       /* bytes of the view */
 } strom_log_view;

@@ -16,6 +16,7 @@
 #include "columnar/ipc.h"
 #include "columnar/predicate.h"
 #include "common/common.h"
+#include "common/crc32c.h"
 #include "log/log_internal.h"
 
 void strom_log_view_release(strom_log_view *v)
@@ -57,6 +58,12 @@ typedef struct view_window {
     strom_log_window win;
     strom_batch_stats st, ps;
     int st_cols, st_crcs, ps_cols, ps_crcs;
+    /* A filtered read of some columns needs only those and the predicate's (ascending;
+     * ncols 0: every column, records are read whole), under `need_s` (the read schema
+     * projected onto them); `msg` holds such a part of a record. */
+    int *need, nneed;
+    strom_schema *need_s;
+    strom_buf msg;
 } view_window;
 
 /* Reads the front of the record at pos of fd (through the Arrow metadata) with one pread of
@@ -191,23 +198,109 @@ static int emit_projected(strom_log_view *v, view_window *w, const strom_log_spa
     return rc;
 }
 
-/* SOME: read the whole record, filter its rows, re-encode the kept rows and columns. */
-static int emit_filtered(strom_log_view *v, view_window *w, const strom_log_span *sp,
-                         uint64_t pos, uint32_t len, const strom_log_view_opts *o,
-                         const strom_schema *rec_s, const strom_schema *out_s, strom_error *err)
+/* SOME of a record of the read schema, when the read needs a few of its columns: reads just
+ * their buffers (the projection of the record's Arrow metadata onto w->need: one range per run
+ * of adjacent buffers) into w->msg, checks each against its CRC in the record's statistics
+ * and decodes them: *out has the columns w->need under w->need_s. 1: they are most of the
+ * body; the caller reads the record whole instead. The window is left alone (the front's
+ * change types point into it). */
+static int read_needed(view_window *w, const strom_log_span *sp, uint64_t pos, uint32_t len,
+                       const strom_record *r, uint64_t front, const strom_log_view_opts *o,
+                       const strom_batch_stats *st, strom_batch **out, strom_error *err)
 {
-    strom_record r;
     strom_ipc_msg m;
-    strom_batch *b = NULL;
-    const uint8_t *rec = strom_log_window_get(&w->win, sp->fd, pos, len, sp->end - pos);
-    if (!rec)
-        return strom_error_set(err, STROM_EIO, "read record at %llu", (unsigned long long)pos);
-    STROM_TRY(strom_record_parse(rec, len, &r, err));
-    int rc = strom_ipc_read_msg(r.arrow, r.arrow_len, &m, err);
-    if (rc == 0)
-        rc = strom_ipc_decode_batch(&m, rec_s, o->schema, NULL, &b, err);
+    strom_ipc_projection pj;
+    strom_ipc_batch_meta bm;
+    uint64_t arrow_at = (uint64_t)(r->arrow - (r->stats - STROM_RECORD_HEADER));
+    int rc = strom_ipc_read_msg_meta(r->arrow, (size_t)(front - arrow_at), &m, err);
     if (rc != 0)
-        return rc > 0 ? strom_error_set(err, STROM_ECORRUPT, "truncated Arrow message") : rc;
+        return rc > 0 ? strom_error_set(err, STROM_ECORRUPT, "truncated Arrow metadata") : rc;
+    STROM_TRY(strom_ipc_project(&m, o->schema, w->need, w->nneed, &pj, err));
+    if (pj.body_len * 2 > len - front) {
+        strom_ipc_projection_free(&pj);
+        return 1;
+    }
+    strom_buf *msg = &w->msg;
+    strom_buf_reset(msg);
+    if (strom_buf_reserve(msg, pj.header.len + (size_t)pj.body_len) != 0)
+        rc = strom_error_set(err, STROM_ENOMEM, "out of memory");
+    else
+        rc = strom_buf_append(msg, pj.header.data, pj.header.len);
+    uint64_t body = pos + front;
+    for (int i = 0; rc == 0 && i < pj.nranges; i++) {
+        uint64_t at = body + pj.ranges[i].offset, n = pj.ranges[i].length;
+        if (strom_log_window_has(&w->win, sp->fd, at, n))
+            memcpy(msg->data + msg->len, w->win.buf.data + (at - w->win.pos), (size_t)n);
+        else if (pread(sp->fd, msg->data + msg->len, (size_t)n, (off_t)at) != (ssize_t)n)
+            rc = strom_error_set(err, STROM_EIO, "read record at %llu", (unsigned long long)pos);
+        msg->len += (size_t)n;
+    }
+    if (rc == 0 && (rc = strom_ipc_read_msg(msg->data, msg->len, &m, err)) > 0)
+        rc = strom_error_set(err, STROM_ECORRUPT, "projected Arrow message truncated");
+    if (rc == 0 && (rc = strom_ipc_parse_batch_meta(&m, w->need_s, &bm, err)) == 0) {
+        if (bm.nbuffers != pj.nbuffers)
+            rc = strom_error_set(err, STROM_ECORRUPT, "projection of %d buffers has %d",
+                                 pj.nbuffers, bm.nbuffers);
+        for (int k = 0; rc == 0 && k < bm.nbuffers; k++) {
+            int src = pj.buffer_src[k];
+            uint32_t crc = strom_crc32c(0, m.body + bm.buffers[k].offset,
+                                        (size_t)bm.buffers[k].length);
+            if (src >= st->nbuffers || crc != st->buffer_crc[src])
+                rc = strom_error_set(err, STROM_ECHECKSUM, "record at offset %lld: body buffer "
+                                     "%d CRC32C %08x, expected %08x",
+                                     (long long)r->info.base_offset, src, crc,
+                                     src < st->nbuffers ? st->buffer_crc[src] : 0);
+        }
+        strom_ipc_batch_meta_free(&bm);
+    }
+    if (rc == 0)
+        rc = strom_ipc_decode_batch(&m, w->need_s, w->need_s, NULL, out, err);
+    strom_ipc_projection_free(&pj);
+    return rc;
+}
+
+/* SOME: filter the record's rows and re-encode the kept rows and columns. The rows come from
+ * just the needed columns' buffers when they are a small part of a record of the read schema
+ * (read_needed), else from the whole record, checked by its CRC. Either way they are checked
+ * here: the client gets a new record, whose CRC covers what this wrote. */
+static int emit_filtered(strom_log_view *v, view_window *w, const strom_log_span *sp,
+                         uint64_t pos, uint32_t len, const strom_record *fr, uint64_t front,
+                         const strom_log_view_opts *o, const strom_schema *rec_s,
+                         const strom_schema *out_s, strom_error *err)
+{
+    strom_record r = *fr; /* the front's fields; its change types point into the window */
+    strom_batch *b = NULL, *part = NULL, sparse;
+    strom_col_view *views = NULL;
+    int rc = 1;
+    if (w->nneed && rec_s == o->schema &&
+        (rc = read_needed(w, sp, pos, len, fr, front, o, &w->st, &part, err)) == 0) {
+        /* a batch of the read schema's width whose needed columns are the ones read */
+        int n = strom_schema_ncols(o->schema);
+        if (!(views = calloc((size_t)n, sizeof *views))) {
+            strom_batch_free(part);
+            return strom_error_set(err, STROM_ENOMEM, "out of memory");
+        }
+        for (int k = 0; k < w->nneed; k++)
+            views[w->need[k]] = part->cols[k];
+        sparse = (strom_batch){o->schema, part->rows, n, views, NULL};
+        b = &sparse;
+    }
+    if (rc < 0)
+        return rc;
+    if (!b) {
+        strom_ipc_msg m;
+        const uint8_t *rec = strom_log_window_get(&w->win, sp->fd, pos, len, sp->end - pos);
+        if (!rec)
+            return strom_error_set(err, STROM_EIO, "read record at %llu",
+                                   (unsigned long long)pos);
+        STROM_TRY(strom_record_parse(rec, len, &r, err));
+        rc = strom_ipc_read_msg(r.arrow, r.arrow_len, &m, err);
+        if (rc == 0)
+            rc = strom_ipc_decode_batch(&m, rec_s, o->schema, NULL, &b, err);
+        if (rc != 0)
+            return rc > 0 ? strom_error_set(err, STROM_ECORRUPT, "truncated Arrow message")
+                          : rc;
+    }
     size_t nbytes = (size_t)(b->rows + 7) / 8;
     uint8_t *sel = malloc(nbytes ? nbytes : 1);
     uint8_t *changes = r.changes ? malloc((size_t)b->rows + 1) : NULL;
@@ -251,11 +344,15 @@ static int emit_filtered(strom_log_view *v, view_window *w, const strom_log_span
     if (rc == 0)
         rc = add_mem(v, at);
     v->records_filtered++;
+    v->records_filtered_part += b == &sparse;
 done:
     strom_buf_free(&arrow);
     free(changes);
     free(sel);
-    strom_batch_free(b);
+    if (b != &sparse)
+        strom_batch_free(b);
+    strom_batch_free(part);
+    free(views);
     return rc;
 }
 
@@ -317,7 +414,7 @@ static int view_record(strom_log_view *v, const strom_log_span *sp, uint64_t pos
         v->records_whole++;
         rc = emit_projected(v, w, sp, pos, &r, front, st, &eff, err);
     } else {
-        rc = emit_filtered(v, w, sp, pos, len, o, rs, out_s, err);
+        rc = emit_filtered(v, w, sp, pos, len, &r, front, o, rs, out_s, err);
     }
     free(have);
     return rc;
@@ -332,7 +429,7 @@ typedef struct view_mark {
     int nparts;
     uint64_t last_len; /* of the last part: a file range may have been extended */
     size_t mem_len;
-    int64_t skipped, whole, filtered;
+    int64_t skipped, whole, filtered, filtered_part;
     uint64_t bytes_stored, bytes_out;
 } view_mark;
 
@@ -340,7 +437,7 @@ static view_mark view_mark_take(const strom_log_view *v)
 {
     return (view_mark){v->nparts, v->nparts ? v->parts[v->nparts - 1].len : 0, v->mem.len,
                        v->records_skipped, v->records_whole, v->records_filtered,
-                       v->bytes_stored, v->bytes_out};
+                       v->records_filtered_part, v->bytes_stored, v->bytes_out};
 }
 
 static void view_mark_restore(strom_log_view *v, const view_mark *m)
@@ -352,6 +449,7 @@ static void view_mark_restore(strom_log_view *v, const view_mark *m)
     v->records_skipped = m->skipped;
     v->records_whole = m->whole;
     v->records_filtered = m->filtered;
+    v->records_filtered_part = m->filtered_part;
     v->bytes_stored = m->bytes_stored;
     v->bytes_out = m->bytes_out;
 }
@@ -395,6 +493,38 @@ static int view_plain(strom_log *l, int64_t offset, size_t max_bytes,
     return 0;
 }
 
+/* The columns a filtered read of some columns needs (w->need, w->need_s): the projection's
+ * and the predicate's. None when that is every column (records are read whole). */
+static int need_columns(const strom_log_view_opts *o, view_window *w)
+{
+    int n = strom_schema_ncols(o->schema);
+    uint8_t *flags = calloc((size_t)n, 1);
+    if (!flags)
+        return STROM_ENOMEM;
+    strom_pred_columns(o->pred, flags, n);
+    for (int i = 0; i < o->ncols; i++)
+        flags[o->cols[i]] = 1;
+    int k = 0;
+    for (int c = 0; c < n; c++)
+        k += flags[c];
+    int rc = 0;
+    if (k < n && !(w->need = malloc(sizeof *w->need * (size_t)k)))
+        rc = STROM_ENOMEM;
+    for (int c = 0; rc == 0 && k < n && c < n; c++)
+        if (flags[c])
+            w->need[w->nneed++] = c;
+    if (rc == 0 && w->nneed &&
+        !(w->need_s = strom_schema_project(o->schema, w->need, w->nneed)))
+        rc = STROM_ENOMEM;
+    free(flags);
+    if (rc != 0) {
+        free(w->need);
+        w->need = NULL;
+        w->nneed = 0;
+    }
+    return rc;
+}
+
 /* Walks the stored records from `offset` on, segment by segment, each read once: its front
  * (a small one with its neighbours, through the window) tells its length, offsets and
  * statistics, then it is skipped, sent or filtered. Stops at the high watermark, when the
@@ -405,6 +535,8 @@ static int view_walk(strom_log *l, int64_t offset, size_t max_bytes, uint64_t sc
                      strom_log_view *out, strom_error *err)
 {
     view_window w = {.win = STROM_LOG_WINDOW_INIT};
+    if (o->cols && o->pred && need_columns(o, &w) != 0)
+        return strom_error_set(err, STROM_ENOMEM, "out of memory");
     strom_buf vbuf = STROM_BUF_INIT; /* whole records checked once after open */
     size_t guess = FRONT_GUESS;
     uint64_t scanned = 0;
@@ -480,6 +612,9 @@ static int view_walk(strom_log *l, int64_t offset, size_t max_bytes, uint64_t sc
     }
     strom_buf_free(&vbuf);
     strom_buf_free(&w.win.buf);
+    strom_buf_free(&w.msg);
+    free(w.need);
+    strom_schema_free(w.need_s);
     strom_batch_stats_free(&w.st);
     strom_batch_stats_free(&w.ps);
     return rc;
