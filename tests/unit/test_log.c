@@ -828,8 +828,13 @@ TEST(filtered_views_read_only_the_needed_columns)
                                                                           : (k * 1000 + r) * 20 + c);
         strom_batch_stats st;
         CHECK_OK(strom_bb_seal(bb, NULL, &msg, &st, &err), &err);
-        strom_record_info info = {0, 999, 0, 1700000000000 + k, 0, 1, -1, -1, 1000};
-        CHECK_OK(strom_record_write(&rec, &info, &st, NULL, msg.data, msg.len, &err), &err);
+        /* a changelog: change type (row / 100) % 4, carried over for the kept rows */
+        uint8_t changes[1000];
+        for (int r = 0; r < 1000; r++)
+            changes[r] = (uint8_t)((r / 100) % 4);
+        strom_record_info info = {0, 999, STROM_RECORD_CHANGELOG, 1700000000000 + k, 0, 1, -1,
+                                  -1, 1000};
+        CHECK_OK(strom_record_write(&rec, &info, &st, changes, msg.data, msg.len, &err), &err);
         CHECK_OK(strom_log_append(l, rec.data, rec.len, &rb[k], &err), &err);
         strom_batch_stats_free(&st);
         strom_bb_free(bb);
@@ -857,10 +862,12 @@ TEST(filtered_views_read_only_the_needed_columns)
         CHECK_OK(strom_ipc_decode_batch(&m, ps, ps, NULL, &b, &err), &err);
         const int64_t *c5 = (const int64_t *)(const void *)b->cols[0].values;
         const int64_t *id = (const int64_t *)(const void *)b->cols[1].values;
+        CHECK(r.changes != NULL);
         for (int64_t i = 0; i < b->rows; i++, n++) {
             int64_t want = (n / 10) * 1000 + (n % 10) * 100 + 7; /* rows 7, 107, ... */
             CHECK_EQ(id[i], want);
             CHECK_EQ(c5[i], want * 20 + 5);
+            CHECK_EQ(r.changes ? r.changes[i] : -1, (n % 10) % 4);
         }
         strom_batch_free(b);
         pos += r.total_len;
