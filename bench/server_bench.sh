@@ -66,12 +66,15 @@ for i in "${!SYSTEMS[@]}"; do
   run $sys $addr produce --rows "$ROWS" --producers 1 | sed "s/\"system\":\"$sys\"/\"system\":\"${NAMES[$i]}\"/"
   run $sys $addr produce --rows "$ROWS" --producers 4 | sed "s/\"system\":\"$sys\"/\"system\":\"${NAMES[$i]}\"/"
   # reads from the page cache, after the produce's writes are on the disk (`sync`): strom's
-  # three reads take tens to hundreds of milliseconds, so each runs three times, interleaved
-  # (quote the median); Redis and NATS take seconds and run once
+  # four reads (all columns; c0, c1; rows with c1 = 7; c0, c2 of those rows) take tens to
+  # hundreds of milliseconds, so each runs three times, interleaved (quote the median);
+  # Redis and NATS take seconds and run once
   sync
   if [ "$sys" = strom ]; then
     for rep in 1 2 3; do
-      for m in full project filter; do run $sys $addr consume --mode $m | sed "s/\"system\":\"$sys\"/\"system\":\"${NAMES[$i]}\"/"; done
+      for m in full project filter project-filter; do
+        run $sys $addr consume --mode $m | sed "s/\"system\":\"$sys\"/\"system\":\"${NAMES[$i]}\"/"
+      done
     done
     # the same reads over a network-like link: loopback shaped to 10 Gbit/s (root and tc
     # needed, else skipped; phase "consume-10gbit"). On bare loopback both ends share the
