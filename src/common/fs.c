@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -218,4 +220,81 @@ int strom_read_file(const char *path, size_t max, char **out, size_t *n, strom_e
     *out = b;
     *n = got;
     return 0;
+}
+
+/* ---- page-cache residency ------------------------------------------------------------- */
+
+#ifndef __NR_cachestat
+#define __NR_cachestat 451 /* the same number on every architecture (Linux 6.5) */
+#endif
+
+struct cachestat_range {
+    uint64_t off, len;
+};
+
+struct cachestat_counts {
+    uint64_t nr_cache, nr_dirty, nr_writeback, nr_evicted, nr_recently_evicted;
+};
+
+static int no_cachestat; /* the kernel has none: mincore from then on */
+
+/* mincore over a mapping of the pages of the range, 4096 pages at a time. */
+static int cached_by_mincore(int fd, uint64_t first, uint64_t end, uint64_t page)
+{
+    unsigned char vec[4096];
+    for (uint64_t at = first; at < end;) {
+        uint64_t n = (end - at) / page > sizeof vec ? sizeof vec * page : end - at;
+        void *m = mmap(NULL, (size_t)n, PROT_READ, MAP_SHARED, fd, (off_t)at);
+        if (m == MAP_FAILED)
+            return 0;
+        int rc = mincore(m, (size_t)n, vec);
+        munmap(m, (size_t)n);
+        for (uint64_t i = 0; rc == 0 && i < n / page; i++)
+            if (!(vec[i] & 1))
+                return 0;
+        if (rc != 0)
+            return 0;
+        at += n;
+    }
+    return 1;
+}
+
+int strom_fs_cached(int fd, uint64_t pos, uint64_t len)
+{
+    if (len == 0)
+        return 1;
+    uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+    uint64_t first = pos / page * page, end = (pos + len + page - 1) / page * page;
+    if (!__atomic_load_n(&no_cachestat, __ATOMIC_RELAXED)) {
+        struct cachestat_range r = {first, end - first};
+        struct cachestat_counts c;
+        if (syscall(__NR_cachestat, fd, &r, &c, 0) == 0)
+            return c.nr_cache >= (end - first) / page;
+        if (errno != ENOSYS)
+            return 0;
+        __atomic_store_n(&no_cachestat, 1, __ATOMIC_RELAXED);
+    }
+    return cached_by_mincore(fd, first, end, page);
+}
+
+int strom_fs_cached_mincore(int fd, uint64_t pos, uint64_t len)
+{
+    uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+    uint64_t first = pos / page * page, end = (pos + len + page - 1) / page * page;
+    return len == 0 || cached_by_mincore(fd, first, end, page);
+}
+
+void strom_fs_make_resident(int fd, uint64_t pos, uint64_t len)
+{
+    if (strom_fs_cached(fd, pos, len))
+        return;
+    (void)readahead(fd, (off64_t)pos, (size_t)len); /* the reads, started at once */
+    uint8_t buf[64 << 10];
+    for (uint64_t at = pos; at < pos + len;) { /* then waited for */
+        size_t n = pos + len - at < sizeof buf ? (size_t)(pos + len - at) : sizeof buf;
+        ssize_t got = pread(fd, buf, n, (off_t)at);
+        if (got <= 0)
+            return;
+        at += (uint64_t)got;
+    }
 }

@@ -576,9 +576,9 @@ static int h_fetch(srv_server *s, srv_req *r, strom_wire_reader *rd, strom_error
         for (int k = 0; rc == 0 && k < v->nparts; k++) {
             const strom_log_part *pp = &v->parts[k];
             if (pp->mem_off == SIZE_MAX) {
-                /* bring the range into the page cache here, on the worker, so the loop's
-                 * sendfile copies from memory and never waits for the disk */
-                (void)readahead(pp->fd, (off64_t)pp->pos, (size_t)pp->len);
+                /* the range into the page cache here, on the worker, and waited for: the
+                 * loop's sendfile then copies from memory instead of waiting for the disk */
+                strom_fs_make_resident(pp->fd, pp->pos, pp->len);
                 rc = srv_resp_add(r, NULL, pp->fd, pp->pos, pp->len);
             } else {
                 rc = srv_resp_add(r, v->mem.data + pp->mem_off, -1, 0, pp->len);

@@ -1,4 +1,8 @@
 /* Unit tests for src/common: error table, buffers, CRC32C. */
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "common/buf.h"
 #include "common/common.h"
 #include "common/crc32c.h"
@@ -187,11 +191,43 @@ TEST(atomic_file_replace)
     CHECK_EQ(strom_read_file(path, 100, &text, &n, &err), STROM_ENOTFOUND);
 }
 
+/* A range evicted from the page cache is seen as not cached (both checks), and is cached as
+ * soon as strom_fs_make_resident returns: it waits for the reads that readahead(2) only
+ * starts. */
+TEST(ranges_made_resident_before_they_are_sent)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/resident-%d", STROM_TEST_TMP, (int)getpid());
+    mkdir(STROM_TEST_TMP, 0755);
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    CHECK(fd >= 0);
+    static uint8_t block[1 << 20];
+    for (size_t i = 0; i < sizeof block; i++)
+        block[i] = (uint8_t)(i * 131);
+    for (int i = 0; i < 16; i++)
+        CHECK(write(fd, block, sizeof block) == (ssize_t)sizeof block);
+    CHECK(fsync(fd) == 0);
+    uint64_t pos = 3 * (1 << 20) + 100, len = 9 * (1 << 20); /* not page-aligned */
+    for (int round = 0; round < 3; round++) {
+        CHECK(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) == 0); /* clean pages: evicted */
+        CHECK_EQ(strom_fs_cached(fd, pos, len), 0);
+        CHECK_EQ(strom_fs_cached_mincore(fd, pos, len), 0);
+        strom_fs_make_resident(fd, pos, len);
+        CHECK_EQ(strom_fs_cached(fd, pos, len), 1);
+        CHECK_EQ(strom_fs_cached_mincore(fd, pos, len), 1);
+        CHECK_EQ(strom_fs_cached(fd, 0, 1 << 20), 0); /* not what was asked for */
+    }
+    CHECK_EQ(strom_fs_cached(fd, 5, 0), 1);
+    close(fd);
+    unlink(path);
+}
+
 int main(void)
 {
     RUN_TEST(array_grows_by_doubling);
     RUN_TEST(sizes_and_durations);
     RUN_TEST(atomic_file_replace);
+    RUN_TEST(ranges_made_resident_before_they_are_sent);
     RUN_TEST(crc32c_known_values);
     RUN_TEST(crc32c_matches_the_bitwise_reference_and_chains);
     RUN_TEST(buf_grows_and_pads);
