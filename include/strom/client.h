@@ -254,8 +254,8 @@ void strom_scanner_close(strom_scanner *s);
  * nanoarrow): get_schema gives the scanner's schema, get_next the next batch (a released
  * array at the end of a read to the end; a following scanner waits for rows), and
  * get_last_error the message of the last failure (EIO, ENOMEM or EINVAL; the same failure
- * again on every later call). The stream owns the scanner from then on: its release closes
- * it. */
+ * again on every later call). On success the stream owns the scanner: its release closes it
+ * (on failure, only ENOMEM, the caller still does). */
 int strom_scanner_export_stream(strom_scanner *s, struct ArrowArrayStream *out,
                                 strom_error *err);
 

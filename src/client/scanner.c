@@ -1358,6 +1358,7 @@ int strom_result_export(strom_result *r, struct ArrowArray *array, struct ArrowS
 typedef struct scan_stream {
     strom_scanner *s;
     strom_error err; /* of the last failure */
+    int failed;      /* its errno value: every later get_next gives it again */
 } scan_stream;
 
 /* The errno value the C Stream Interface asks for. */
@@ -1385,15 +1386,23 @@ static int stream_get_next(struct ArrowArrayStream *st, struct ArrowArray *out)
     scan_stream *ss = st->private_data;
     strom_result *r;
     int k;
-    while ((k = strom_scanner_next(ss->s, &r, &ss->err)) == 2)
-        ; /* following, and no rows within max_wait_ms: a stream waits on */
+    if (ss->failed)
+        return ss->failed;
+    while ((k = strom_scanner_next(ss->s, &r, &ss->err)) == 2) {
+        /* following, and no rows within max_wait_ms: a stream waits on (without a long
+         * poll, at most a Fetch a millisecond) */
+        if (ss->s->o.max_wait_ms == 0)
+            nanosleep(&(struct timespec){0, 1000000}, NULL);
+    }
     if (k == 0) { /* the end: a released array */
         memset(out, 0, sizeof *out);
         return 0;
     }
     if (k == 1 && (k = strom_result_export(r, out, NULL, &ss->err)) < 0)
-        strom_result_free(r);
-    return k < 0 ? stream_errno(k) : 0;
+        strom_result_free(r); /* its rows are lost: the stream fails for good */
+    if (k < 0)
+        ss->failed = stream_errno(k);
+    return k < 0 ? ss->failed : 0;
 }
 
 static const char *stream_last_error(struct ArrowArrayStream *st)

@@ -236,7 +236,7 @@ struct cachestat_counts {
     uint64_t nr_cache, nr_dirty, nr_writeback, nr_evicted, nr_recently_evicted;
 };
 
-static int no_cachestat; /* the kernel has none: mincore from then on */
+static int no_cachestat; /* cachestat is missing or refused: mincore from then on */
 
 /* mincore over a mapping of the pages of the range, 4096 pages at a time. */
 static int cached_by_mincore(int fd, uint64_t first, uint64_t end, uint64_t page)
@@ -270,8 +270,9 @@ int strom_fs_cached(int fd, uint64_t pos, uint64_t len)
         struct cachestat_counts c;
         if (syscall(__NR_cachestat, fd, &r, &c, 0) == 0)
             return c.nr_cache >= (end - first) / page;
-        if (errno != ENOSYS)
+        if (errno != ENOSYS && errno != EPERM && errno != EOPNOTSUPP && errno != EINVAL)
             return 0;
+        /* no such call (before Linux 6.5), or one a seccomp filter refuses */
         __atomic_store_n(&no_cachestat, 1, __ATOMIC_RELAXED);
     }
     return cached_by_mincore(fd, first, end, page);

@@ -38,13 +38,17 @@ int strom_write_file_atomic(const char *path, const void *p, size_t n, strom_err
 int strom_read_file(const char *path, size_t max, char **out, size_t *n, strom_error *err);
 
 /* Whether every page of bytes [pos, pos + len) of fd is in the page cache: 1 yes, 0 no
- * (cachestat, Linux 6.5+; before it, mincore over a mapping of the range; a range that
- * cannot be checked counts as not cached). */
+ * (cachestat, Linux 6.5+; without it, or where a seccomp filter refuses it, mincore over a
+ * mapping of the range; a range that cannot be checked counts as not cached). cachestat also
+ * counts pages whose read another reader has started and the disk has not yet finished. */
 int strom_fs_cached(int fd, uint64_t pos, uint64_t len);
 /* Brings bytes [pos, pos + len) of fd into the page cache and returns once they are there
  * (readahead(2) alone only starts the reads): a later sendfile of the range then copies from
  * memory instead of waiting for the disk. A cached range costs one check; one that is not is
- * read through (the time of the disk). Read errors are left to the reader of the range. */
+ * read through (the time of the disk). The one wait left to a later reader: pages another
+ * reader's read has already brought into the cache but the disk not yet filled (the same
+ * range read by two at once), which the check counts as cached. Read errors are left to the
+ * reader of the range. */
 void strom_fs_make_resident(int fd, uint64_t pos, uint64_t len);
 /* strom_fs_cached through mincore alone (the check of kernels before 6.5; for tests). */
 int strom_fs_cached_mincore(int fd, uint64_t pos, uint64_t len);

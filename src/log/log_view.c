@@ -216,7 +216,8 @@ static int read_needed(view_window *w, const strom_log_span *sp, uint64_t pos, u
     if (rc != 0)
         return rc > 0 ? strom_error_set(err, STROM_ECORRUPT, "truncated Arrow metadata") : rc;
     STROM_TRY(strom_ipc_project(&m, o->schema, w->need, w->nneed, &pj, err));
-    if (pj.body_len * 2 > len - front) {
+    /* most of the body, or no CRC of each buffer to check the few by: the whole record */
+    if (pj.body_len * 2 > len - front || st->nbuffers == 0) {
         strom_ipc_projection_free(&pj);
         return 1;
     }
@@ -573,14 +574,16 @@ static int view_walk(strom_log *l, int64_t offset, size_t max_bytes, uint64_t sc
         uint64_t avail = sp.end - pos;
         const uint8_t *head = strom_log_window_get(&w.win, sp.fd, pos,
                                                    avail < guess ? (size_t)avail : guess, avail);
-        int64_t base;
-        uint32_t len;
-        if (!head || strom_record_peek(head, STROM_RECORD_HEADER, &base, &len, err) != 0 ||
-            len > avail || len < STROM_RECORD_HEADER) {
-            if (!head || len > avail || len < STROM_RECORD_HEADER)
-                strom_error_set(err, STROM_EIO, "record header unreadable");
+        int64_t base = 0;
+        uint32_t len = 0;
+        if (!head)
+            rc = strom_error_set(err, STROM_EIO, "record header unreadable");
+        else if ((rc = strom_record_peek(head, STROM_RECORD_HEADER, &base, &len, err)) == 0 &&
+                 (len > avail || len < STROM_RECORD_HEADER))
+            rc = strom_error_set(err, STROM_ECORRUPT, "record of %u bytes where %llu are left",
+                                 len, (unsigned long long)avail);
+        if (rc != 0) {
             strom_error_prefix(err, "%s at byte %llu", sp.seg->path, (unsigned long long)pos);
-            rc = err ? err->code : STROM_ECORRUPT;
             break;
         }
         if (base >= sp.hw)
@@ -606,8 +609,9 @@ static int view_walk(strom_log *l, int64_t offset, size_t max_bytes, uint64_t sc
         scanned += len;
         pos += len;
     }
-    if (rc != 0 && any && err && rc != STROM_ENOMEM) {
-        strom_error_clear(err); /* serve what was read; the next Fetch reports the error */
+    if (rc != 0 && any && rc != STROM_ENOMEM) {
+        if (err) /* serve what was read; the next Fetch reports the error */
+            strom_error_clear(err);
         rc = 0;
     }
     strom_buf_free(&vbuf);
