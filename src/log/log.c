@@ -53,6 +53,7 @@ void strom_seg_unref(strom_segment *s)
     if (s->index_fd >= 0)
         close(s->index_fd);
     free(s->index);
+    free(s->checked);
     free(s);
 }
 

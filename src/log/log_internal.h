@@ -24,6 +24,12 @@ typedef struct strom_segment {
     int fd, index_fd;
     uint64_t size;            /* bytes of valid records */
     uint64_t verified;        /* records below this position have passed their CRC */
+    struct strom_seg_run {
+        uint64_t from, to;
+    } *checked;               /* runs of records past `verified` that passed too (reads that
+                                 began mid-segment after open): ascending, disjoint, at most
+                                 STROM_SEG_RUNS; joined to the prefix when they meet it */
+    int nchecked;
     uint64_t last_indexed;    /* position of the last index entry */
     int64_t max_ts;           /* largest commit timestamp in the segment (INT64_MIN: none) */
     idx_entry *index;
@@ -53,6 +59,7 @@ struct strom_log {
     int failed;               /* sticky error code, 0 when healthy */
     char failed_msg[300];
     int64_t active_created_ms;
+    uint64_t lazy_checks;     /* records CRC-checked on a read since open (not yet known good) */
     pthread_t flusher;
     bool flusher_running, stopping;
     pthread_cond_t stop_cv;
@@ -65,6 +72,13 @@ struct strom_log {
     pthread_cond_t runway_cv; /* signalled when a zero-fill ends */
     struct strom_log *runway_next; /* in the runway thread's queue */
 };
+
+/* Runs of checked records a segment remembers past its checked prefix. */
+#define STROM_SEG_RUNS 64
+
+/* How many records reads have CRC-checked since open because they were not yet known good
+ * (for tests: a record checked once is not checked again). */
+uint64_t strom_log_lazy_checks(strom_log *l);
 
 /* Segment helpers used by both files (called with l->mu held where they touch the log). */
 void strom_seg_unref(strom_segment *s);

@@ -5,7 +5,8 @@
  * index (then at most index_bytes of headers are skipped), and collects whole records up to
  * the byte limit. Records of a segment that recovery did not read (older segments) are
  * verified once, the first time they are served; `verified` is the contiguous prefix of a
- * segment known good. Reads hold the log mutex (they touch only headers unless verifying).
+ * segment known good, and `checked` the runs past it (reads that began mid-segment). Reads
+ * hold the log mutex (they touch only headers unless verifying).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -100,15 +101,73 @@ static int check_record(strom_segment *s, uint64_t pos, uint32_t len, int64_t ba
     return 0;
 }
 
-/* Verifies the record at pos unless already known good (called with the log's mutex). */
-static int verify_record(strom_segment *s, uint64_t pos, uint32_t len, int64_t base,
-                         strom_buf *buf, strom_error *err)
+/* Whether the record at [pos, pos + len) of s has passed its CRC since open (with the log's
+ * mutex). */
+static bool seg_checked(const strom_segment *s, uint64_t pos, uint64_t len)
 {
     if (pos + len <= s->verified)
+        return true;
+    for (int i = 0; i < s->nchecked && s->checked[i].from <= pos; i++)
+        if (pos + len <= s->checked[i].to)
+            return true;
+    return false;
+}
+
+/* Remembers that the record at [pos, end) of s passed its CRC (with the log's mutex): it
+ * extends the checked prefix, or a run past it (joined with the runs it touches; a new run
+ * beyond STROM_SEG_RUNS is not kept, and those records are checked again next time). */
+static void seg_mark_checked(strom_log *l, strom_segment *s, uint64_t pos, uint64_t end)
+{
+    l->lazy_checks++;
+    if (pos <= s->verified) {
+        if (end > s->verified)
+            s->verified = end;
+    } else {
+        int i = 0;
+        while (i < s->nchecked && s->checked[i].to < pos)
+            i++;
+        int j = i; /* runs i..j-1 touch [pos, end): they become one */
+        while (j < s->nchecked && s->checked[j].from <= end)
+            j++;
+        if (j > i) {
+            uint64_t from = s->checked[i].from < pos ? s->checked[i].from : pos;
+            uint64_t to = s->checked[j - 1].to > end ? s->checked[j - 1].to : end;
+            s->checked[i] = (struct strom_seg_run){from, to};
+            memmove(s->checked + i + 1, s->checked + j,
+                    sizeof *s->checked * (size_t)(s->nchecked - j));
+            s->nchecked -= j - i - 1;
+        } else if (s->nchecked < STROM_SEG_RUNS) {
+            if (!s->checked && !(s->checked = malloc(sizeof *s->checked * STROM_SEG_RUNS)))
+                return;
+            memmove(s->checked + i + 1, s->checked + i,
+                    sizeof *s->checked * (size_t)(s->nchecked - i));
+            s->checked[i] = (struct strom_seg_run){pos, end};
+            s->nchecked++;
+        }
+    }
+    while (s->nchecked > 0 && s->checked[0].from <= s->verified) { /* runs the prefix met */
+        if (s->checked[0].to > s->verified)
+            s->verified = s->checked[0].to;
+        memmove(s->checked, s->checked + 1, sizeof *s->checked * (size_t)--s->nchecked);
+    }
+}
+
+uint64_t strom_log_lazy_checks(strom_log *l)
+{
+    pthread_mutex_lock(&l->mu);
+    uint64_t n = l->lazy_checks;
+    pthread_mutex_unlock(&l->mu);
+    return n;
+}
+
+/* Verifies the record at pos unless already known good (called with the log's mutex). */
+static int verify_record(strom_log *l, strom_segment *s, uint64_t pos, uint32_t len,
+                         int64_t base, strom_buf *buf, strom_error *err)
+{
+    if (seg_checked(s, pos, len))
         return 0;
     STROM_TRY(check_record(s, pos, len, base, buf, err));
-    if (s->verified == pos)
-        s->verified = pos + len;
+    seg_mark_checked(l, s, pos, pos + len);
     return 0;
 }
 
@@ -161,7 +220,7 @@ static int read_segment(strom_log *l, strom_segment *s, int64_t offset, int64_t 
         if (last >= offset) {
             if (out->n && *taken + len > max_bytes)
                 return 1;
-            int rc = verify_record(s, pos, len, base, buf, err);
+            int rc = verify_record(l, s, pos, len, base, buf, err);
             if (rc != 0)
                 return out->n ? 1 : rc; /* serve what is good first; the next read reports */
             if (slice_add(out, s, pos, len, base, last, strom_record_header_schema(head)) != 0)
@@ -236,12 +295,15 @@ int strom_log_span_verify(strom_log *l, strom_log_span *sp, uint64_t pos, uint32
 {
     if (pos + len <= sp->verified)
         return 0;
+    pthread_mutex_lock(&l->mu);
+    bool known = seg_checked(sp->seg, pos, len);
+    pthread_mutex_unlock(&l->mu);
+    if (known)
+        return 0;
     STROM_TRY(check_record(sp->seg, pos, len, base, buf, err));
     pthread_mutex_lock(&l->mu);
-    if (sp->seg->verified == pos)
-        sp->seg->verified = pos + len;
-    if (sp->verified < sp->seg->verified)
-        sp->verified = sp->seg->verified;
+    seg_mark_checked(l, sp->seg, pos, pos + len);
+    sp->verified = sp->seg->verified;
     pthread_mutex_unlock(&l->mu);
     return 0;
 }

@@ -20,6 +20,7 @@
 #include "columnar/ipc.h"
 #include "columnar/predicate.h"
 #include "log/log.h"
+#include "log/log_internal.h"
 #include "test.h"
 
 static strom_schema *schema;
@@ -352,6 +353,106 @@ TEST(corruption_in_older_segment_is_reported_not_served)
         CHECK_EQ(check_all(l, bases[after], seeds, nrec, bases), nrec - after);
     strom_log_close(l);
     strom_buf_free(&rec);
+}
+
+/* After a restart, a read that begins in the middle of an older segment checks each record's
+ * CRC once: a second read of the same records, plain or projected, checks none; a read from
+ * the segment's start checks only the records before, and then the whole segment is known
+ * good. */
+TEST(records_checked_after_open_are_checked_once)
+{
+    char dir[512];
+    tmpdir(dir, sizeof dir, "checkedruns");
+    strom_log *l = open_log(dir, 64 << 10, STROM_LOG_FSYNC_NEVER);
+    nrec = 0;
+    append_seeds(l, 1, 400, seeds, bases, &nrec);
+    strom_log_close(l);
+    l = open_log(dir, 64 << 10, STROM_LOG_FSYNC_NEVER);
+    strom_error err;
+    int col0 = 0;
+    strom_log_view_opts vo = {schema, &col0, 1, NULL, NULL, NULL, 0};
+    strom_log_view v;
+    strom_log_slice sl;
+    int64_t mid = bases[40]; /* inside the first segment (about 120 records of 64 KiB) */
+    uint64_t c0 = strom_log_lazy_checks(l);
+    CHECK_OK(strom_log_read_view(l, mid, 20000, &vo, &v, &err), &err);
+    CHECK(v.records_whole > 1);
+    strom_log_view_release(&v);
+    uint64_t c1 = strom_log_lazy_checks(l);
+    CHECK(c1 > c0);
+    CHECK_OK(strom_log_read_view(l, mid, 20000, &vo, &v, &err), &err);
+    strom_log_view_release(&v);
+    CHECK_OK(strom_log_read(l, mid, 20000, &sl, &err), &err); /* a plain read of fewer */
+    strom_log_slice_release(&sl);
+    CHECK_EQ(strom_log_lazy_checks(l), c1);
+    /* from the start: the 40 records before, once; then the run joins the prefix */
+    CHECK_OK(strom_log_read(l, 0, 1 << 30, &sl, &err), &err);
+    strom_log_slice_release(&sl);
+    uint64_t c2 = strom_log_lazy_checks(l);
+    CHECK(c2 > c1);
+    CHECK_OK(strom_log_read(l, 0, 1 << 30, &sl, &err), &err);
+    strom_log_slice_release(&sl);
+    CHECK_OK(strom_log_read_view(l, mid, 1 << 30, &vo, &v, &err), &err);
+    strom_log_view_release(&v);
+    CHECK_EQ(strom_log_lazy_checks(l), c2);
+    /* and every record still reads back right */
+    CHECK_EQ(check_all(l, 0, seeds, nrec, bases), nrec);
+    strom_log_close(l);
+    /* runs never vouch for a record that was not checked: one damaged record in an older
+     * segment, then reads from random offsets of random sizes, plain and projected, which
+     * leave many runs behind; none serves the damaged record */
+    int bad = 300;
+    char p[600];
+    struct stat st0;
+    int64_t seg = 0;
+    for (int k = 0; k <= bad; k++)
+        if (stat(seg_path(dir, bases[k], "log", p, sizeof p), &st0) == 0)
+            seg = bases[k];
+    CHECK(seg > 0 && bases[nrec - 1] > seg); /* an older segment holds it */
+    strom_buf rec = STROM_BUF_INIT;
+    uint64_t at = 0;
+    for (int k = 0; k < nrec && bases[k] < bases[bad]; k++)
+        if (bases[k] >= seg) {
+            make_record(&rec, seeds[k], rows_for(seeds[k]));
+            at += rec.len;
+        }
+    int fd = open(seg_path(dir, seg, "log", p, sizeof p), O_RDWR);
+    uint8_t b = 0;
+    CHECK(fd >= 0 && pread(fd, &b, 1, (off_t)at + 70) == 1);
+    b ^= 0x20;
+    CHECK(pwrite(fd, &b, 1, (off_t)at + 70) == 1);
+    close(fd);
+    strom_buf_free(&rec);
+    l = open_log(dir, 64 << 10, STROM_LOG_FSYNC_NEVER);
+    uint32_t rnd = 12345;
+    int served_bad = 0, refused = 0;
+    for (int i = 0; i < 400; i++) {
+        rnd = rnd * 1103515245u + 12345u;
+        int k = i % 10 ? (int)((rnd >> 8) % (uint32_t)nrec) : bad - (int)((rnd >> 8) % 3);
+        size_t max = 1 + (rnd >> 20) % 30000;
+        int64_t first = -1, last = -1;
+        int rc;
+        if (i % 2) {
+            rc = strom_log_read_view(l, bases[k], max, &vo, &v, &err);
+            if (rc == 0) {
+                first = bases[k];
+                last = v.next_offset - 1;
+                strom_log_view_release(&v);
+            }
+        } else {
+            rc = strom_log_read(l, bases[k], max, &sl, &err);
+            if (rc == 0) {
+                first = sl.n ? sl.ranges[0].first_offset : -1;
+                last = sl.n ? sl.ranges[sl.n - 1].last_offset : -1;
+                strom_log_slice_release(&sl);
+            }
+        }
+        refused += rc != 0;
+        served_bad += rc == 0 && first >= 0 && first <= bases[bad] && bases[bad] <= last;
+    }
+    CHECK_EQ(served_bad, 0);
+    CHECK(refused > 0); /* reads that began at the damaged record */
+    strom_log_close(l);
 }
 
 TEST(retention_by_size_with_hold)
@@ -1398,6 +1499,7 @@ int main(void)
     RUN_TEST(append_read_roll_reopen);
     RUN_TEST(torn_tail_and_flipped_bytes_in_active_segment);
     RUN_TEST(corruption_in_older_segment_is_reported_not_served);
+    RUN_TEST(records_checked_after_open_are_checked_once);
     RUN_TEST(retention_by_size_with_hold);
     RUN_TEST(group_commit_from_eight_threads);
     RUN_TEST(idempotent_writers_survive_restart);
