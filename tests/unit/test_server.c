@@ -491,9 +491,9 @@ static void write_rows(const char *table, int64_t first, int64_t n)
 }
 
 /* A scanner of t.<table> at `at` reading to the end in Fetches of max_bytes, of the columns
- * given (ncols 0: all). */
-static strom_scanner *scan_open(const char *at, const char *table, uint32_t max_bytes,
-                                const char *const *cols, int ncols)
+ * given (ncols 0: all) and the rows `where` selects (NULL: all). */
+static strom_scanner *scan_where(const char *at, const char *table, uint32_t max_bytes,
+                                 const char *const *cols, int ncols, const char *where)
 {
     strom_error err;
     strom_scanner *s = NULL;
@@ -502,8 +502,15 @@ static strom_scanner *scan_open(const char *at, const char *table, uint32_t max_
     so.max_bytes = max_bytes;
     so.columns = ncols ? cols : NULL;
     so.ncolumns = ncols;
+    so.where = where;
     CHECK_OK(strom_scanner_open(at, NULL, "t", table, &so, &s, &err), &err);
     return s;
+}
+
+static strom_scanner *scan_open(const char *at, const char *table, uint32_t max_bytes,
+                                const char *const *cols, int ncols)
+{
+    return scan_where(at, table, max_bytes, cols, ncols, NULL);
 }
 
 /* Reads s until it stops: the rows returned in *rows; the last call's result (0: the end). */
@@ -584,15 +591,9 @@ TEST(scanner_as_arrow_stream)
     make_table("streamed", 2);
     write_rows("streamed", 0, 30000);
     strom_error err;
-    strom_scanner *s;
-    strom_scan_opts o;
-    strom_scan_opts_default(&o);
     const char *cols[] = {"x", "v"};
-    o.columns = cols;
-    o.ncolumns = 2;
-    o.where = "v < 25000";
-    o.max_bytes = 64 << 10; /* several batches per bucket */
-    CHECK_OK(strom_scanner_open(addr, NULL, "t", "streamed", &o, &s, &err), &err);
+    /* 64 KiB Fetches: several batches per bucket */
+    strom_scanner *s = scan_where(addr, "streamed", 64 << 10, cols, 2, "v < 25000");
     struct ArrowArrayStream st;
     CHECK_OK(strom_scanner_export_stream(s, &st, &err), &err);
     struct ArrowSchema sc;
