@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -285,17 +286,40 @@ int strom_fs_cached_mincore(int fd, uint64_t pos, uint64_t len)
     return len == 0 || cached_by_mincore(fd, first, end, page);
 }
 
-void strom_fs_make_resident(int fd, uint64_t pos, uint64_t len)
+/* Waits until bytes [pos, pos + len) of fd, whose reads have been started, are in. */
+static void read_through(int fd, uint64_t pos, uint64_t len)
 {
-    if (strom_fs_cached(fd, pos, len))
-        return;
-    (void)readahead(fd, (off64_t)pos, (size_t)len); /* the reads, started at once */
     uint8_t buf[64 << 10];
-    for (uint64_t at = pos; at < pos + len;) { /* then waited for */
+    for (uint64_t at = pos; at < pos + len;) {
         size_t n = pos + len - at < sizeof buf ? (size_t)(pos + len - at) : sizeof buf;
         ssize_t got = pread(fd, buf, n, (off_t)at);
         if (got <= 0)
             return;
         at += (uint64_t)got;
     }
+}
+
+void strom_fs_make_resident(int fd, uint64_t pos, uint64_t len)
+{
+    strom_fs_range r = {fd, pos, len};
+    strom_fs_make_resident_all(&r, 1);
+}
+
+void strom_fs_make_resident_all(const strom_fs_range *r, int n)
+{
+    uint8_t few[256], *cold = n <= (int)sizeof few ? few : malloc((size_t)n);
+    for (int i = 0; i < n; i++) { /* the reads, started at once */
+        bool c = !strom_fs_cached(r[i].fd, r[i].pos, r[i].len);
+        if (c)
+            (void)readahead(r[i].fd, (off64_t)r[i].pos, (size_t)r[i].len);
+        if (cold)
+            cold[i] = c;
+        else if (c) /* no memory to remember it: waited for at once */
+            read_through(r[i].fd, r[i].pos, r[i].len);
+    }
+    for (int i = 0; cold && i < n; i++) /* then waited for */
+        if (cold[i])
+            read_through(r[i].fd, r[i].pos, r[i].len);
+    if (cold != few)
+        free(cold);
 }

@@ -50,6 +50,14 @@ int strom_fs_cached(int fd, uint64_t pos, uint64_t len);
  * range read by two at once), which the check counts as cached. Read errors are left to the
  * reader of the range. */
 void strom_fs_make_resident(int fd, uint64_t pos, uint64_t len);
+/* A range of a file, for strom_fs_make_resident_all. */
+typedef struct strom_fs_range {
+    int fd;
+    uint64_t pos, len;
+} strom_fs_range;
+/* strom_fs_make_resident for n ranges: the reads of all the ranges not cached are started
+ * first and then waited for, so the disk works on them together rather than one by one. */
+void strom_fs_make_resident_all(const strom_fs_range *r, int n);
 /* strom_fs_cached through mincore alone (the check of kernels before 6.5; for tests). */
 int strom_fs_cached_mincore(int fd, uint64_t pos, uint64_t len);
 

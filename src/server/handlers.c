@@ -436,6 +436,33 @@ static const strom_schema *schema_lookup(void *ctx, uint32_t id)
     return srv_table_schema(ctx, id);
 }
 
+/* Brings the file ranges of a Fetch answer into the page cache, on the worker, and waits for
+ * them: the loop's sendfile then copies from memory instead of waiting for the disk (for
+ * every connection). The reads of all the ranges not cached start together. */
+static void resident(srv_req *r, const strom_msg_fetched *res, uint32_t n)
+{
+    int nr = 0;
+    for (uint32_t i = 0; i < n; i++)
+        for (int k = 0; !res[i].error && res[i].size && k < r->views[i].nparts; k++)
+            nr += r->views[i].parts[k].mem_off == SIZE_MAX;
+    strom_fs_range one, *rg = nr <= 1 ? &one : malloc(sizeof *rg * (size_t)nr);
+    int j = 0;
+    for (uint32_t i = 0; i < n; i++)
+        for (int k = 0; !res[i].error && res[i].size && k < r->views[i].nparts; k++) {
+            const strom_log_part *pp = &r->views[i].parts[k];
+            if (pp->mem_off != SIZE_MAX)
+                continue;
+            if (rg)
+                rg[j++] = (strom_fs_range){pp->fd, pp->pos, pp->len};
+            else /* no memory for the list: one at a time */
+                strom_fs_make_resident(pp->fd, pp->pos, pp->len);
+        }
+    if (rg)
+        strom_fs_make_resident_all(rg, j);
+    if (rg != &one)
+        free(rg);
+}
+
 static int h_fetch(srv_server *s, srv_req *r, strom_wire_reader *rd, strom_error *err)
 {
     strom_msg_fetch m;
@@ -569,6 +596,8 @@ static int h_fetch(srv_server *s, srv_req *r, strom_wire_reader *rd, strom_error
         rc = strom_msg_fetched_put(&r->resp, &res[i]) ? STROM_ENOMEM : 0;
     if (rc == 0 && r->h.api_version >= 1) /* records 8-aligned in the frame: decoded in place */
         rc = strom_msg_fetch_resp_pad(&r->resp);
+    if (rc == 0)
+        resident(r, res, m.n);
     for (uint32_t i = 0; rc == 0 && i < m.n; i++) {
         if (res[i].error || res[i].size == 0)
             continue;
@@ -576,9 +605,6 @@ static int h_fetch(srv_server *s, srv_req *r, strom_wire_reader *rd, strom_error
         for (int k = 0; rc == 0 && k < v->nparts; k++) {
             const strom_log_part *pp = &v->parts[k];
             if (pp->mem_off == SIZE_MAX) {
-                /* the range into the page cache here, on the worker, and waited for: the
-                 * loop's sendfile then copies from memory instead of waiting for the disk */
-                strom_fs_make_resident(pp->fd, pp->pos, pp->len);
                 rc = srv_resp_add(r, NULL, pp->fd, pp->pos, pp->len);
             } else {
                 rc = srv_resp_add(r, v->mem.data + pp->mem_off, -1, 0, pp->len);
