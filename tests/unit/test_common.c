@@ -217,6 +217,13 @@ TEST(ranges_made_resident_before_they_are_sent)
         CHECK_EQ(strom_fs_cached_mincore(fd, pos, len), 1);
         CHECK_EQ(strom_fs_cached(fd, 0, 1 << 20), 0); /* not what was asked for */
     }
+    /* several ranges at once: all of them in when the call returns */
+    CHECK(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) == 0);
+    strom_fs_range rs[3] = {{fd, 100, 5000}, {fd, 4u << 20, 1u << 20}, {fd, 12u << 20, 3000}};
+    strom_fs_make_resident_all(rs, 3);
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ(strom_fs_cached_mincore(fd, rs[i].pos, rs[i].len), 1);
+    CHECK_EQ(strom_fs_cached(fd, 8u << 20, 1u << 20), 0);
     CHECK_EQ(strom_fs_cached(fd, 5, 0), 1);
     close(fd);
     unlink(path);
