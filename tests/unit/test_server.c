@@ -584,6 +584,15 @@ TEST(writer_and_scanner)
     strom_scanner_close(s);
 }
 
+/* Writes 100 rows to t.streamed after 300 ms (a following stream waits for them). */
+static void *stream_writer(void *p)
+{
+    (void)p;
+    usleep(300000);
+    write_rows("streamed", 30000, 100);
+    return NULL;
+}
+
 /* The scanner as an Arrow C stream: the schema once, then every batch, then a released array;
  * the stream's release closes the scanner. */
 TEST(scanner_as_arrow_stream)
@@ -630,6 +639,34 @@ TEST(scanner_as_arrow_stream)
     CHECK(end.release == NULL);
     st.release(&st);
     CHECK(st.release == NULL);
+    /* following, from the latest offset: get_next waits through empty long polls (50 ms)
+     * until rows written meanwhile arrive */
+    strom_scan_opts fo;
+    strom_scan_opts_default(&fo);
+    fo.follow = true;
+    fo.start = STROM_START_LATEST;
+    fo.max_wait_ms = 50;
+    CHECK_OK(strom_scanner_open(addr, NULL, "t", "streamed", &fo, &s, &err), &err);
+    CHECK_OK(strom_scanner_export_stream(s, &st, &err), &err);
+    pthread_t th;
+    pthread_create(&th, NULL, stream_writer, NULL);
+    int64_t t0 = strom_mono_ms(), got = 0;
+    while (got < 100 && strom_mono_ms() - t0 < 10000) {
+        struct ArrowArray a;
+        CHECK_EQ(st.get_next(&st, &a), 0);
+        CHECK(a.release != NULL); /* never the end while following */
+        if (!a.release)
+            break;
+        const int64_t *v = a.children[1]->buffers[1];
+        for (int64_t i = 0; i < a.length; i++)
+            CHECK(v[a.children[1]->offset + i] >= 30000);
+        got += a.length;
+        a.release(&a);
+    }
+    CHECK_EQ(got, 100);
+    CHECK(strom_mono_ms() - t0 >= 200); /* it waited for them */
+    pthread_join(th, NULL);
+    st.release(&st);
 }
 
 typedef struct fetch_arg {
