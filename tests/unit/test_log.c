@@ -904,6 +904,19 @@ static strom_schema *wide_schema(uint32_t v, int ncols)
     return ws;
 }
 
+/* The batch of a record of a view's bytes (checked: its CRC, and its buffers' under s),
+ * decoded under s. */
+static strom_batch *view_batch(const strom_record *r, const strom_schema *s)
+{
+    strom_error err;
+    strom_ipc_msg m;
+    strom_batch *b = NULL;
+    CHECK_OK(strom_record_verify_buffers(r, s, &err), &err);
+    CHECK_OK(strom_ipc_read_msg(r->arrow, r->arrow_len, &m, &err), &err);
+    CHECK_OK(strom_ipc_decode_batch(&m, s, s, NULL, &b, &err), &err);
+    return b;
+}
+
 /* A filtered read of some columns of a wide table reads just their buffers and the
  * predicate's, checks each against its CRC, and returns exactly the rows a whole-record read
  * would; a damaged buffer it needs is refused by name. */
@@ -956,11 +969,8 @@ TEST(filtered_views_read_only_the_needed_columns)
     int64_t n = 0;
     for (size_t pos = 0; pos < bytes.len;) {
         strom_record r;
-        strom_ipc_msg m;
-        strom_batch *b = NULL;
         CHECK_OK(strom_record_parse(bytes.data + pos, bytes.len - pos, &r, &err), &err);
-        CHECK_OK(strom_ipc_read_msg(r.arrow, r.arrow_len, &m, &err), &err);
-        CHECK_OK(strom_ipc_decode_batch(&m, ps, ps, NULL, &b, &err), &err);
+        strom_batch *b = view_batch(&r, ps);
         const int64_t *c5 = (const int64_t *)(const void *)b->cols[0].values;
         const int64_t *id = (const int64_t *)(const void *)b->cols[1].values;
         CHECK(r.changes != NULL);
@@ -1077,11 +1087,7 @@ TEST(views_of_wide_records)
         bool wide = (k / 2) % 2;
         const strom_schema *rs = wide ? ps : ps1; /* a narrow record carries w1 only */
         CHECK_EQ(r.info.schema_id, wide ? 2u : 1u);
-        CHECK_OK(strom_record_verify_buffers(&r, rs, &err), &err);
-        strom_ipc_msg m;
-        strom_batch *b = NULL;
-        CHECK_OK(strom_ipc_read_msg(r.arrow, r.arrow_len, &m, &err), &err);
-        CHECK_OK(strom_ipc_decode_batch(&m, rs, rs, NULL, &b, &err), &err);
+        strom_batch *b = view_batch(&r, rs);
         CHECK_EQ(b->rows, 10);
         CHECK_EQ(b->ncols, wide ? 2 : 1);
         for (int i = 0; i < b->ncols; i++) {
