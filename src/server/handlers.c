@@ -516,6 +516,11 @@ static int h_fetch(srv_server *s, srv_req *r, strom_wire_reader *rd, strom_error
                              cfg->fetch_scan_bytes};
     if (m.max_bytes > cfg->max_frame - 4096) /* the answer is a frame too (its fields within) */
         m.max_bytes = cfg->max_frame - 4096;
+    /* an answer built in memory (rows filtered, small records projected) is held before the
+     * loop counts it against memory_limit: it gets a worker's share of what is left */
+    uint64_t share = srv_fetch_memory(s);
+    if ((pred || cols) && m.max_bytes > share)
+        m.max_bytes = (uint32_t)share;
     bool caught_up = true; /* every bucket read to its high watermark */
     for (uint32_t i = 0; i < m.n; i++) {
         strom_msg_fetch_bucket *fb = &m.b[i];

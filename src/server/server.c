@@ -253,10 +253,33 @@ static void sweep_dead(srv_server *s)
     }
 }
 
+/* The memory budget: changed on the loop thread, read by workers too (srv_fetch_memory). */
+static void mem_add(srv_server *s, uint64_t n)
+{
+    __atomic_add_fetch(&s->mem_used, n, __ATOMIC_RELAXED);
+}
+
+static void mem_sub(srv_server *s, uint64_t n)
+{
+    __atomic_sub_fetch(&s->mem_used, n, __ATOMIC_RELAXED);
+}
+
+static uint64_t mem_now(const srv_server *s)
+{
+    return __atomic_load_n(&s->mem_used, __ATOMIC_RELAXED);
+}
+
+uint64_t srv_fetch_memory(const srv_server *s)
+{
+    uint64_t used = mem_now(s), limit = s->cfg.memory_limit;
+    uint64_t share = used < limit ? (limit - used) / (uint64_t)s->cfg.workers : 0;
+    return share > SRV_FETCH_MEMORY_MIN ? share : SRV_FETCH_MEMORY_MIN;
+}
+
 /* Frees a request and returns its memory to the budget. */
 static void req_drop(srv_server *s, srv_req *r)
 {
-    s->mem_used -= r->charged + r->frame_len;
+    mem_sub(s, r->charged + r->frame_len);
     req_free(r);
 }
 
@@ -447,12 +470,12 @@ static void conn_send(srv_server *s, srv_conn *c, srv_req *r)
     size_t mem = r->resp.cap;
     for (int i = 0; i < r->nviews; i++)
         mem += r->views[i].mem.cap;
-    s->mem_used -= r->charged;
+    mem_sub(s, r->charged);
     r->charged = mem;
-    s->mem_used += mem;
+    mem_add(s, mem);
     free(r->frame); /* the request is no longer needed */
     r->frame = NULL;
-    s->mem_used -= r->frame_len;
+    mem_sub(s, r->frame_len);
     r->frame_len = 0;
     if (c->out_tail)
         c->out_tail->next = r;
@@ -465,7 +488,7 @@ static void conn_send(srv_server *s, srv_conn *c, srv_req *r)
 /* Pauses or resumes reading according to the limits. */
 static void conn_throttle(srv_server *s, srv_conn *c)
 {
-    bool over = s->mem_used > s->cfg.memory_limit;
+    bool over = mem_now(s) > s->cfg.memory_limit;
     bool pause = s->stopping || c->inflight >= s->cfg.max_inflight || over;
     if (pause && over)
         s->mem_paused = true; /* resumed by the loop once memory is back under the limit */
@@ -505,11 +528,11 @@ static void dispatch(srv_server *s, srv_conn *c, uint8_t *frame, size_t flen)
     r->frame = frame;
     r->frame_len = flen;
     r->charged = 0;
-    s->mem_used += flen;
+    mem_add(s, flen);
     strom_wire_reader rd;
     strom_wire_reader_init(&rd, frame + 4, flen - 4);
     if (strom_request_header_read(&rd, &r->h) < 0) {
-        s->mem_used -= flen;
+        mem_sub(s, flen);
         req_free(r);
         conn_kill(s, c, "frame shorter than a request header");
         return;
@@ -824,7 +847,7 @@ static void drain_completions(srv_server *s)
  * read before a pause are dispatched once their connection resumes. */
 static void resume_paused(srv_server *s)
 {
-    if (s->mem_paused && s->mem_used <= s->cfg.memory_limit) {
+    if (s->mem_paused && mem_now(s) <= s->cfg.memory_limit) {
         s->mem_paused = false;
         throttle_all(s);
     }

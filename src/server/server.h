@@ -107,6 +107,12 @@ void srv_fetch_totals(srv_server *s, uint64_t *read, uint64_t *sent);
 
 /* ---- for handlers.c ---------------------------------------------------------------------- */
 
+/* The memory one Fetch that builds its answer in memory (rows filtered, or small records
+ * projected) may use: an equal share of what `memory_limit` has left for each worker, and at
+ * least SRV_FETCH_MEMORY_MIN, so that reads go on, in smaller answers, when memory is short. */
+#define SRV_FETCH_MEMORY_MIN (1u << 20)
+uint64_t srv_fetch_memory(const srv_server *s);
+
 srv_catalog *srv_server_catalog(srv_server *s);
 struct srv_tiering *srv_server_tiering(srv_server *s);
 const srv_config *srv_server_config(srv_server *s);
