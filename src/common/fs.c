@@ -260,12 +260,21 @@ static int cached_by_mincore(int fd, uint64_t first, uint64_t end, uint64_t page
     return 1;
 }
 
+/* The whole pages holding bytes [pos, pos + len): [*first, *end), of *page bytes each. */
+static void page_span(uint64_t pos, uint64_t len, uint64_t *first, uint64_t *end,
+                      uint64_t *page)
+{
+    *page = (uint64_t)sysconf(_SC_PAGESIZE);
+    *first = pos / *page * *page;
+    *end = (pos + len + *page - 1) / *page * *page;
+}
+
 int strom_fs_cached(int fd, uint64_t pos, uint64_t len)
 {
     if (len == 0)
         return 1;
-    uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
-    uint64_t first = pos / page * page, end = (pos + len + page - 1) / page * page;
+    uint64_t first, end, page;
+    page_span(pos, len, &first, &end, &page);
     if (!__atomic_load_n(&no_cachestat, __ATOMIC_RELAXED)) {
         struct cachestat_range r = {first, end - first};
         struct cachestat_counts c;
@@ -281,8 +290,8 @@ int strom_fs_cached(int fd, uint64_t pos, uint64_t len)
 
 int strom_fs_cached_mincore(int fd, uint64_t pos, uint64_t len)
 {
-    uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
-    uint64_t first = pos / page * page, end = (pos + len + page - 1) / page * page;
+    uint64_t first, end, page;
+    page_span(pos, len, &first, &end, &page);
     return len == 0 || cached_by_mincore(fd, first, end, page);
 }
 

@@ -172,9 +172,12 @@ typedef struct strom_log_view_opts {
  * whose statistics rule every row out are skipped; records whose statistics admit every row
  * are sent as stored (whole-record file range), or, with a projection, as a new PROJECTED
  * record front in memory followed by file ranges of just the selected buffers (compressed
- * buffers untouched); records that match in part are decoded, filtered row by row and
- * re-encoded (with their change types filtered alike). Offsets keep their span, so a
- * consumer continues at view->next_offset. */
+ * buffers untouched); records that match in part are decoded (just the buffers of the
+ * chosen and predicate columns when they are at most half the record, each checked by its
+ * CRC), filtered row by row and re-encoded (with their change types filtered alike). Offsets
+ * keep their span, so a consumer continues at view->next_offset. A record that cannot be
+ * served (damaged, or of a schema newer than o->schema) after others ends the view before
+ * it; a view that begins at it fails, naming it. */
 int strom_log_read_view(strom_log *l, int64_t offset, size_t max_bytes,
                         const strom_log_view_opts *o, strom_log_view *out, strom_error *err);
 int strom_log_view_copy(const strom_log_view *v, strom_buf *out, strom_error *err);

@@ -102,6 +102,20 @@ typedef struct strom_log_window {
 
 #define STROM_LOG_WINDOW_INIT {-1, 0, STROM_BUF_INIT, false}
 
+/* The header of a stored record, read through a window. */
+typedef struct strom_log_head {
+    const uint8_t *p;  /* its first bytes (valid until the window's next read) */
+    int64_t base, last; /* the offsets it covers */
+    uint32_t len;      /* its length: within the bytes the walk may read */
+} strom_log_head;
+
+/* Reads the header of the record at pos of segment s through the window, with at least
+ * `want` bytes from pos (at least the 64-byte header; records end at `end`), and checks its
+ * length against what is left. Notes whether it is small (the window reads ahead after it).
+ * 0, or an error naming the file and the byte. */
+int strom_log_window_head(strom_log_window *w, const strom_segment *s, uint64_t pos,
+                          uint64_t end, size_t want, strom_log_head *h, strom_error *err);
+
 bool strom_log_window_has(const strom_log_window *w, int fd, uint64_t pos, uint64_t n);
 /* Bytes [pos, pos + n) of fd, of which `avail` bytes from pos may be read (n <= avail): from
  * the window, or read into it (NULL: the read failed). Valid until the next call. */

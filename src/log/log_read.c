@@ -195,6 +195,32 @@ const uint8_t *strom_log_window_get(strom_log_window *w, int fd, uint64_t pos, s
     return w->buf.data;
 }
 
+int strom_log_window_head(strom_log_window *w, const strom_segment *s, uint64_t pos,
+                          uint64_t end, size_t want, strom_log_head *h, strom_error *err)
+{
+    uint64_t avail = end > pos ? end - pos : 0;
+    if (want < STROM_RECORD_HEADER)
+        want = STROM_RECORD_HEADER;
+    if (want > avail)
+        want = (size_t)avail;
+    int rc = 0;
+    if (avail < STROM_RECORD_HEADER)
+        rc = strom_error_set(err, STROM_ECORRUPT, "record header cut short");
+    else if (!(h->p = strom_log_window_get(w, s->fd, pos, want, avail)))
+        rc = strom_error_set(err, STROM_EIO, "record header unreadable");
+    else if ((rc = strom_record_peek(h->p, STROM_RECORD_HEADER, &h->base, &h->len, err)) == 0 &&
+             h->len > avail)
+        rc = strom_error_set(err, STROM_ECORRUPT, "record of %u bytes where %llu are left",
+                             h->len, (unsigned long long)avail);
+    if (rc != 0) {
+        strom_error_prefix(err, "%s at byte %llu", s->path, (unsigned long long)pos);
+        return rc;
+    }
+    h->last = h->base + (int32_t)strom_ld32(h->p + 19); /* last offset delta */
+    w->small = h->len < STROM_LOG_SMALL_RECORD;
+    return 0;
+}
+
 /* Collects records of segment s from `offset` on. Returns 1 when the limit was reached. */
 static int read_segment(strom_log *l, strom_segment *s, int64_t offset, int64_t hw,
                         size_t max_bytes, size_t *taken, strom_log_slice *out, strom_buf *buf,
@@ -203,18 +229,10 @@ static int read_segment(strom_log *l, strom_segment *s, int64_t offset, int64_t 
     STROM_TRY(strom_seg_load_index(s, l->cfg.index_bytes, err));
     uint64_t pos = index_lookup(s, offset);
     while (pos + 12 <= s->size) {
-        const uint8_t *head = s->size - pos < STROM_RECORD_HEADER ? NULL :
-            strom_log_window_get(w, s->fd, pos, STROM_RECORD_HEADER, s->size - pos);
-        int64_t base;
-        uint32_t len;
-        if (!head || strom_record_peek(head, STROM_RECORD_HEADER, &base, &len, err) != 0 ||
-            pos + len > s->size) {
-            if (!head)
-                strom_error_set(err, STROM_EIO, "record header unreadable");
-            strom_error_prefix(err, "%s at byte %llu", s->path, (unsigned long long)pos);
-            return err ? err->code : STROM_ECORRUPT;
-        }
-        int64_t last = base + (int32_t)strom_ld32(head + 19);
+        strom_log_head h;
+        STROM_TRY(strom_log_window_head(w, s, pos, s->size, STROM_RECORD_HEADER, &h, err));
+        int64_t base = h.base, last = h.last;
+        uint32_t len = h.len;
         if (base >= hw)
             return 1;
         if (last >= offset) {
@@ -223,13 +241,12 @@ static int read_segment(strom_log *l, strom_segment *s, int64_t offset, int64_t 
             int rc = verify_record(l, s, pos, len, base, buf, err);
             if (rc != 0)
                 return out->n ? 1 : rc; /* serve what is good first; the next read reports */
-            if (slice_add(out, s, pos, len, base, last, strom_record_header_schema(head)) != 0)
+            if (slice_add(out, s, pos, len, base, last, strom_record_header_schema(h.p)) != 0)
                 return strom_error_set(err, STROM_ENOMEM, "out of memory");
             *taken += len;
             out->next_offset = last + 1;
         }
         pos += len;
-        w->small = len < STROM_LOG_SMALL_RECORD;
     }
     return 0;
 }
@@ -378,17 +395,13 @@ static int64_t scan_for_time(strom_segment *s, uint64_t pos, int64_t ts, int64_t
                              strom_log_window *w)
 {
     while (pos + STROM_RECORD_HEADER <= s->size) {
-        const uint8_t *head =
-            strom_log_window_get(w, s->fd, pos, STROM_RECORD_HEADER, s->size - pos);
-        int64_t base;
-        uint32_t len;
-        if (!head || strom_record_peek(head, STROM_RECORD_HEADER, &base, &len, NULL) != 0 ||
-            base >= hw)
+        strom_log_head h;
+        if (strom_log_window_head(w, s, pos, s->size, STROM_RECORD_HEADER, &h, NULL) != 0 ||
+            h.base >= hw)
             return -1;
-        if ((int64_t)strom_ld64(head + 23) >= ts)
-            return base;
-        pos += len;
-        w->small = len < STROM_LOG_SMALL_RECORD;
+        if ((int64_t)strom_ld64(h.p + 23) >= ts) /* commit timestamp */
+            return h.base;
+        pos += h.len;
     }
     return -1;
 }

@@ -16,7 +16,6 @@
 #include "columnar/ipc.h"
 #include "columnar/predicate.h"
 #include "common/common.h"
-#include "common/crc32c.h"
 #include "log/log_internal.h"
 
 void strom_log_view_release(strom_log_view *v)
@@ -66,28 +65,24 @@ typedef struct view_window {
     strom_buf msg;
 } view_window;
 
-/* Reads the front of the record at pos of fd (through the Arrow metadata) with one pread of
- * *guess bytes, or two when the front is longer (none when the window has it). The records
- * of a read are alike, so the guess follows the fronts seen (a quarter more, at least
- * 1 KiB): a projected read of a 20-column table reads ~3 KiB per record instead of 8. */
+/* Reads the front of the record of len bytes at pos of fd (through the Arrow metadata; avail:
+ * the bytes from pos the window may read ahead) with one pread of *guess bytes, or two when
+ * the front is longer (none when the window has it: the walk has just read its header with
+ * *guess bytes). The records of a read are alike, so the guess follows the fronts seen (a
+ * quarter more, at least 1 KiB): a projected read of a 20-column table reads ~3 KiB per
+ * record instead of 8. */
 #define FRONT_GUESS 8192
 
-static int read_front(view_window *w, int fd, uint64_t pos, uint64_t avail, size_t *guess,
-                      strom_record *r, uint32_t *lenp, uint64_t *front, strom_error *err)
+static int read_front(view_window *w, int fd, uint64_t pos, uint32_t len, uint64_t avail,
+                      size_t *guess, strom_record *r, uint64_t *front, strom_error *err)
 {
     size_t first = avail < *guess ? (size_t)avail : *guess;
-    const uint8_t *head = NULL;
-    int64_t base;
-    uint32_t len;
-    if (first < STROM_RECORD_HEADER ||
-        !(head = strom_log_window_get(&w->win, fd, pos, first, avail)) ||
-        strom_record_peek(head, first, &base, &len, NULL) != 0 || len > avail ||
-        len < STROM_RECORD_HEADER)
+    const uint8_t *head = strom_log_window_get(&w->win, fd, pos, first, avail);
+    if (!head)
         return strom_error_set(err, STROM_EIO, "view: record at %llu unreadable",
                                (unsigned long long)pos);
     if (first > len)
         first = len;
-    *lenp = len;
     uint64_t at = strom_align_up((uint64_t)STROM_RECORD_HEADER + strom_ld32(head + 55) +
                                  strom_ld32(head + 59), 8);
     uint8_t pre[8];
@@ -112,7 +107,6 @@ static int read_front(view_window *w, int fd, uint64_t pos, uint64_t avail, size
         return strom_error_set(err, STROM_EIO, "read record at %llu", (unsigned long long)pos);
     size_t next = (size_t)strom_align_up(*front + *front / 4, 256);
     *guess = next < 1024 ? 1024 : next > (1u << 20) ? 1u << 20 : next;
-    w->win.small = len < STROM_LOG_SMALL_RECORD;
     return strom_record_parse_front(p, (size_t)*front, r, err);
 }
 
@@ -158,6 +152,19 @@ static int stats_widen(strom_batch_stats *st, int ncols, int *cols_cap, int *crc
     return 0;
 }
 
+/* The projection onto columns cols of schema s of the record whose front (front bytes, through
+ * its Arrow metadata) was parsed into r: new Arrow metadata and the body ranges to keep. */
+static int project_front(const strom_record *r, uint64_t front, const strom_schema *s,
+                         const int *cols, int ncols, strom_ipc_projection *pj, strom_error *err)
+{
+    strom_ipc_msg m;
+    uint64_t arrow_at = (uint64_t)(r->arrow - (r->stats - STROM_RECORD_HEADER));
+    int rc = strom_ipc_read_msg_meta(r->arrow, (size_t)(front - arrow_at), &m, err);
+    if (rc != 0)
+        return rc > 0 ? strom_error_set(err, STROM_ECORRUPT, "truncated Arrow metadata") : rc;
+    return strom_ipc_project(&m, s, cols, ncols, pj, err);
+}
+
 /* ALL with a projection: a PROJECTED record front in memory + body ranges from the file (a
  * small record's body, already in the window, is copied after its front instead: one piece of
  * memory for many small records, not a file range each). */
@@ -166,16 +173,11 @@ static int emit_projected(strom_log_view *v, view_window *w, const strom_log_spa
                           const strom_batch_stats *st, const strom_log_view_opts *o,
                           strom_error *err)
 {
-    strom_ipc_msg m;
     strom_ipc_projection pj;
     strom_batch_stats *ps = &w->ps;
-    uint64_t arrow_at = (uint64_t)(r->arrow - (r->stats - STROM_RECORD_HEADER));
-    int rc = strom_ipc_read_msg_meta(r->arrow, (size_t)(front - arrow_at), &m, err);
-    if (rc != 0)
-        return rc > 0 ? strom_error_set(err, STROM_ECORRUPT, "truncated Arrow metadata") : rc;
-    STROM_TRY(strom_ipc_project(&m, o->schema, o->cols, o->ncols, &pj, err));
+    STROM_TRY(project_front(r, front, o->schema, o->cols, o->ncols, &pj, err));
     size_t at = v->mem.len;
-    rc = project_stats(st, o, &pj, ps, &w->ps_cols, &w->ps_crcs);
+    int rc = project_stats(st, o, &pj, ps, &w->ps_cols, &w->ps_crcs);
     if (rc != 0)
         rc = strom_error_set(err, rc, "projecting statistics");
     else
@@ -211,11 +213,8 @@ static int read_needed(view_window *w, const strom_log_span *sp, uint64_t pos, u
     strom_ipc_msg m;
     strom_ipc_projection pj;
     strom_ipc_batch_meta bm;
-    uint64_t arrow_at = (uint64_t)(r->arrow - (r->stats - STROM_RECORD_HEADER));
-    int rc = strom_ipc_read_msg_meta(r->arrow, (size_t)(front - arrow_at), &m, err);
-    if (rc != 0)
-        return rc > 0 ? strom_error_set(err, STROM_ECORRUPT, "truncated Arrow metadata") : rc;
-    STROM_TRY(strom_ipc_project(&m, o->schema, w->need, w->nneed, &pj, err));
+    STROM_TRY(project_front(r, front, o->schema, w->need, w->nneed, &pj, err));
+    int rc = 0;
     /* most of the body, or no CRC of each buffer to check the few by: the whole record */
     if (pj.body_len * 2 > len - front || st->nbuffers == 0) {
         strom_ipc_projection_free(&pj);
@@ -242,16 +241,9 @@ static int read_needed(view_window *w, const strom_log_span *sp, uint64_t pos, u
         if (bm.nbuffers != pj.nbuffers)
             rc = strom_error_set(err, STROM_ECORRUPT, "projection of %d buffers has %d",
                                  pj.nbuffers, bm.nbuffers);
-        for (int k = 0; rc == 0 && k < bm.nbuffers; k++) {
-            int src = pj.buffer_src[k];
-            uint32_t crc = strom_crc32c(0, m.body + bm.buffers[k].offset,
-                                        (size_t)bm.buffers[k].length);
-            if (src >= st->nbuffers || crc != st->buffer_crc[src])
-                rc = strom_error_set(err, STROM_ECHECKSUM, "record at offset %lld: body buffer "
-                                     "%d CRC32C %08x, expected %08x",
-                                     (long long)r->info.base_offset, src, crc,
-                                     src < st->nbuffers ? st->buffer_crc[src] : 0);
-        }
+        else
+            rc = strom_record_check_buffers(&m, &bm, st->buffer_crc, st->nbuffers,
+                                            pj.buffer_src, r->info.base_offset, err);
         strom_ipc_batch_meta_free(&bm);
     }
     if (rc == 0)
@@ -364,11 +356,7 @@ static int view_record(strom_log_view *v, const strom_log_span *sp, uint64_t pos
 {
     strom_record r;
     uint64_t front = 0;
-    uint32_t flen = 0;
-    STROM_TRY(read_front(w, sp->fd, pos, sp->end - pos, guess, &r, &flen, &front, err));
-    if (flen != len)
-        return strom_error_set(err, STROM_EIO, "view: record at %llu changed while read",
-                               (unsigned long long)pos);
+    STROM_TRY(read_front(w, sp->fd, pos, len, sp->end - pos, guess, &r, &front, err));
     /* A record of an older schema version (a prefix of the read schema: evolution only
      * appends nullable columns) is judged with its missing columns all null, projected to the
      * requested columns it has, and re-encoded under the read schema when filtered. */
@@ -570,25 +558,14 @@ static int view_walk(strom_log *l, int64_t offset, size_t max_bytes, uint64_t sc
             pos = sp.pos;
             continue;
         }
-        /* the header through the window, as much of the record as read_front will want */
-        uint64_t avail = sp.end - pos;
-        const uint8_t *head = strom_log_window_get(&w.win, sp.fd, pos,
-                                                   avail < guess ? (size_t)avail : guess, avail);
-        int64_t base = 0;
-        uint32_t len = 0;
-        if (!head)
-            rc = strom_error_set(err, STROM_EIO, "record header unreadable");
-        else if ((rc = strom_record_peek(head, STROM_RECORD_HEADER, &base, &len, err)) == 0 &&
-                 (len > avail || len < STROM_RECORD_HEADER))
-            rc = strom_error_set(err, STROM_ECORRUPT, "record of %u bytes where %llu are left",
-                                 len, (unsigned long long)avail);
-        if (rc != 0) {
-            strom_error_prefix(err, "%s at byte %llu", sp.seg->path, (unsigned long long)pos);
+        /* the header through the window, with as much of the record as read_front wants */
+        strom_log_head h;
+        if ((rc = strom_log_window_head(&w.win, sp.seg, pos, sp.end, guess, &h, err)) != 0)
             break;
-        }
+        int64_t base = h.base, last = h.last;
+        uint32_t len = h.len;
         if (base >= sp.hw)
             break;
-        int64_t last = base + (int32_t)strom_ld32(head + 19);
         if (last < offset) { /* before the offset asked for: from the index entry on */
             pos += len;
             continue;

@@ -377,6 +377,22 @@ bad:
                            "block near byte %u", (long long)rec->info.base_offset, r.pos);
 }
 
+int strom_record_check_buffers(const strom_ipc_msg *m, const strom_ipc_batch_meta *bm,
+                               const uint32_t *crcs, int ncrcs, const int *src, int64_t base,
+                               strom_error *err)
+{
+    for (int k = 0; k < bm->nbuffers; k++) {
+        int i = src ? src[k] : k;
+        uint32_t crc = strom_crc32c(0, m->body + bm->buffers[k].offset,
+                                    (size_t)bm->buffers[k].length);
+        if (i < 0 || i >= ncrcs || crc != crcs[i])
+            return strom_error_set(err, STROM_ECHECKSUM, "record at offset %lld: body buffer "
+                                   "%d CRC32C %08x, expected %08x", (long long)base, i, crc,
+                                   i >= 0 && i < ncrcs ? crcs[i] : 0);
+    }
+    return 0;
+}
+
 int strom_record_verify_buffers(const strom_record *r, const strom_schema *s, strom_error *err)
 {
     strom_ipc_msg m;
@@ -395,14 +411,9 @@ int strom_record_verify_buffers(const strom_record *r, const strom_schema *s, st
         rc = strom_error_set(err, STROM_ECORRUPT, "record at offset %lld: %d buffer CRCs for %d "
                              "buffers", (long long)r->info.base_offset, st.nbuffers,
                              bm.nbuffers);
-    for (int k = 0; rc == 0 && k < bm.nbuffers; k++) {
-        uint32_t crc = strom_crc32c(0, m.body + bm.buffers[k].offset,
-                                    (size_t)bm.buffers[k].length);
-        if (crc != st.buffer_crc[k])
-            rc = strom_error_set(err, STROM_ECHECKSUM, "record at offset %lld: body buffer %d "
-                                 "CRC32C %08x, expected %08x", (long long)r->info.base_offset, k,
-                                 crc, st.buffer_crc[k]);
-    }
+    if (rc == 0)
+        rc = strom_record_check_buffers(&m, &bm, st.buffer_crc, st.nbuffers, NULL,
+                                        r->info.base_offset, err);
     strom_batch_stats_free(&st);
     strom_ipc_batch_meta_free(&bm);
     return rc;

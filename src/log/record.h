@@ -104,6 +104,15 @@ int strom_record_stats(const strom_record *r, strom_batch_stats *out, strom_erro
 int strom_record_stats_into(const strom_record *r, strom_batch_stats *out, int *cols_cap,
                             int *crc_cap, strom_error *err);
 
+/* Checks the body buffers of a RecordBatch message m, laid out as bm says, against CRCs:
+ * buffer k against crcs[src ? src[k] : k] (ncrcs of them; src maps a projection's buffers to
+ * the stored record's). `base` names the record in the error (STROM_ECHECKSUM). */
+struct strom_ipc_msg;
+struct strom_ipc_batch_meta;
+int strom_record_check_buffers(const struct strom_ipc_msg *m,
+                               const struct strom_ipc_batch_meta *bm, const uint32_t *crcs,
+                               int ncrcs, const int *src, int64_t base, strom_error *err);
+
 /* Checks every body buffer of a parsed record against the buffer CRCs of its stats block,
  * reading the Arrow metadata under schema `s` (required for PROJECTED records, an extra
  * check for others). */

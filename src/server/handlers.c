@@ -601,7 +601,7 @@ static int h_fetch(srv_server *s, srv_req *r, strom_wire_reader *rd, strom_error
         rc = strom_msg_fetched_put(&r->resp, &res[i]) ? STROM_ENOMEM : 0;
     if (rc == 0 && r->h.api_version >= 1) /* records 8-aligned in the frame: decoded in place */
         rc = strom_msg_fetch_resp_pad(&r->resp);
-    if (rc == 0)
+    if (rc == 0) /* also when parking: a closing connection or shutdown sends it as built */
         resident(r, res, m.n);
     for (uint32_t i = 0; rc == 0 && i < m.n; i++) {
         if (res[i].error || res[i].size == 0)

@@ -1112,8 +1112,10 @@ int srv_server_run(srv_server *s)
     }
     sweep_dead(s);
     srv_catalog_flush(s->cat);
+    uint64_t fetch_read, fetch_sent;
+    srv_fetch_totals(s, &fetch_read, &fetch_sent);
     srv_log(SRV_INFO, "stopped", "fetch_read_bytes=%llu fetch_sent_bytes=%llu",
-            (unsigned long long)s->fetch_read, (unsigned long long)s->fetch_sent);
+            (unsigned long long)fetch_read, (unsigned long long)fetch_sent);
     return 0;
 }
 
